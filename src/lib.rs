@@ -1,0 +1,3 @@
+//! usher: a self-hosted appliance for embedded third-party integrations.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
