@@ -1,3 +1,32 @@
 //! usher: a self-hosted appliance for embedded third-party integrations.
+//!
+//! ```text
+//! request ─► http (router, limits, request id) ─► auth (API key | JWT | session)
+//!         ─► handler: parse input into domain types ─► domain rule
+//!         ─► store.write(|tx| change + audit + outbox row)   one writer thread, group commit
+//! ```
+//!
+//! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags.
+//! - [`app`]: open the data directory and store, serve a bound listener, drain.
+//! - [`http`]: router, middleware, error mapping, one module per resource.
+//! - [`auth`]: API keys, per-user JWTs.
+//! - [`domain`]: validated types (`Username`, `Environment`); no SQL, no HTTP.
+//! - [`store`]: the only place with SQL: writer thread, read connections, migrations.
+//! - [`vault`]: the master keyring and encryption at rest.
+//! - [`cli`]: the subcommands behind `main`.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod metrics;
+pub mod state;
+pub mod store;
+pub mod vault;

@@ -1,0 +1,128 @@
+//! Start-up and shut-down: open the data directory and store, serve on a bound
+//! listener until told to stop, drain in-flight requests, flush the writer.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{Store, StoreOptions};
+use crate::vault::Keyring;
+
+/// Why the appliance could not start.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Where the master key lives: the configured file, a systemd credential, or data_dir.
+pub fn master_key_path(config: &Config) -> (PathBuf, bool) {
+    if !config.storage.master_key_file.is_empty() {
+        return (PathBuf::from(&config.storage.master_key_file), true);
+    }
+    if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        let path = Path::new(&dir).join("usher-master-key");
+        if path.is_file() {
+            return (path, false);
+        }
+    }
+    (config.storage.data_dir.join("master.key"), true)
+}
+
+/// Creates the data directory, loads (or first generates) the master key, and opens
+/// the store. Blocking; the CLI calls it directly, the server from a blocking task.
+pub fn open(config: &Config) -> Result<(Store, Keyring), StartError> {
+    let dir = &config.storage.data_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| StartError(format!("cannot create data directory {}: {e}", dir.display())))?;
+    let (key_path, may_generate) = master_key_path(config);
+    let keyring = if key_path.exists() || !may_generate {
+        Keyring::load(&key_path)
+    } else {
+        tracing::info!(path = %key_path.display(), "generating a new master key");
+        Keyring::generate_file(&key_path)
+    }
+    .map_err(|e| StartError(format!("master key {}: {e}", key_path.display())))?;
+    let store = Store::open(&StoreOptions {
+        path: config.database_path(),
+        synchronous: config.storage.synchronous,
+        write_batch: config.storage.write_batch,
+        readers: config.storage.readers,
+    })
+    .map_err(|e| StartError(e.to_string()))?;
+    Ok((store, keyring))
+}
+
+/// A server that is running; `shutdown` drains it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, flushes the writer.
+    pub async fn shutdown(mut self) -> Result<(), StartError> {
+        self.state.draining.store(true, Ordering::SeqCst);
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let served = (&mut self.task).await;
+        let store = self.state.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        match served {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StartError(format!("server error: {e}"))),
+            Err(e) => Err(StartError(format!("server task failed: {e}"))),
+        }
+    }
+}
+
+/// Opens everything and starts serving on `listener`; returns once the server is ready.
+pub async fn start(config: Config, listener: TcpListener) -> Result<Running, StartError> {
+    let addr = listener.local_addr().map_err(|e| StartError(format!("listener: {e}")))?;
+    let opened = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || open(&config)).await.map_err(|e| StartError(e.to_string()))??
+    };
+    let (store, keyring) = opened;
+    let public_url = if config.server.public_url.is_empty() {
+        format!("http://{addr}")
+    } else {
+        config.server.public_url.trim_end_matches('/').to_string()
+    };
+    let state = AppState::new(config, store, keyring, public_url);
+    let router = crate::http::router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    state.ready.store(true, Ordering::SeqCst);
+    Ok(Running { addr, state, stop: Some(stop), task })
+}
+
+/// Serves until `shutdown` resolves, then drains.
+pub async fn run(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+    let running = start(config, listener).await?;
+    shutdown.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.shutdown().await
+}

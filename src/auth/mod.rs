@@ -1,0 +1,4 @@
+//! Who is calling: API keys, per-user JWTs, SmartLink verification.
+
+pub mod api_key;
+pub mod jwt;

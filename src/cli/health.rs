@@ -1,0 +1,41 @@
+//! `usher healthcheck`: the binary is its own container healthcheck (GET /readyz).
+
+use std::time::Duration;
+
+use http_body_util::Empty;
+use hyper::body::Bytes;
+
+/// `http://<listen>/readyz`, with a wildcard address replaced by loopback.
+pub fn default_url(listen: &str) -> String {
+    let host = listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    format!("http://{host}/readyz")
+}
+
+pub async fn check(url: &str) -> Result<(), String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad URL {url}: {e}"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err("healthcheck speaks plain http only".into());
+    }
+    let host = uri.host().ok_or("URL has no host")?.trim_matches(|c| c == '[' || c == ']').to_string();
+    let port = uri.port_u16().unwrap_or(80);
+    let work = async {
+        let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .map_err(|e| format!("cannot connect to {url}: {e}"))?;
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/readyz").to_string();
+        let request = hyper::Request::get(path)
+            .header(hyper::header::HOST, format!("{host}:{port}"))
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| e.to_string())?;
+        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+        if response.status() == hyper::StatusCode::OK {
+            Ok(())
+        } else {
+            Err(format!("{url} answered {}", response.status()))
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), work).await.map_err(|_| format!("{url} did not answer within 5 s"))?
+}

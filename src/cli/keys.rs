@@ -1,0 +1,110 @@
+//! `usher keys create|list|revoke|rotate`.
+
+use clap::Subcommand;
+
+use crate::auth::api_key;
+use crate::config::{Config, Span};
+use crate::domain::Environment;
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Make a new API key (printed once).
+    Create {
+        #[arg(long, value_parser = parse_env)]
+        env: Environment,
+        #[arg(long, default_value = "")]
+        label: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never the secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key at once.
+    Revoke { id: String },
+    /// Make a new key and revoke the environment's previous keys, at once or after --grace.
+    Rotate {
+        #[arg(long, value_parser = parse_env)]
+        env: Environment,
+        /// How long the previous keys keep working, e.g. 24h.
+        #[arg(long, value_parser = parse_span)]
+        grace: Option<Span>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_env(text: &str) -> Result<Environment, String> {
+    Environment::parse(text).ok_or_else(|| format!("`{text}` is not an environment: use development or production"))
+}
+
+fn parse_span(text: &str) -> Result<Span, String> {
+    Span::parse(text)
+}
+
+pub fn run(config: &Config, command: KeysCommand) -> Result<(), String> {
+    let (store, _) = crate::app::open(config).map_err(|e| e.to_string())?;
+    let result = execute(&store, command);
+    store.close();
+    result
+}
+
+fn print_created(created: &api_key::CreatedKey, json: bool) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string(created).map_err(|e| e.to_string())?);
+    } else {
+        println!("Created {} key {}. Store it now: it is not shown again.", created.environment, created.id);
+        println!("{}", created.key);
+    }
+    Ok(())
+}
+
+fn execute(store: &crate::store::Store, command: KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Create { env, label, json } => {
+            let created = api_key::create(store, env, label).map_err(|e| e.to_string())?;
+            print_created(&created, json)
+        }
+        KeysCommand::List { json } => {
+            let keys = api_key::list(store).map_err(|e| e.to_string())?;
+            if json {
+                println!("{}", serde_json::to_string(&keys).map_err(|e| e.to_string())?);
+                return Ok(());
+            }
+            let now = crate::clock::now_ms();
+            println!(
+                "{:<24}  {:<11}  {:<17}  {:<24}  {:<24}  label",
+                "id", "environment", "prefix", "created", "status"
+            );
+            for k in keys {
+                let status = match k.revoked_at {
+                    None => "active".to_string(),
+                    Some(at) if at > now => format!("until {}", crate::clock::rfc3339(at)),
+                    Some(_) => "revoked".to_string(),
+                };
+                println!(
+                    "{:<24}  {:<11}  {:<17}  {:<24}  {:<24}  {}",
+                    k.id,
+                    k.environment,
+                    format!("{}...", k.prefix),
+                    crate::clock::rfc3339(k.created_at),
+                    status,
+                    k.label
+                );
+            }
+            Ok(())
+        }
+        KeysCommand::Revoke { id } => {
+            api_key::revoke(store, id.clone()).map_err(|e| format!("cannot revoke {id}: {e}"))?;
+            println!("revoked {id}");
+            Ok(())
+        }
+        KeysCommand::Rotate { env, grace, json } => {
+            let grace = grace.map(Span::secs).unwrap_or(0);
+            let created = api_key::rotate(store, env, grace).map_err(|e| e.to_string())?;
+            print_created(&created, json)
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Configuration: the embedded `config.toml` < `--config` file < `USHER_*` env < flags.
+//!
+//! Every key has a default in the embedded file, so the set of keys it names is also
+//! the set of known keys: an environment variable outside it is warned about and
+//! ignored, and an unknown key in a file is an error naming it.
+
+mod duration;
+mod validate;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+pub use duration::Span;
+
+/// The commented default configuration, embedded in the binary.
+pub const DEFAULT_TOML: &str = include_str!("../../config.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: Server,
+    pub storage: Storage,
+    pub tokens: Tokens,
+    pub links: Links,
+    pub sessions: Sessions,
+    pub smartlink: SmartLink,
+    pub webhooks: Webhooks,
+    pub egress: Egress,
+    pub sdk: Sdk,
+    pub log: Log,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Server {
+    pub listen: String,
+    pub public_url: String,
+    pub request_timeout: Span,
+    pub max_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    pub data_dir: PathBuf,
+    pub synchronous: Synchronous,
+    pub master_key_file: String,
+    pub write_batch: usize,
+    pub readers: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tokens {
+    pub jwt_ttl: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Links {
+    pub default_ttl: Span,
+    pub max_ttl: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sessions {
+    pub ttl: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmartLink {
+    pub v2_max_ttl: Span,
+    pub failures_per_minute: u32,
+    pub secret_grace: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhooks {
+    pub retry_schedule: Vec<u64>,
+    pub timeout: Span,
+    pub concurrency: usize,
+    pub rsa_signing_key_file: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Egress {
+    pub local_address: String,
+    pub proxy: String,
+    pub ca_bundle: String,
+    pub allow_cidrs: Vec<String>,
+    pub deny_cidrs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sdk {
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Log {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Flags {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A configuration that cannot be used; the message names the key and the value.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The loaded configuration and the warnings met on the way (unknown variables).
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Loads the layers from the process environment.
+    pub fn load(file: Option<&Path>, flags: &Flags) -> Result<Loaded, ConfigError> {
+        Self::load_from(file, flags, std::env::vars())
+    }
+
+    /// Loads the layers with an explicit environment (tests pass their own).
+    pub fn load_from(
+        file: Option<&Path>,
+        flags: &Flags,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
+        let known = known_keys()?;
+        let mut warnings = Vec::new();
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!("config file {} does not exist or is not a file", path.display())));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let mut env_pairs = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("USHER_") else { continue };
+            let key = rest.to_ascii_lowercase().replace("__", ".");
+            if known.contains(&key) {
+                env_pairs.push((key, value));
+            } else {
+                warnings.push(format!("ignoring environment variable {name}: no configuration key `{key}`"));
+            }
+        }
+        for (key, value) in env_pairs {
+            // Env's value parsing turns "20" into a number and "[5, 300]" into a list.
+            let parsed: figment::value::Value = value.parse().unwrap_or(figment::value::Value::from(value.clone()));
+            figment = figment.merge(Serialized::default(&key, parsed));
+        }
+        if let Some(listen) = &flags.listen {
+            figment = figment.merge(Serialized::default("server.listen", listen));
+        }
+        if let Some(dir) = &flags.data_dir {
+            figment = figment.merge(Serialized::default("storage.data_dir", dir));
+        }
+        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        config.validate()?;
+        Ok(Loaded { config, warnings })
+    }
+
+    /// The effective configuration as TOML, with secrets (proxy credentials) redacted.
+    pub fn redacted_toml(&self) -> String {
+        let mut copy = self.clone();
+        copy.egress.proxy = validate::redact_url_password(&copy.egress.proxy);
+        toml::to_string_pretty(&copy).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.storage.data_dir.join("usher.db")
+    }
+}
+
+fn known_keys() -> Result<BTreeSet<String>, ConfigError> {
+    let value: toml::Table =
+        toml::from_str(DEFAULT_TOML).map_err(|e| ConfigError(format!("built-in config.toml: {e}")))?;
+    let mut keys = BTreeSet::new();
+    for (section, table) in value {
+        if let toml::Value::Table(table) = table {
+            for key in table.keys() {
+                keys.insert(format!("{section}.{key}"));
+            }
+        }
+    }
+    Ok(keys)
+}
+
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            if key.is_empty() {
+                format!("configuration: {}{source}", e.kind)
+            } else {
+                format!("configuration key `{key}`: {}{source}", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,129 @@
+//! Checks on a loaded configuration: each failure names the key and the bad value.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use super::{Config, ConfigError, Span};
+
+fn bad(key: &str, value: impl std::fmt::Display, why: &str) -> ConfigError {
+    ConfigError(format!("configuration key `{key}` = `{value}`: {why}"))
+}
+
+fn span_within(key: &str, span: Span, min: u64, max: u64) -> Result<(), ConfigError> {
+    if span.secs() < min || span.secs() > max {
+        let (lo, hi) = (Span(std::time::Duration::from_secs(min)), Span(std::time::Duration::from_secs(max)));
+        return Err(bad(key, span, &format!("must lie between {lo} and {hi}")));
+    }
+    Ok(())
+}
+
+fn count_within(key: &str, n: usize, min: usize, max: usize) -> Result<(), ConfigError> {
+    if n < min || n > max {
+        return Err(bad(key, n, &format!("must lie between {min} and {max}")));
+    }
+    Ok(())
+}
+
+fn file_exists(key: &str, path: &str) -> Result<(), ConfigError> {
+    if !path.is_empty() && !Path::new(path).is_file() {
+        return Err(bad(key, path, "no such file"));
+    }
+    Ok(())
+}
+
+/// Parses an origin `scheme://host[:port]` and returns it normalised (no trailing slash).
+pub fn parse_origin(text: &str) -> Option<String> {
+    let url = url::Url::parse(text).ok()?;
+    let plain_path = url.path() == "/" || url.path().is_empty();
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || !plain_path
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+    {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
+}
+
+/// `http://user:secret@host` becomes `http://user:***@host`; other text is unchanged.
+pub fn redact_url_password(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
+impl Config {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.server;
+        s.listen
+            .parse::<SocketAddr>()
+            .map_err(|_| bad("server.listen", &s.listen, "expected an address such as 127.0.0.1:8080"))?;
+        if !s.public_url.is_empty() {
+            let ok = url::Url::parse(&s.public_url).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+            });
+            if !ok {
+                return Err(bad(
+                    "server.public_url",
+                    &s.public_url,
+                    "expected an http(s) URL such as https://usher.example.com",
+                ));
+            }
+        }
+        span_within("server.request_timeout", s.request_timeout, 1, 600)?;
+        count_within("server.max_concurrency", s.max_concurrency, 1, 100_000)?;
+        count_within("storage.write_batch", self.storage.write_batch, 1, 10_000)?;
+        count_within("storage.readers", self.storage.readers, 1, 64)?;
+        span_within("tokens.jwt_ttl", self.tokens.jwt_ttl, 60, 86_400)?;
+        span_within("links.max_ttl", self.links.max_ttl, 60, 365 * 86_400)?;
+        span_within("links.default_ttl", self.links.default_ttl, 60, self.links.max_ttl.secs())?;
+        span_within("sessions.ttl", self.sessions.ttl, 60, 365 * 86_400)?;
+        span_within("smartlink.v2_max_ttl", self.smartlink.v2_max_ttl, 60, 86_400)?;
+        span_within("smartlink.secret_grace", self.smartlink.secret_grace, 0, 30 * 86_400)?;
+        if self.smartlink.failures_per_minute == 0 {
+            return Err(bad("smartlink.failures_per_minute", 0, "must be at least 1"));
+        }
+        let w = &self.webhooks;
+        let schedule = format!("{:?}", w.retry_schedule);
+        if w.retry_schedule.is_empty() || w.retry_schedule.len() > 50 {
+            return Err(bad("webhooks.retry_schedule", &schedule, "must list 1 to 50 delays in seconds"));
+        }
+        if w.retry_schedule.windows(2).any(|p| p[0] > p[1])
+            || w.retry_schedule.iter().any(|&d| d == 0 || d > 30 * 86_400)
+        {
+            return Err(bad("webhooks.retry_schedule", &schedule, "delays must be 1 s to 30 d and never decrease"));
+        }
+        span_within("webhooks.timeout", w.timeout, 1, 300)?;
+        count_within("webhooks.concurrency", w.concurrency, 1, 1024)?;
+        file_exists("webhooks.rsa_signing_key_file", &w.rsa_signing_key_file)?;
+        let e = &self.egress;
+        if !e.local_address.is_empty() && e.local_address.parse::<IpAddr>().is_err() {
+            return Err(bad("egress.local_address", &e.local_address, "expected an IP address"));
+        }
+        if !e.proxy.is_empty() {
+            let ok = url::Url::parse(&e.proxy).is_ok_and(|u| u.scheme() == "http" && u.host_str().is_some());
+            if !ok {
+                return Err(bad("egress.proxy", redact_url_password(&e.proxy), "expected http://host:port"));
+            }
+        }
+        file_exists("egress.ca_bundle", &e.ca_bundle)?;
+        for origin in &self.sdk.allowed_origins {
+            if parse_origin(origin).is_none() {
+                return Err(bad("sdk.allowed_origins", origin, "expected an origin such as https://app.example.com"));
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(bad("log.level", &self.log.level, "expected error, warn, info, debug or trace"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! Request extractors that answer in the API's error format: JSON bodies (415, 413,
+//! `invalid_json`, a field named on a type error) and strict query parameters.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A JSON body deserialized into `T`.
+pub struct JsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, AppError> {
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::TooLarge)?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses JSON, telling a syntax error (`invalid_json`) from a wrong field (`invalid_field`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            AppError::bad("invalid_json", format!("the body is not valid JSON: {inner}"))
+        } else if path == "." || path.is_empty() {
+            AppError::bad("invalid_field", format!("{inner}"))
+        } else {
+            AppError::bad("invalid_field", format!("field `{path}`: {inner}"))
+        }
+    })?;
+    de.end().map_err(|e| AppError::bad("invalid_json", format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Query parameters, each at most once.
+#[derive(Debug, Default)]
+pub struct Params(pub BTreeMap<String, String>);
+
+impl Params {
+    pub fn parse(query: Option<&str>) -> Result<Params, AppError> {
+        let mut map = BTreeMap::new();
+        for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            if map.insert(key.to_string(), value.to_string()).is_some() {
+                return Err(AppError::bad("invalid_query", format!("query parameter `{key}` is given more than once")));
+            }
+        }
+        Ok(Params(map))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        Params::parse(parts.uri.query())
+    }
+}
+
+/// The client's address as seen on the socket.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(ClientIp(ip))
+    }
+}

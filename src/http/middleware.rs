@@ -1,0 +1,52 @@
+//! Around every request: a request id (header and task-local), the time limit, the
+//! request log line (method and route pattern only: queries and some paths carry
+//! secrets), and counters.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::REQUEST_ID;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub async fn around(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let id = crate::ids::new_id().unwrap_or_else(|_| "-".into());
+    let started = Instant::now();
+    let method = request.method().clone();
+    // The route pattern, not the raw path: paths such as /link/{token} carry secrets.
+    let path = match request.extensions().get::<MatchedPath>() {
+        Some(matched) => matched.as_str().to_owned(),
+        None => request.uri().path().to_owned(),
+    };
+    let span = state.config.server.request_timeout;
+    let mut response = REQUEST_ID
+        .scope(id.clone(), async move {
+            match tokio::time::timeout(span.0, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => AppError::Unavailable {
+                    code: "request_timeout",
+                    message: format!("the request took longer than {span}"),
+                }
+                .into_response(),
+            }
+        })
+        .await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    let status = response.status().as_u16();
+    state.metrics.http_response(status);
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status,
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,100 @@
+//! SQL for the audit log.
+
+use rusqlite::{Connection, params};
+
+use crate::domain::Environment;
+
+/// One audit entry as written; `details` is a JSON object.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub environment: Environment,
+    pub action: &'static str,
+    pub actor: String,
+    pub user_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    pub id: String,
+    pub at: i64,
+    pub action: String,
+    pub actor: String,
+    pub user_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: String,
+}
+
+/// Appends an entry inside the caller's transaction.
+pub fn record(conn: &Connection, entry: &Entry) -> Result<(), crate::error::AppError> {
+    let id = crate::ids::new_id()?;
+    conn.prepare_cached(
+        "INSERT INTO audit_log (id, environment, at, action, actor, user_id, ip, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        id,
+        entry.environment,
+        crate::clock::now_ms(),
+        entry.action,
+        entry.actor,
+        entry.user_id,
+        entry.ip,
+        entry.details.to_string()
+    ])?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub user_id: Option<String>,
+    pub action: Option<String>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// Newest first; `before` is the id of the last entry of the previous page.
+pub fn page(
+    conn: &Connection,
+    env: Environment,
+    filter: &Filter,
+    before: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<EntryRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, action, actor, user_id, ip, details FROM audit_log
+         WHERE environment = ?1
+           AND (?2 IS NULL OR user_id = ?2)
+           AND (?3 IS NULL OR action = ?3)
+           AND (?4 IS NULL OR at >= ?4)
+           AND (?5 IS NULL OR at < ?5)
+           AND (?6 IS NULL OR id < ?6)
+         ORDER BY id DESC LIMIT ?7",
+    )?;
+    let rows = stmt.query_map(
+        params![env, filter.user_id, filter.action, filter.since, filter.until, before, limit as i64],
+        |row| {
+            Ok(EntryRow {
+                id: row.get(0)?,
+                at: row.get(1)?,
+                action: row.get(2)?,
+                actor: row.get(3)?,
+                user_id: row.get(4)?,
+                ip: row.get(5)?,
+                details: row.get(6)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+/// Erases every entry about one user; returns how many.
+pub fn erase_user(conn: &Connection, env: Environment, user_id: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM audit_log WHERE environment = ?1 AND user_id = ?2")?.execute(params![env, user_id])
+}
+
+/// Whether any entry names this user (a deleted user's trail can still be erased).
+pub fn has_user(conn: &Connection, env: Environment, user_id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM audit_log WHERE environment = ?1 AND user_id = ?2")?
+        .exists(params![env, user_id])
+}

@@ -1,0 +1,82 @@
+//! SQL for API keys.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::Environment;
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRow {
+    pub id: String,
+    pub environment: Environment,
+    pub label: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+pub struct NewKey<'a> {
+    pub id: &'a str,
+    pub environment: Environment,
+    pub label: &'a str,
+    pub prefix: &'a str,
+    pub key_hash: &'a [u8],
+    pub created_at: i64,
+}
+
+pub fn insert(conn: &Connection, key: &NewKey<'_>) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO api_keys (id, environment, label, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![key.id, key.environment, key.label, key.prefix, key.key_hash, key.created_at])?;
+    Ok(())
+}
+
+/// The key with this hash if it is still valid at `now`: (id, environment).
+pub fn find_active(conn: &Connection, hash: &[u8], now: i64) -> rusqlite::Result<Option<(String, Environment)>> {
+    conn.prepare_cached(
+        "SELECT id, environment FROM api_keys WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)",
+    )?
+    .query_row(params![hash, now], |row| Ok((row.get(0)?, row.get(1)?)))
+    .optional()
+}
+
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<KeyRow>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, environment, label, prefix, created_at, revoked_at FROM api_keys ORDER BY id")?;
+    let rows = stmt.query_map([], |row| {
+        Ok(KeyRow {
+            id: row.get(0)?,
+            environment: row.get(1)?,
+            label: row.get(2)?,
+            prefix: row.get(3)?,
+            created_at: row.get(4)?,
+            revoked_at: row.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Revokes one key now; returns its environment, or None if there is no such active key.
+pub fn revoke(conn: &Connection, id: &str, at: i64) -> rusqlite::Result<Option<Environment>> {
+    conn.prepare_cached(
+        "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND (revoked_at IS NULL OR revoked_at > ?2) RETURNING environment",
+    )?
+    .query_row(params![id, at], |row| row.get(0))
+    .optional()
+}
+
+/// Makes every other still-valid key of `env` stop working at `until`; returns their ids.
+pub fn retire_others(
+    conn: &Connection,
+    env: Environment,
+    keep: &str,
+    now: i64,
+    until: i64,
+) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE api_keys SET revoked_at = MIN(COALESCE(revoked_at, ?4), ?4) WHERE environment = ?1 AND id <> ?2 AND (revoked_at IS NULL OR revoked_at > ?3) RETURNING id",
+    )?;
+    let ids = stmt.query_map(params![env, keep, now, until], |row| row.get(0))?;
+    ids.collect()
+}

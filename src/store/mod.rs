@@ -1,0 +1,185 @@
+//! The store: the only place with SQL. One writer thread (group commit) and a few
+//! read-only connections, over one SQLite file in WAL mode.
+//!
+//! `write` and `read` take closures that run on the store's own threads, never on the
+//! async runtime; the per-table modules hold the SQL those closures call.
+
+pub mod audit;
+pub mod keys;
+mod migrate;
+mod read;
+pub mod users;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::config::Synchronous;
+pub use migrate::SCHEMA_VERSION;
+
+/// What can go wrong below the domain: SQLite, the writer being gone, the schema.
+#[derive(Debug, Clone)]
+pub enum StoreError {
+    Sqlite(String),
+    Closed,
+    JobPanicked,
+    NewerSchema { found: i64, supported: i64 },
+    Io(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite(e) => write!(f, "database error: {e}"),
+            StoreError::Closed => f.write_str("the store is shut down"),
+            StoreError::JobPanicked => f.write_str("a store job failed unexpectedly"),
+            StoreError::NewerSchema { found, supported } => write!(
+                f,
+                "the database has schema version {found}, made by a newer usher; this binary supports up to {supported}. Upgrade usher or restore a backup."
+            ),
+            StoreError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+/// Options for opening the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub path: PathBuf,
+    pub synchronous: Synchronous,
+    pub write_batch: usize,
+    pub readers: usize,
+}
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: Mutex<Option<writer::Sender>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    readers: Arc<read::Readers>,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database, and starts the writer.
+    /// Blocking: call it from a blocking context or before the runtime serves.
+    pub fn open(options: &StoreOptions) -> Result<Store, StoreError> {
+        let mut conn = open_connection(&options.path, false, options.synchronous)?;
+        migrate::migrate(&mut conn)?;
+        let (sender, receiver) = mpsc::channel(options.write_batch.max(1) * 4);
+        let batch = options.write_batch.max(1);
+        let thread = std::thread::Builder::new()
+            .name("usher-writer".into())
+            .spawn(move || writer::run(conn, receiver, batch))
+            .map_err(|e| StoreError::Io(format!("cannot start the writer thread: {e}")))?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                sender: Mutex::new(Some(sender)),
+                thread: Mutex::new(Some(thread)),
+                readers: Arc::new(read::Readers::new(options.path.clone(), options.readers.max(1))),
+            }),
+        })
+    }
+
+    /// Runs `work` inside the writer's next transaction and answers after it commits.
+    /// An `Err` from `work` rolls back only this job's changes.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let sender = self.sender().map_err(E::from)?;
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn writer::WriteJob> = Box::new(writer::ClosureJob::new(work, reply));
+        sender.send(job).await.map_err(|_| E::from(StoreError::Closed))?;
+        answer.await.map_err(|_| E::from(StoreError::Closed))?
+    }
+
+    /// Like `write`, from a thread that is not a runtime worker (CLI, tests).
+    pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let sender = self.sender().map_err(E::from)?;
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn writer::WriteJob> = Box::new(writer::ClosureJob::new(work, reply));
+        sender.blocking_send(job).map_err(|_| E::from(StoreError::Closed))?;
+        answer.blocking_recv().map_err(|_| E::from(StoreError::Closed))?
+    }
+
+    /// Runs `work` on a read-only connection off the runtime.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.inner.readers.read(work).await
+    }
+
+    fn sender(&self) -> Result<writer::Sender, StoreError> {
+        let guard = self.inner.sender.lock().map_err(|_| StoreError::Closed)?;
+        guard.clone().ok_or(StoreError::Closed)
+    }
+
+    /// Stops taking writes, lets the writer commit what is queued, and waits for it.
+    /// Blocking; safe to call more than once.
+    pub fn close(&self) {
+        if let Ok(mut sender) = self.inner.sender.lock() {
+            sender.take();
+        }
+        let thread = self.inner.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            if thread.join().is_err() {
+                tracing::error!("the writer thread ended abnormally");
+            }
+        }
+    }
+}
+
+/// Opens one connection with the pragmas every connection needs.
+pub(crate) fn open_connection(path: &Path, read_only: bool, sync: Synchronous) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
+    };
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| StoreError::Io(format!("cannot open database {}: {e}", path.display())))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+    if !read_only {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Io(format!("cannot switch {} to WAL mode (got {mode})", path.display())));
+        }
+        let sync = match sync {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!("PRAGMA synchronous = {sync};"))?;
+    }
+    Ok(conn)
+}

@@ -1,0 +1,94 @@
+//! SQL for end users.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::Environment;
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, username, full_name, phone, created_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        full_name: row.get(2)?,
+        phone: row.get(3)?,
+        created_at: row.get(4)?,
+    })
+}
+
+pub fn insert(conn: &Connection, env: Environment, user: &UserRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO users (id, environment, username, full_name, phone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![user.id, env, user.username, user.full_name, user.phone, user.created_at])?;
+    Ok(())
+}
+
+/// Looks a user up by id first, then by username, in one environment.
+pub fn find(conn: &Connection, env: Environment, id_or_username: &str) -> rusqlite::Result<Option<UserRow>> {
+    if crate::ids::is_id(id_or_username) {
+        let by_id = conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND id = ?2"))?
+            .query_row(params![env, id_or_username], from_row)
+            .optional()?;
+        if by_id.is_some() {
+            return Ok(by_id);
+        }
+    }
+    find_by_username(conn, env, id_or_username)
+}
+
+pub fn find_by_username(conn: &Connection, env: Environment, username: &str) -> rusqlite::Result<Option<UserRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2"))?
+        .query_row(params![env, username], from_row)
+        .optional()
+}
+
+/// Which of `usernames` are taken in `env`.
+pub fn taken(conn: &Connection, env: Environment, usernames: &[String]) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE environment = ?1 AND username = ?2")?;
+    let mut out = Vec::new();
+    for name in usernames {
+        if stmt.exists(params![env, name])? {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// One page of users ordered by id, after `after` (exclusive).
+pub fn page(conn: &Connection, env: Environment, after: Option<&str>, limit: usize) -> rusqlite::Result<Vec<UserRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
+    rows.collect()
+}
+
+pub fn set_full_name(
+    conn: &Connection,
+    env: Environment,
+    id: &str,
+    full_name: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE users SET full_name = ?3, updated_at = ?4 WHERE environment = ?1 AND id = ?2")?
+        .execute(params![env, id, full_name, now])?;
+    Ok(n == 1)
+}
+
+/// Deletes the user; rows that belong to them go with it (ON DELETE CASCADE).
+pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+    let n = conn.prepare_cached("DELETE FROM users WHERE environment = ?1 AND id = ?2")?.execute(params![env, id])?;
+    Ok(n == 1)
+}

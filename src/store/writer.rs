@@ -1,0 +1,121 @@
+//! The single writer: one thread owns the read-write connection and commits queued jobs
+//! together (group commit), each inside its own savepoint so one failure spoils nothing else.
+//!
+//! Callers send boxed jobs over a *bounded* channel and wait for their answer, which is
+//! sent only after the transaction holding their change has committed (or failed).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreError;
+
+/// One unit of work for the writer. `run` executes inside a savepoint and says whether
+/// it succeeded; `finish` is called once the batch's transaction has ended.
+pub(crate) trait WriteJob: Send {
+    fn run(&mut self, conn: &Connection) -> bool;
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>);
+}
+
+/// A closure job answering its caller through a oneshot channel.
+pub(crate) struct ClosureJob<F, T, E> {
+    work: Option<F>,
+    result: Option<Result<T, E>>,
+    reply: oneshot::Sender<Result<T, E>>,
+}
+
+impl<F, T, E> ClosureJob<F, T, E> {
+    pub(crate) fn new(work: F, reply: oneshot::Sender<Result<T, E>>) -> Self {
+        ClosureJob { work: Some(work), result: None, reply }
+    }
+}
+
+impl<F, T, E> WriteJob for ClosureJob<F, T, E>
+where
+    F: FnOnce(&Connection) -> Result<T, E> + Send,
+    T: Send,
+    E: From<StoreError> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(work) = self.work.take() else { return false };
+        let result = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
+            Ok(result) => result,
+            Err(_) => Err(E::from(StoreError::JobPanicked)),
+        };
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), StoreError>) {
+        let answer = match (committed, self.result) {
+            // The job's own error stands even if the others committed.
+            (_, Some(Err(e))) => Err(e),
+            (Ok(()), Some(Ok(value))) => Ok(value),
+            (Err(e), Some(Ok(_))) => Err(E::from(e)),
+            (Err(e), None) => Err(E::from(e)),
+            (Ok(()), None) => Err(E::from(StoreError::Closed)),
+        };
+        // The caller may have gone away (request cancelled); its change stands.
+        let _ = self.reply.send(answer);
+    }
+}
+
+pub(crate) type Sender = mpsc::Sender<Box<dyn WriteJob>>;
+
+/// Runs the writer loop until every sender is dropped, then returns.
+pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>, batch: usize) {
+    let mut pending: Vec<Box<dyn WriteJob>> = Vec::with_capacity(batch);
+    while let Some(first) = jobs.blocking_recv() {
+        pending.push(first);
+        while pending.len() < batch {
+            match jobs.try_recv() {
+                Ok(job) => pending.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, &mut pending);
+    }
+}
+
+fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let error = StoreError::from(e);
+        for job in pending.drain(..) {
+            job.finish(Err(error.clone()));
+        }
+        return;
+    }
+    let mut failure = None;
+    for job in pending.iter_mut() {
+        if let Err(e) = run_in_savepoint(conn, job.as_mut()) {
+            failure = Some(e);
+            break;
+        }
+    }
+    let outcome = match failure {
+        Some(e) => Err(e),
+        None => conn.execute_batch("COMMIT").map_err(StoreError::from),
+    };
+    if outcome.is_err() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rollback after a failed batch failed");
+        }
+    }
+    for job in pending.drain(..) {
+        job.finish(outcome.as_ref().map(|_| ()).map_err(StoreError::clone));
+    }
+}
+
+/// Runs one job inside a savepoint; the job's own failure rolls back only its savepoint.
+/// An error of the savepoint statements themselves fails the whole batch.
+fn run_in_savepoint(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), StoreError> {
+    conn.execute_batch("SAVEPOINT job")?;
+    if job.run(conn) {
+        conn.execute_batch("RELEASE job")?;
+    } else {
+        conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
+    }
+    Ok(())
+}
