@@ -40,3 +40,14 @@ CREATE TABLE audit_log (
 ) STRICT;
 CREATE INDEX audit_log_by_env ON audit_log (environment, id);
 CREATE INDEX audit_log_by_user ON audit_log (environment, user_id, id);
+
+-- The outbox: one row per event, written in the transaction of the change that caused
+-- it. `payload` is the exact JSON body every delivery sends; `id` is the webhook-id.
+CREATE TABLE outbox_messages (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_messages_by_env ON outbox_messages (environment, created_at);

@@ -27,6 +27,7 @@ pub mod error;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod outbox;
 pub mod state;
 pub mod store;
 pub mod vault;

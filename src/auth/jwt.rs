@@ -13,3 +13,7 @@ pub struct Claims {
 pub fn sign(_key: &[u8], claims: &Claims) -> String {
     serde_json::to_string(claims).unwrap_or_default()
 }
+
+pub fn verify(_key: &[u8], _token: &str, _now: i64, _leeway: i64, _aud: &str) -> Result<Claims, String> {
+    Err("placeholder".into())
+}

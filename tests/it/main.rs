@@ -1,2 +1,7 @@
-#[test]
-fn t() {}
+//! The one integration-test binary: every module drives the real server over HTTP.
+
+mod support;
+
+mod cli;
+mod http_rules;
+mod users;

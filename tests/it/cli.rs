@@ -1,0 +1,1 @@
+//! CLI subcommands against the real binary.

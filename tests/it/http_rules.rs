@@ -1,0 +1,1 @@
+//! HTTP behaviour common to every endpoint.
