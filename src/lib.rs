@@ -23,6 +23,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod egress;
 pub mod error;
 pub mod http;
 pub mod ids;
