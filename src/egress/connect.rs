@@ -41,11 +41,7 @@ impl Proxy {
     /// Accepts `http://host[:port][/]` only (port 80 by default); no credentials, path or query.
     pub(crate) fn parse(text: &str) -> Result<Proxy, EgressError> {
         // Never echo a URL that may carry credentials.
-        let shown = if text.contains('@') {
-            "<redacted>"
-        } else {
-            text
-        };
+        let shown = if text.contains('@') { "<redacted>" } else { text };
         let bad = |why: &str| EgressError::Config(format!("proxy {shown:?}: {why}"));
         let url = Url::parse(text).map_err(|e| bad(&e.to_string()))?;
         if url.scheme() != "http" {
@@ -80,33 +76,16 @@ pub(crate) struct Dialer<'a> {
 /// Opens a stream to the URL's origin, ready for HTTP/1.1 (TLS done for https).
 /// The URL must already have passed `check_url` (http/https, a host).
 pub(crate) async fn open(d: &Dialer<'_>, url: &Url) -> Result<BoxIo, EgressError> {
-    let host = url
-        .host()
-        .ok_or_else(|| EgressError::BadUrl("a host is required".to_owned()))?;
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| EgressError::BadUrl("no port for this scheme".to_owned()))?;
+    let host = url.host().ok_or_else(|| EgressError::BadUrl("a host is required".to_owned()))?;
+    let port = url.port_or_known_default().ok_or_else(|| EgressError::BadUrl("no port for this scheme".to_owned()))?;
     let stream = tokio::time::timeout(d.connect_timeout, tcp_to_origin(d, &host, port))
         .await
-        .map_err(|_| {
-            EgressError::Connect(format!(
-                "timed out after {} ms",
-                d.connect_timeout.as_millis()
-            ))
-        })??;
+        .map_err(|_| EgressError::Connect(format!("timed out after {} ms", d.connect_timeout.as_millis())))??;
     let io: BoxIo = Box::new(stream);
-    if url.scheme() == "https" {
-        tls::handshake(d.tls, &host, io).await
-    } else {
-        Ok(io)
-    }
+    if url.scheme() == "https" { tls::handshake(d.tls, &host, io).await } else { Ok(io) }
 }
 
-async fn tcp_to_origin(
-    d: &Dialer<'_>,
-    host: &Host<&str>,
-    port: u16,
-) -> Result<TcpStream, EgressError> {
+async fn tcp_to_origin(d: &Dialer<'_>, host: &Host<&str>, port: u16) -> Result<TcpStream, EgressError> {
     let literal = match host {
         Host::Ipv4(a) => Some(IpAddr::V4(*a)),
         Host::Ipv6(a) => Some(IpAddr::V6(*a)),
@@ -127,15 +106,9 @@ async fn tcp_to_origin(
     }
     let addrs = match literal {
         Some(ip) => vec![SocketAddr::new(ip, port)],
-        None => resolve(&host.to_string(), port)
-            .await
-            .map_err(EgressError::Dns)?,
+        None => resolve(&host.to_string(), port).await.map_err(EgressError::Dns)?,
     };
-    let allowed: Vec<SocketAddr> = addrs
-        .iter()
-        .copied()
-        .filter(|a| d.policy.allows(a.ip()))
-        .collect();
+    let allowed: Vec<SocketAddr> = addrs.iter().copied().filter(|a| d.policy.allows(a.ip())).collect();
     if allowed.is_empty() {
         let addr = addrs.first().map(|a| a.ip());
         return Err(match addr {
@@ -146,16 +119,12 @@ async fn tcp_to_origin(
     if allowed.len() < addrs.len() {
         tracing::debug!(host = %host, "egress: skipped resolved addresses refused by policy");
     }
-    connect_first(&allowed, d.local_address)
-        .await
-        .map_err(EgressError::Connect)
+    connect_first(&allowed, d.local_address).await.map_err(EgressError::Connect)
 }
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .collect();
+    let addrs: Vec<SocketAddr> =
+        tokio::net::lookup_host((host, port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
     if addrs.is_empty() {
         return Err(format!("no addresses for {host}"));
     }
@@ -178,11 +147,7 @@ async fn connect_first(addrs: &[SocketAddr], local: Option<IpAddr>) -> Result<Tc
 }
 
 async fn connect_one(addr: SocketAddr, local: Option<IpAddr>) -> std::io::Result<TcpStream> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
     if let Some(local) = local {
         socket
             .bind(SocketAddr::new(local, 0))
@@ -197,17 +162,11 @@ async fn connect_one(addr: SocketAddr, local: Option<IpAddr>) -> std::io::Result
 async fn tunnel(stream: &mut TcpStream, authority: &str) -> Result<(), EgressError> {
     let perr = |m: String| EgressError::Proxy(m);
     let request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| perr(format!("write CONNECT: {e}")))?;
+    stream.write_all(request.as_bytes()).await.map_err(|e| perr(format!("write CONNECT: {e}")))?;
     let mut head = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     let end = loop {
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|e| perr(format!("read CONNECT answer: {e}")))?;
+        let n = stream.read(&mut chunk).await.map_err(|e| perr(format!("read CONNECT answer: {e}")))?;
         if n == 0 {
             return Err(perr("closed the connection during CONNECT".to_owned()));
         }
@@ -223,8 +182,7 @@ async fn tunnel(stream: &mut TcpStream, authority: &str) -> Result<(), EgressErr
         return Err(perr("sent data after the CONNECT answer".to_owned()));
     }
     let status_line = head.split(|b| *b == b'\r').next().unwrap_or_default();
-    let status = parse_status_line(status_line)
-        .ok_or_else(|| perr("malformed CONNECT answer".to_owned()))?;
+    let status = parse_status_line(status_line).ok_or_else(|| perr("malformed CONNECT answer".to_owned()))?;
     if !(200..300).contains(&status) {
         return Err(perr(format!("CONNECT answered {status}")));
     }
@@ -254,15 +212,7 @@ mod tests {
         let p = Proxy::parse("http://[::1]:8080/").unwrap();
         assert_eq!((p.host.as_str(), p.port), ("::1", 8080));
         assert_eq!(Proxy::parse("http://10.0.0.1").unwrap().port, 80);
-        for bad in [
-            "https://p:1",
-            "socks5://p:1",
-            "http://u:pw@p:1",
-            "http://p:1/x",
-            "http://p:1/?q",
-            "p:1",
-            "",
-        ] {
+        for bad in ["https://p:1", "socks5://p:1", "http://u:pw@p:1", "http://p:1/x", "http://p:1/?q", "p:1", ""] {
             let e = Proxy::parse(bad).unwrap_err();
             assert!(matches!(e, EgressError::Config(_)), "{bad}: {e}");
             assert!(!e.to_string().contains("pw"), "{e}");
@@ -271,10 +221,7 @@ mod tests {
 
     #[test]
     fn status_line() {
-        assert_eq!(
-            parse_status_line(b"HTTP/1.1 200 Connection established"),
-            Some(200)
-        );
+        assert_eq!(parse_status_line(b"HTTP/1.1 200 Connection established"), Some(200));
         assert_eq!(parse_status_line(b"HTTP/1.0 407 Proxy Auth"), Some(407));
         assert_eq!(parse_status_line(b"HTTP/1.1 200"), Some(200));
         assert_eq!(parse_status_line(b"SSH-2.0 hello"), None);

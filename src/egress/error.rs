@@ -33,10 +33,7 @@ impl fmt::Display for EgressError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EgressError::Refused { addr } => {
-                write!(
-                    f,
-                    "refused: address {addr} is not allowed by the egress policy"
-                )
+                write!(f, "refused: address {addr} is not allowed by the egress policy")
             }
             EgressError::Dns(m) => write!(f, "dns: {m}"),
             EgressError::Connect(m) => write!(f, "connect: {m}"),

@@ -70,10 +70,7 @@ impl Cidr {
         let cidr = Cidr::normalise(addr, prefix);
         if mask_addr(cidr.addr, cidr.prefix) != cidr.addr {
             let net = mask_addr(cidr.addr, cidr.prefix);
-            return Err(bad(&format!(
-                "host bits are set (did you mean {net}/{}?)",
-                cidr.prefix
-            )));
+            return Err(bad(&format!("host bits are set (did you mean {net}/{}?)", cidr.prefix)));
         }
         Ok(cidr)
     }
@@ -92,9 +89,7 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         match (self.addr, ip) {
-            (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
-                mask_addr(ip, self.prefix) == self.addr
-            }
+            (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => mask_addr(ip, self.prefix) == self.addr,
             _ => false,
         }
     }
@@ -103,10 +98,7 @@ impl Cidr {
         if let IpAddr::V6(v6) = addr
             && let (Some(v4), true) = (v6.to_ipv4_mapped(), prefix >= 96)
         {
-            return Cidr {
-                addr: IpAddr::V4(v4),
-                prefix: prefix - 96,
-            };
+            return Cidr { addr: IpAddr::V4(v4), prefix: prefix - 96 };
         }
         Cidr { addr, prefix }
     }
@@ -185,11 +177,7 @@ impl Policy {
 
     /// `Ok` when allowed, else [`EgressError::Refused`] naming the address as given.
     pub(crate) fn check(&self, ip: IpAddr) -> Result<(), EgressError> {
-        if self.allows(ip) {
-            Ok(())
-        } else {
-            Err(EgressError::Refused { addr: ip })
-        }
+        if self.allows(ip) { Ok(()) } else { Err(EgressError::Refused { addr: ip }) }
     }
 }
 
@@ -197,11 +185,7 @@ impl Policy {
 fn builtin_refused(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(a) => {
-            a.is_loopback()
-                || a.is_link_local()
-                || a.octets()[0] == 0
-                || a.is_multicast()
-                || a.is_broadcast()
+            a.is_loopback() || a.is_link_local() || a.octets()[0] == 0 || a.is_multicast() || a.is_broadcast()
         }
         IpAddr::V6(a) => {
             a.is_loopback()
@@ -277,10 +261,7 @@ mod tests {
         assert!(!p.allows(ip("::1")), "only the listed ranges are opened");
         assert!(!p.allows(ip("169.254.169.254")));
 
-        let p = Policy::new(
-            cidrs(&["127.0.0.0/8"]),
-            cidrs(&["127.0.0.2", "10.0.0.0/8", "2001:db8::/32"]),
-        );
+        let p = Policy::new(cidrs(&["127.0.0.0/8"]), cidrs(&["127.0.0.2", "10.0.0.0/8", "2001:db8::/32"]));
         assert!(p.allows(ip("127.0.0.1")));
         assert!(!p.allows(ip("127.0.0.2")), "in both lists: deny wins");
         assert!(!p.allows(ip("10.9.9.9")));
@@ -343,9 +324,7 @@ mod tests {
         let c: Conf = serde_json::from_str(r#"{"allow":["127.0.0.0/8","::1"]}"#).unwrap();
         assert_eq!(c.allow.len(), 2);
         assert_eq!(serde_json::to_string(&c.allow[1]).unwrap(), r#""::1/128""#);
-        let e = serde_json::from_str::<Conf>(r#"{"allow":["nope"]}"#)
-            .err()
-            .unwrap();
+        let e = serde_json::from_str::<Conf>(r#"{"allow":["nope"]}"#).err().unwrap();
         assert!(e.to_string().contains("invalid CIDR"), "{e}");
     }
 }

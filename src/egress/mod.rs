@@ -47,13 +47,8 @@ pub const MAX_URL_LEN: usize = 2048;
 const USER_AGENT: &str = concat!("usher/", env!("CARGO_PKG_VERSION"));
 
 /// Request headers the client sets itself; a caller may not supply them.
-const RESERVED_HEADERS: [HeaderName; 5] = [
-    header::HOST,
-    header::CONTENT_LENGTH,
-    header::TRANSFER_ENCODING,
-    header::CONNECTION,
-    header::UPGRADE,
-];
+const RESERVED_HEADERS: [HeaderName; 5] =
+    [header::HOST, header::CONTENT_LENGTH, header::TRANSFER_ENCODING, header::CONNECTION, header::UPGRADE];
 
 /// The `[egress]` settings.
 #[derive(Debug, Clone)]
@@ -130,15 +125,9 @@ impl std::fmt::Debug for Egress {
 impl Egress {
     /// Validates the settings and loads the CA bundle (blocking file read; call at start-up).
     pub fn new(settings: EgressSettings) -> Result<Egress, EgressError> {
-        let proxy = settings
-            .proxy
-            .as_deref()
-            .map(connect::Proxy::parse)
-            .transpose()?;
+        let proxy = settings.proxy.as_deref().map(connect::Proxy::parse).transpose()?;
         if settings.connect_timeout.is_zero() {
-            return Err(EgressError::Config(
-                "connect_timeout must be above zero".to_owned(),
-            ));
+            return Err(EgressError::Config("connect_timeout must be above zero".to_owned()));
         }
         let tls = tls::connector(settings.ca_bundle.as_deref())?;
         Ok(Egress {
@@ -192,9 +181,7 @@ impl Egress {
         // Capped so that the deadline cannot overflow `Instant` (which would panic).
         let timeout = timeout.min(MAX_TIMEOUT);
         let host = url.host_str().unwrap_or_default().to_owned();
-        let result = self
-            .exchange(url, headers, body.into(), started + timeout, started)
-            .await;
+        let result = self.exchange(url, headers, body.into(), started + timeout, started).await;
         match &result {
             Ok(r) => {
                 tracing::debug!(host = %host, status = r.status, elapsed_ms = r.elapsed.as_millis() as u64, "egress: delivered")
@@ -231,10 +218,7 @@ impl Egress {
             let driver = AbortOnDrop(tokio::spawn(async move {
                 let _ = conn.await;
             }));
-            let response = sender
-                .send_request(request)
-                .await
-                .map_err(|e| EgressError::Http(e.to_string()))?;
+            let response = sender.send_request(request).await.map_err(|e| EgressError::Http(e.to_string()))?;
             Ok::<_, EgressError>((response, driver))
         })
         .await;
@@ -244,8 +228,7 @@ impl Egress {
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| response::parse_retry_after(v.as_bytes(), SystemTime::now()));
-        let read =
-            response::read_bounded(response.into_body(), inner.max_response_bytes, deadline).await;
+        let read = response::read_bounded(response.into_body(), inner.max_response_bytes, deadline).await;
         Ok(EgressResponse {
             status,
             retry_after,
@@ -257,11 +240,7 @@ impl Egress {
 }
 
 /// The request in origin form (`/path?query`, no fragment), with the client's own headers.
-fn build_request(
-    url: &Url,
-    headers: &[(String, String)],
-    body: Bytes,
-) -> Result<Request<Full<Bytes>>, EgressError> {
+fn build_request(url: &Url, headers: &[(String, String)], body: Bytes) -> Result<Request<Full<Bytes>>, EgressError> {
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_owned(),
@@ -270,27 +249,19 @@ fn build_request(
     let length = body.len();
     let mut request = Request::new(Full::new(body));
     *request.method_mut() = Method::POST;
-    *request.uri_mut() = target
-        .parse()
-        .map_err(|_| EgressError::BadUrl("path is not a valid request target".to_owned()))?;
+    *request.uri_mut() =
+        target.parse().map_err(|_| EgressError::BadUrl("path is not a valid request target".to_owned()))?;
     let map = request.headers_mut();
     let invalid = |m: &str| EgressError::Http(m.to_owned());
-    map.insert(
-        header::HOST,
-        HeaderValue::from_str(&host).map_err(|_| invalid("invalid host"))?,
-    );
+    map.insert(header::HOST, HeaderValue::from_str(&host).map_err(|_| invalid("invalid host"))?);
     map.insert(header::USER_AGENT, HeaderValue::from_static(USER_AGENT));
     map.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     for (name, value) in headers {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid("invalid request header name"))?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("invalid request header name"))?;
         if RESERVED_HEADERS.contains(&name) {
-            return Err(invalid(&format!(
-                "request header {name} is set by the client"
-            )));
+            return Err(invalid(&format!("request header {name} is set by the client")));
         }
-        let value =
-            HeaderValue::from_str(value).map_err(|_| invalid("invalid request header value"))?;
+        let value = HeaderValue::from_str(value).map_err(|_| invalid("invalid request header value"))?;
         if name == header::USER_AGENT {
             map.insert(name, value);
         } else {

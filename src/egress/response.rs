@@ -57,12 +57,9 @@ pub(crate) fn parse_retry_after(value: &[u8], now: SystemTime) -> Option<Duratio
         // Absurdly long numbers saturate instead of failing.
         return Some(Duration::from_secs(text.parse::<u64>().unwrap_or(u64::MAX)));
     }
-    let format = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let at = time::PrimitiveDateTime::parse(text, format)
-        .ok()?
-        .assume_utc();
+    let format =
+        format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
+    let at = time::PrimitiveDateTime::parse(text, format).ok()?.assume_utc();
     let now = OffsetDateTime::from(now);
     let delta = at - now;
     Some(Duration::try_from(delta).unwrap_or(Duration::ZERO))
@@ -75,19 +72,10 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // 06 Nov 1994 08:49:37 UTC
-        assert_eq!(
-            parse_retry_after(b"120", now),
-            Some(Duration::from_secs(120))
-        );
+        assert_eq!(parse_retry_after(b"120", now), Some(Duration::from_secs(120)));
         assert_eq!(parse_retry_after(b" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(
-            parse_retry_after(b"99999999999999999999999", now),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        assert_eq!(
-            parse_retry_after(b"Sun, 06 Nov 1994 08:50:07 GMT", now),
-            Some(Duration::from_secs(30))
-        );
+        assert_eq!(parse_retry_after(b"99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(parse_retry_after(b"Sun, 06 Nov 1994 08:50:07 GMT", now), Some(Duration::from_secs(30)));
         assert_eq!(
             parse_retry_after(b"Sun, 06 Nov 1994 08:00:00 GMT", now),
             Some(Duration::ZERO),

@@ -16,9 +16,7 @@ use super::connect::BoxIo;
 /// Builds the connector: always the ring provider (never the process default, so no
 /// other crypto stack can slip in), TLS 1.2/1.3 safe defaults, HTTP/1.1 by ALPN.
 pub(crate) fn connector(ca_bundle: Option<&Path>) -> Result<TlsConnector, EgressError> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     if let Some(path) = ca_bundle {
         add_bundle(&mut roots, path)?;
     }
@@ -40,9 +38,7 @@ fn add_bundle(roots: &mut RootCertStore, path: &Path) -> Result<(), EgressError>
     let mut added = 0usize;
     for (i, cert) in certs.enumerate() {
         let cert = cert.map_err(|e| named(format!("certificate #{}: {e}", i + 1)))?;
-        roots
-            .add(cert)
-            .map_err(|e| named(format!("certificate #{} rejected: {e}", i + 1)))?;
+        roots.add(cert).map_err(|e| named(format!("certificate #{} rejected: {e}", i + 1)))?;
         added += 1;
     }
     if added == 0 {
@@ -52,20 +48,13 @@ fn add_bundle(roots: &mut RootCertStore, path: &Path) -> Result<(), EgressError>
 }
 
 /// Runs the TLS handshake for `host` over an established stream (direct or tunnelled).
-pub(crate) async fn handshake(
-    connector: &TlsConnector,
-    host: &Host<&str>,
-    io: BoxIo,
-) -> Result<BoxIo, EgressError> {
+pub(crate) async fn handshake(connector: &TlsConnector, host: &Host<&str>, io: BoxIo) -> Result<BoxIo, EgressError> {
     let name = match host {
         Host::Domain(d) => ServerName::try_from(d.to_string())
             .map_err(|_| EgressError::BadUrl("host is not a valid TLS server name".to_owned()))?,
         Host::Ipv4(a) => ServerName::IpAddress(IpAddr::V4(*a).into()),
         Host::Ipv6(a) => ServerName::IpAddress(IpAddr::V6(*a).into()),
     };
-    let tls = connector
-        .connect(name, io)
-        .await
-        .map_err(|e| EgressError::Tls(e.to_string()))?;
+    let tls = connector.connect(name, io).await.map_err(|e| EgressError::Tls(e.to_string()))?;
     Ok(Box::new(tls))
 }

@@ -38,10 +38,7 @@ fn url(s: &str) -> Url {
 }
 
 fn loopback_allowed() -> EgressSettings {
-    EgressSettings {
-        allow_cidrs: vec![Cidr::parse("127.0.0.0/8").unwrap()],
-        ..EgressSettings::default()
-    }
+    EgressSettings { allow_cidrs: vec![Cidr::parse("127.0.0.0/8").unwrap()], ..EgressSettings::default() }
 }
 
 fn client(settings: EgressSettings) -> Egress {
@@ -49,9 +46,7 @@ fn client(settings: EgressSettings) -> Egress {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/tls")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls").join(name)
 }
 
 /// Serves one connection with hyper, logging each request before answering it.
@@ -75,10 +70,7 @@ where
                 for (k, v) in extra {
                     resp = resp.header(*k, *v);
                 }
-                Ok::<_, hyper::Error>(
-                    resp.body(Full::new(Bytes::from_static(body.as_bytes())))
-                        .unwrap(),
-                )
+                Ok::<_, hyper::Error>(resp.body(Full::new(Bytes::from_static(body.as_bytes()))).unwrap())
             }
         });
         let conn = hyper::server::conn::http1::Builder::new();
@@ -87,12 +79,7 @@ where
 }
 
 /// A hyper receiver on 127.0.0.1:0 (TLS when an acceptor is given).
-async fn receiver(
-    status: u16,
-    extra: Extra,
-    body: &'static str,
-    tls: Option<TlsAcceptor>,
-) -> (SocketAddr, Log) {
+async fn receiver(status: u16, extra: Extra, body: &'static str, tls: Option<TlsAcceptor>) -> (SocketAddr, Log) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let log = Log::default();
@@ -159,10 +146,7 @@ async fn connect_proxy() -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
                 let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
                 return;
             };
-            client
-                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                .await
-                .unwrap();
+            client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await.unwrap();
             let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
         }
     })
@@ -182,18 +166,13 @@ fn untouched(l: &std::net::TcpListener) -> bool {
 }
 
 fn tls_acceptor() -> TlsAcceptor {
-    let certs = CertificateDer::pem_file_iter(fixture("server.pem"))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
+    let certs = CertificateDer::pem_file_iter(fixture("server.pem")).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
     let key = PrivateKeyDer::from_pem_file(fixture("server.key")).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
     TlsAcceptor::from(Arc::new(config))
 }

@@ -11,9 +11,7 @@ async fn silent_receiver_times_out() {
     .await;
     let started = Instant::now();
     let timeout = Duration::from_millis(300);
-    let err = client(loopback_allowed())
-        .post(&url(&format!("http://{addr}/")), &[], Bytes::new(), timeout)
-        .await;
+    let err = client(loopback_allowed()).post(&url(&format!("http://{addr}/")), &[], Bytes::new(), timeout).await;
     assert_eq!(err, Err(EgressError::Timeout));
     let took = started.elapsed();
     assert!(took >= timeout && took < timeout + 5 * SECOND, "{took:?}");
@@ -26,14 +24,7 @@ async fn closing_receiver_is_an_error() {
         let _ = s.read(&mut buf).await;
     })
     .await;
-    let err = client(loopback_allowed())
-        .post(
-            &url(&format!("http://{addr}/")),
-            &[],
-            Bytes::new(),
-            5 * SECOND,
-        )
-        .await;
+    let err = client(loopback_allowed()).post(&url(&format!("http://{addr}/")), &[], Bytes::new(), 5 * SECOND).await;
     assert!(matches!(err, Err(EgressError::Http(_))), "{err:?}");
 }
 
@@ -55,12 +46,7 @@ async fn huge_response_is_not_buffered() {
     })
     .await;
     let r = client(loopback_allowed())
-        .post(
-            &url(&format!("http://{addr}/")),
-            &[],
-            Bytes::new(),
-            30 * SECOND,
-        )
+        .post(&url(&format!("http://{addr}/")), &[], Bytes::new(), 30 * SECOND)
         .await
         .unwrap();
     assert_eq!(r.status, 200);
@@ -72,42 +58,18 @@ async fn huge_response_is_not_buffered() {
 #[tokio::test]
 async fn https_with_ca_bundle_and_without() {
     let (addr, log) = receiver(200, &[], "secure", Some(tls_acceptor())).await;
-    let with_ca = client(EgressSettings {
-        ca_bundle: Some(fixture("ca.pem")),
-        ..loopback_allowed()
-    });
-    for u in [
-        format!("https://localhost:{}/s", addr.port()),
-        format!("https://{addr}/s"),
-    ] {
-        let r = with_ca
-            .post(&url(&u), &[], Bytes::from_static(b"hi"), 5 * SECOND)
-            .await
-            .unwrap();
-        assert_eq!(
-            (r.status, r.body_prefix.as_slice()),
-            (200, &b"secure"[..]),
-            "{u}"
-        );
+    let with_ca = client(EgressSettings { ca_bundle: Some(fixture("ca.pem")), ..loopback_allowed() });
+    for u in [format!("https://localhost:{}/s", addr.port()), format!("https://{addr}/s")] {
+        let r = with_ca.post(&url(&u), &[], Bytes::from_static(b"hi"), 5 * SECOND).await.unwrap();
+        assert_eq!((r.status, r.body_prefix.as_slice()), (200, &b"secure"[..]), "{u}");
     }
     assert_eq!(log.lock().unwrap().len(), 2);
 
     let without = client(loopback_allowed());
-    let err = without
-        .post(
-            &url(&format!("https://{addr}/s")),
-            &[],
-            Bytes::new(),
-            5 * SECOND,
-        )
-        .await;
+    let err = without.post(&url(&format!("https://{addr}/s")), &[], Bytes::new(), 5 * SECOND).await;
     match err {
         Err(EgressError::Tls(m)) => assert!(m.contains("certificate"), "{m}"),
         other => panic!("expected a TLS error, got {other:?}"),
     }
-    assert_eq!(
-        log.lock().unwrap().len(),
-        2,
-        "nothing was delivered without trust"
-    );
+    assert_eq!(log.lock().unwrap().len(), 2, "nothing was delivered without trust");
 }

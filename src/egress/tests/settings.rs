@@ -23,25 +23,14 @@ fn check_url_refusals_and_acceptance() {
         ("http://0.0.0.0:8080/", true),
     ] {
         let err = e.check_url(&url(u)).unwrap_err();
-        assert_eq!(
-            matches!(err, EgressError::Refused { .. }),
-            want_refused,
-            "{u}: {err}"
-        );
+        assert_eq!(matches!(err, EgressError::Refused { .. }), want_refused, "{u}: {err}");
         assert!(!err.to_string().contains("pw"), "{err}");
     }
     // Special schemes cannot be parsed without a host; a hostless URL never reaches us.
     assert!(Url::parse("http://").is_err());
-    assert!(matches!(
-        e.check_url(&url("data:text/plain,x")),
-        Err(EgressError::BadUrl(_))
-    ));
+    assert!(matches!(e.check_url(&url("data:text/plain,x")), Err(EgressError::BadUrl(_))));
     let ok = format!("https://example.com/{}", "a".repeat(2048 - 20));
-    for u in [
-        "https://example.com/x",
-        "http://10.0.0.5:8080/hook?a=1",
-        ok.as_str(),
-    ] {
+    for u in ["https://example.com/x", "http://10.0.0.5:8080/hook?a=1", ok.as_str()] {
         assert_eq!(e.check_url(&url(u)), Ok(()), "{u}");
     }
     let open = client(loopback_allowed());
@@ -52,31 +41,16 @@ fn check_url_refusals_and_acceptance() {
 #[test]
 fn new_names_bad_settings() {
     let bad = |s: EgressSettings| Egress::new(s).unwrap_err().to_string();
-    let proxy = |p: &str| EgressSettings {
-        proxy: Some(p.into()),
-        ..EgressSettings::default()
-    };
+    let proxy = |p: &str| EgressSettings { proxy: Some(p.into()), ..EgressSettings::default() };
     assert!(bad(proxy("socks5://p:1")).contains("only http://"));
     let msg = bad(proxy("http://me:secret@p:1"));
-    assert!(
-        msg.contains("credentials") && !msg.contains("secret"),
-        "{msg}"
-    );
-    let bundle = |p: PathBuf| EgressSettings {
-        ca_bundle: Some(p),
-        ..EgressSettings::default()
-    };
+    assert!(msg.contains("credentials") && !msg.contains("secret"), "{msg}");
+    let bundle = |p: PathBuf| EgressSettings { ca_bundle: Some(p), ..EgressSettings::default() };
     let msg = bad(bundle(fixture("missing.pem")));
-    assert!(
-        msg.contains("ca_bundle") && msg.contains("missing.pem"),
-        "{msg}"
-    );
+    assert!(msg.contains("ca_bundle") && msg.contains("missing.pem"), "{msg}");
     let msg = bad(bundle(fixture("README.md")));
     assert!(msg.contains("no PEM certificates"), "{msg}");
-    let zero = EgressSettings {
-        connect_timeout: Duration::ZERO,
-        ..EgressSettings::default()
-    };
+    let zero = EgressSettings { connect_timeout: Duration::ZERO, ..EgressSettings::default() };
     assert!(bad(zero).contains("connect_timeout"));
     assert!(Egress::new(bundle(fixture("ca.pem"))).is_ok());
 }
@@ -108,13 +82,6 @@ fn client_and_its_future_are_send() {
 #[tokio::test]
 async fn huge_timeout_does_not_overflow() {
     let e = client(EgressSettings::default());
-    let r = e
-        .post(
-            &url("http://127.0.0.1:9/"),
-            &[],
-            Bytes::new(),
-            Duration::MAX,
-        )
-        .await;
+    let r = e.post(&url("http://127.0.0.1:9/"), &[], Bytes::new(), Duration::MAX).await;
     assert!(matches!(r, Err(EgressError::Refused { .. })), "{r:?}");
 }
