@@ -38,8 +38,8 @@ CREATE TABLE audit_log (
     ip          TEXT,
     details     TEXT NOT NULL DEFAULT '{}'
 ) STRICT;
-CREATE INDEX audit_log_by_env ON audit_log (environment, id);
-CREATE INDEX audit_log_by_user ON audit_log (environment, user_id, id);
+CREATE INDEX audit_log_by_env ON audit_log (environment, at, id);
+CREATE INDEX audit_log_by_user ON audit_log (environment, user_id, at, id);
 
 -- The outbox: one row per event, written in the transaction of the change that caused
 -- it. `payload` is the exact JSON body every delivery sends; `id` is the webhook-id.

@@ -7,13 +7,17 @@ use serde_json::{Value, json};
 
 use super::auth::KeyAuth;
 use super::extract::Params;
-use super::paging::{Page, next_cursor};
+use super::paging::{Page, seal};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::{self, Filter};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/audit-log", get(list))
+}
+
+fn bad_cursor() -> AppError {
+    AppError::bad("invalid_cursor", "cursor is not one this server issued for this list")
 }
 
 fn time_param(params: &Params, key: &str) -> Result<Option<i64>, AppError> {
@@ -37,11 +41,25 @@ async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> R
     };
     let page = Page::from_params(&params, &state.cursor_key, env, "audit-log")?;
     let limit = page.limit;
+    // The cursor position is "<at>:<id>" of the last entry shown.
+    let before = match page.after.as_deref().map(|p| p.split_once(':')) {
+        None => None,
+        Some(Some((at, id))) => Some((at.parse::<i64>().map_err(|_| bad_cursor())?, id.to_string())),
+        Some(None) => return Err(bad_cursor()),
+    };
     let mut rows = state
         .store
-        .read(move |conn| Ok::<_, AppError>(audit::page(conn, env, &filter, page.after.as_deref(), limit + 1)?))
+        .read(move |conn| {
+            let before = before.as_ref().map(|(at, id)| (*at, id.as_str()));
+            Ok::<_, AppError>(audit::page(conn, env, &filter, before, limit + 1)?)
+        })
         .await?;
-    let next = next_cursor(&mut rows, limit, |r| r.id.as_str(), &state.cursor_key, env, "audit-log")?;
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| seal(&format!("{}:{}", r.at, r.id), &state.cursor_key, env, "audit-log")).transpose()?
+    } else {
+        None
+    };
     let data: Vec<Value> = rows
         .into_iter()
         .map(|r| {

@@ -236,6 +236,8 @@ async fn remove(
         .write(move |conn| {
             let user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
             users::delete(conn, env, &user.id)?;
+            let fields = json!({ "userId": user.id, "username": user.username });
+            crate::outbox::enqueue(conn, env, crate::outbox::enqueue::USER_DELETED, fields)?;
             audit::record(
                 conn,
                 &Entry {

@@ -53,12 +53,12 @@ pub struct Filter {
     pub until: Option<i64>,
 }
 
-/// Newest first; `before` is the id of the last entry of the previous page.
+/// Newest first (by time, then id); `before` is the (at, id) of the previous page's last entry.
 pub fn page(
     conn: &Connection,
     env: Environment,
     filter: &Filter,
-    before: Option<&str>,
+    before: Option<(i64, &str)>,
     limit: usize,
 ) -> rusqlite::Result<Vec<EntryRow>> {
     let mut stmt = conn.prepare_cached(
@@ -68,11 +68,20 @@ pub fn page(
            AND (?3 IS NULL OR action = ?3)
            AND (?4 IS NULL OR at >= ?4)
            AND (?5 IS NULL OR at < ?5)
-           AND (?6 IS NULL OR id < ?6)
-         ORDER BY id DESC LIMIT ?7",
+           AND (?6 IS NULL OR at < ?6 OR (at = ?6 AND id < ?7))
+         ORDER BY at DESC, id DESC LIMIT ?8",
     )?;
     let rows = stmt.query_map(
-        params![env, filter.user_id, filter.action, filter.since, filter.until, before, limit as i64],
+        params![
+            env,
+            filter.user_id,
+            filter.action,
+            filter.since,
+            filter.until,
+            before.map(|b| b.0),
+            before.map(|b| b.1),
+            limit as i64
+        ],
         |row| {
             Ok(EntryRow {
                 id: row.get(0)?,
