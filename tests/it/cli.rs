@@ -1,1 +1,184 @@
-//! CLI subcommands against the real binary.
+//! CLI subcommands against the real binary, beside a running server on the same data dir.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::{BinServer, bin, cli, cli_env};
+
+async fn status(url: &str, key: &str) -> StatusCode {
+    reqwest::Client::new().get(format!("{url}/users")).bearer_auth(key).send().await.unwrap().status()
+}
+
+fn create_key(dir: &std::path::Path, env: &str) -> Value {
+    let (ok, out, err) = cli(dir, &["keys", "create", "--env", env, "--json", "--label", "ci"]);
+    assert!(ok, "{err}");
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+#[tokio::test]
+async fn keys_create_list_revoke_and_rotate_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = BinServer::start(dir.path(), &[]);
+    let created = create_key(dir.path(), "development");
+    let key = created["key"].as_str().unwrap().to_string();
+    assert!(key.starts_with("ush_dev_"));
+    assert_eq!(created["environment"], "development");
+    assert!(created["id"].as_str().unwrap().len() == 24 && created["createdAt"].is_string());
+    assert_eq!(status(&server.url, &key).await, StatusCode::OK);
+
+    // Without --json the key alone is the last line.
+    let (ok, out, _) = cli(dir.path(), &["keys", "create", "--env", "production"]);
+    assert!(ok);
+    assert!(out.trim().lines().last().unwrap().starts_with("ush_prod_"));
+
+    let (ok, listing, _) = cli(dir.path(), &["keys", "list"]);
+    assert!(ok);
+    assert!(listing.contains(created["id"].as_str().unwrap()));
+    assert!(!listing.contains(&key), "the secret is never listed");
+    let (_, json_listing, _) = cli(dir.path(), &["keys", "list", "--json"]);
+    assert!(!json_listing.contains(&key));
+    // The database keeps only a hash.
+    let db = std::fs::read(dir.path().join("usher.db")).unwrap();
+    let wal = std::fs::read(dir.path().join("usher.db-wal")).unwrap_or_default();
+    let needle = key.as_bytes();
+    assert!(!db.windows(needle.len()).any(|w| w == needle) && !wal.windows(needle.len()).any(|w| w == needle));
+
+    // Revocation takes effect at once on the running server.
+    let (ok, _, err) = cli(dir.path(), &["keys", "revoke", created["id"].as_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(status(&server.url, &key).await, StatusCode::UNAUTHORIZED);
+    let (ok, _, err) = cli(dir.path(), &["keys", "revoke", created["id"].as_str().unwrap()]);
+    assert!(!ok && err.contains("not found"), "{err}");
+
+    // Rotation with a grace period keeps the old key working; without one, it stops.
+    let old = create_key(dir.path(), "development")["key"].as_str().unwrap().to_string();
+    let (ok, out, _) = cli(dir.path(), &["keys", "rotate", "--env", "development", "--grace", "24h", "--json"]);
+    assert!(ok);
+    let rotated: Value = serde_json::from_str(out.trim()).unwrap();
+    let new = rotated["key"].as_str().unwrap().to_string();
+    assert_eq!(status(&server.url, &old).await, StatusCode::OK);
+    assert_eq!(status(&server.url, &new).await, StatusCode::OK);
+    let (ok, out, _) = cli(dir.path(), &["keys", "rotate", "--env", "development", "--json"]);
+    assert!(ok);
+    let newest: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(status(&server.url, &old).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(&server.url, &new).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(&server.url, newest["key"].as_str().unwrap()).await, StatusCode::OK);
+    let (ok, _, err) = cli(dir.path(), &["keys", "create", "--env", "staging"]);
+    assert!(!ok && err.contains("staging"), "{err}");
+}
+
+#[test]
+fn configuration_layers_validation_and_redaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("usher.toml");
+    std::fs::write(
+        &file,
+        "[links]\ndefault_ttl = \"2d\"\n[egress]\nproxy = \"http://user:hunter2@proxy.internal:3128\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (ok, out, err) = cli_env(
+        dir.path(),
+        &["check-config", "--config", path],
+        &[("USHER_TOKENS__JWT_TTL", "10m"), ("USHER_NOT__A_KEY", "1")],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("default_ttl = \"2d\""), "file layer: {out}");
+    assert!(out.contains("jwt_ttl = \"10m\""), "env layer: {out}");
+    assert!(out.contains("max_ttl = \"30d\""), "defaults: {out}");
+    assert!(!out.contains("hunter2") && out.contains("***"), "redacted: {out}");
+    assert!(err.contains("USHER_NOT__A_KEY"), "unknown variable warned about: {err}");
+
+    let (ok, _, err) = cli_env(dir.path(), &["check-config"], &[("USHER_LINKS__DEFAULT_TTL", "7x")]);
+    assert!(!ok);
+    assert!(err.contains("links.default_ttl") && err.contains("7x"), "{err}");
+    let (ok, _, err) = cli_env(dir.path(), &["check-config"], &[("USHER_LINKS__DEFAULT_TTL", "60d")]);
+    assert!(!ok && err.contains("links.default_ttl"), "{err}");
+    std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:1\"\nshout = true\n").unwrap();
+    let (ok, _, err) = cli(dir.path(), &["check-config", "--config", path]);
+    assert!(!ok && err.contains("shout"), "{err}");
+    let (ok, _, err) = cli(dir.path(), &["check-config", "--config", "/nonexistent/usher.toml"]);
+    assert!(!ok && err.contains("/nonexistent/usher.toml"), "{err}");
+}
+
+#[test]
+fn zero_config_start_creates_data_dir_master_key_and_schema() {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut child = Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(cwd.path())
+        .env("USHER_LOG__LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("usher listening on http://127.0.0.1:"), "{line}");
+    let key = cwd.path().join("data/master.key");
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(cwd.path().join("data/usher.db").is_file());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_zero_and_data_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = BinServer::start(dir.path(), &[]);
+    let key = create_key(dir.path(), "development")["key"].as_str().unwrap().to_string();
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{}/users", server.url))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"username": "survivor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (ok, _, _) = cli(dir.path(), &["healthcheck", "--url", &format!("{}/readyz", server.url)]);
+    assert!(ok);
+    server.signal("TERM");
+    assert!(server.wait().success());
+    let (ok, _, _) = cli(dir.path(), &["healthcheck", "--url", &format!("{}/readyz", server.url)]);
+    assert!(!ok, "nothing answers after shutdown");
+    let server = BinServer::start(dir.path(), &[]);
+    let response = client.get(format!("{}/users/survivor", server.url)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn migrate_backup_and_newer_schema_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = cli(dir.path(), &["migrate"]);
+    assert!(ok && out.contains("schema version"), "{err}");
+    let server = BinServer::start(dir.path(), &[]);
+    let key = create_key(dir.path(), "development")["key"].as_str().unwrap().to_string();
+    let response = reqwest::Client::new()
+        .post(format!("{}/users", server.url))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"username": "backed-up"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let copy = dir.path().join("copy.db");
+    let (ok, _, err) = cli(dir.path(), &["backup", "--to", copy.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let conn = rusqlite::Connection::open(&copy).unwrap();
+    let n: i64 = conn.query_row("SELECT count(*) FROM users WHERE username = 'backed-up'", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    let (ok, _, err) = cli(dir.path(), &["backup", "--to", copy.to_str().unwrap()]);
+    assert!(!ok && err.contains("exists"), "{err}");
+    drop(server);
+
+    let conn = rusqlite::Connection::open(dir.path().join("usher.db")).unwrap();
+    conn.execute_batch("PRAGMA user_version = 999").unwrap();
+    drop(conn);
+    let (ok, _, err) = cli(dir.path(), &["migrate"]);
+    assert!(!ok && err.contains("newer usher"), "{err}");
+}
