@@ -8,6 +8,7 @@ pub mod extract;
 mod middleware;
 mod ops;
 pub mod paging;
+pub mod serve;
 mod users;
 
 use axum::Router;
