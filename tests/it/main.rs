@@ -5,3 +5,6 @@ mod support;
 mod cli;
 mod http_rules;
 mod users;
+mod sha1_forge;
+mod smartlink;
+mod smartlink_support;
