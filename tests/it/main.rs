@@ -4,7 +4,9 @@ mod support;
 
 mod cli;
 mod http_rules;
-mod users;
 mod sha1_forge;
 mod smartlink;
+mod smartlink_bad;
 mod smartlink_support;
+mod smartlink_v2;
+mod users;

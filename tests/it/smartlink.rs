@@ -208,7 +208,9 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let csp = headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline")
+    );
     let html = page.text().await.unwrap();
     assert!(html.contains("Hello, Dale Mooney"), "{html}");
     assert!(html.contains("dale@example.com"));
@@ -234,12 +236,8 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     let other_page = raw(&app, "GET", b"/portal", &[("Cookie", &format!("{name}={value}"))]).await;
     let other_csrf = other_page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
     assert_ne!(other_csrf, csrf);
-    let answer = browser
-        .post(format!("{}/portal/sign-out", app.url))
-        .form(&[("csrf", other_csrf)])
-        .send()
-        .await
-        .unwrap();
+    let answer =
+        browser.post(format!("{}/portal/sign-out", app.url)).form(&[("csrf", other_csrf)]).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
 
     let answer = browser.post(format!("{}/portal/sign-out", app.url)).form(&[("csrf", &csrf)]).send().await.unwrap();

@@ -88,8 +88,15 @@ impl Raw {
 
 /// Sends `METHOD target HTTP/1.1` with the target bytes exactly as given.
 pub async fn raw(app: &TestApp, method: &str, target: &[u8], headers: &[(&str, &str)]) -> Raw {
+    raw_from(app, "127.0.0.1", method, target, headers).await
+}
+
+/// The same from another loopback source address (127.0.0.2, ...), to be another client.
+pub async fn raw_from(app: &TestApp, source: &str, method: &str, target: &[u8], headers: &[(&str, &str)]) -> Raw {
     let addr = app.url.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(addr.parse().unwrap()).await.unwrap();
     let mut request = Vec::new();
     request.extend_from_slice(method.as_bytes());
     request.push(b' ');
@@ -109,10 +116,8 @@ pub async fn raw(app: &TestApp, method: &str, target: &[u8], headers: &[(&str, &
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.split("\r\n");
     let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     Raw { status, headers, body: body.to_string() }
 }
 
