@@ -7,6 +7,7 @@ mod http_rules;
 mod sha1_forge;
 mod smartlink;
 mod smartlink_bad;
+mod smartlink_privacy;
 mod smartlink_support;
 mod smartlink_v2;
 mod users;
