@@ -84,6 +84,12 @@ async fn published_vectors_and_their_links_through_the_real_endpoint() {
     let v2 = "appId=83&firstName=Zo%C3%AB%20Anne&surname=O%27Brien-Smith&username=dale%2Btest%40example.com&phone=%2B44%207700%20900123";
     assert_eq!(legacy_token("test-secret", v2), "12e4c9bbb0f7e991f65398746455907b0b862421");
     assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    // The v2 example of docs/smartlink.md.
+    let doc = "appId=100&firstName=Dale&surname=Mooney&username=dale%40example.com&v=2&expires=1767225600&nonce=4f9c2a7e1b8d4c3fa6e0";
+    let doc_token = "d1711d712e1b3bed54a949ff9549ed8b4249a4cba6ecbc0274ae7e75b0f97449";
+    assert_eq!(v2_token("test-secret", doc), doc_token);
+    assert_eq!(usher::auth::smartlink::sign_v2(b"test-secret", doc), doc_token);
+    assert_eq!(usher::auth::smartlink::sign_legacy(b"test-secret", v1), "3df86df6579128de971629968c6aedd83c0f174c");
 
     // The same links, for an app made here and signed with its secret.
     let app = TestApp::start().await;
