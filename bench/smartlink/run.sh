@@ -22,6 +22,16 @@ python3 bench/smartlink/gen_links.py v2 returning "$VID" "$VSECRET" "$N" > "$LIN
 # Warm-up: make the 100 returning users of each app exist.
 head -100 "$LINKS/legacy-returning" | while read -r l; do curl -s -o /dev/null "$URL$l"; done
 python3 bench/smartlink/gen_links.py v2 returning "$VID" "$VSECRET" 100 | while read -r l; do curl -s -o /dev/null -X POST "$URL$l"; done
+echo "== ceiling: raw single-row SQLite commits, WAL, synchronous=FULL (python sqlite3, same disk)"
+python3 - "$DIR" <<'PY'
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1] + "/ceiling.db", isolation_level=None)
+c.execute("PRAGMA journal_mode=WAL"); c.execute("PRAGMA synchronous=FULL"); c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+t = time.time()
+for i in range(2000):
+    c.execute("BEGIN IMMEDIATE"); c.execute("INSERT INTO t (v) VALUES (?)", (f"row {i}",)); c.execute("COMMIT")
+print(f"commits/sec: {2000 / (time.time() - t):.0f}")
+PY
 echo "== ceiling: GET /healthz (same server, no database)"
 wrk -t$THREADS -c$CONNS -d${SECS}s "$URL/healthz" | grep -E 'Requests/sec|Latency'
 for case in legacy-new:GET legacy-returning:GET v2-new:POST v2-returning:POST; do
