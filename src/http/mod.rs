@@ -8,7 +8,9 @@ pub mod extract;
 mod middleware;
 mod ops;
 pub mod paging;
+pub mod portal;
 pub mod serve;
+pub mod smartlink;
 mod users;
 
 use axum::Router;
@@ -24,7 +26,7 @@ pub const VERSIONS: &[&str] = &["2023-12", "2024-03"];
 
 /// The routes that exist under every version prefix.
 fn api() -> Router<AppState> {
-    Router::new().merge(users::routes()).merge(audit::routes())
+    Router::new().merge(users::routes()).merge(audit::routes()).merge(smartlink::api_routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -34,6 +36,8 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .merge(ops::routes())
+        .merge(smartlink::login_routes())
+        .merge(portal::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))

@@ -8,6 +8,8 @@ pub mod audit;
 pub mod keys;
 mod migrate;
 mod read;
+pub mod sessions;
+pub mod smartlink;
 pub mod users;
 mod writer;
 

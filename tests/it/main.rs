@@ -4,4 +4,10 @@ mod support;
 
 mod cli;
 mod http_rules;
+mod sha1_forge;
+mod smartlink;
+mod smartlink_bad;
+mod smartlink_privacy;
+mod smartlink_support;
+mod smartlink_v2;
 mod users;
