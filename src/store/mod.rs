@@ -22,7 +22,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::config::Synchronous;
 pub use migrate::SCHEMA_VERSION;
@@ -111,8 +111,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let sender = self.sender().map_err(E::from)?;
-        let (reply, answer) = oneshot::channel();
-        let job: Box<dyn writer::WriteJob> = Box::new(writer::ClosureJob::new(work, reply));
+        let (job, answer) = writer::job(work);
         sender.send(job).await.map_err(|_| E::from(StoreError::Closed))?;
         answer.await.map_err(|_| E::from(StoreError::Closed))?
     }
@@ -125,8 +124,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let sender = self.sender().map_err(E::from)?;
-        let (reply, answer) = oneshot::channel();
-        let job: Box<dyn writer::WriteJob> = Box::new(writer::ClosureJob::new(work, reply));
+        let (job, answer) = writer::job(work);
         sender.blocking_send(job).map_err(|_| E::from(StoreError::Closed))?;
         answer.blocking_recv().map_err(|_| E::from(StoreError::Closed))?
     }
