@@ -90,9 +90,11 @@ CREATE TABLE sessions (
     environment TEXT NOT NULL CHECK (environment IN ('development', 'production')),
     token_hash  BLOB NOT NULL UNIQUE,
     user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    app_id      INTEGER,
+    -- The SmartLink app that signed the user in: deleting the app ends its sessions.
+    app_id      INTEGER REFERENCES smartlink_apps (app_id) ON DELETE CASCADE,
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE INDEX sessions_by_app ON sessions (app_id);
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);

@@ -254,3 +254,19 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     assert_eq!(browser.get(format!("{}/portal", app.url)).send().await.unwrap().status(), 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn deleting_an_app_ends_the_sessions_it_signed_in() {
+    let app = TestApp::start().await;
+    let key = app.dev_key().await;
+    let (id, secret) = create_app(&app, &key, true).await;
+    let answer = login(&app, signed_legacy(&secret, &person(&id, "leaked@example.com")).as_bytes()).await;
+    assert_eq!(answer.status, 303);
+    let (name, value) = answer.cookie().unwrap();
+    let cookie = format!("{name}={value}");
+    assert_eq!(raw(&app, "GET", b"/portal", &[("Cookie", &cookie)]).await.status, 200);
+    assert_eq!(app.delete(&format!("/smartlink-apps/{id}"), &key).await.0, StatusCode::OK);
+    assert_eq!(raw(&app, "GET", b"/portal", &[("Cookie", &cookie)]).await.status, 401);
+    assert_eq!(app.count("sessions"), 0);
+    app.stop().await;
+}

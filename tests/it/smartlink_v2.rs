@@ -147,13 +147,22 @@ async fn failed_verifications_are_throttled_per_client_and_per_app() {
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
     assert_eq!(snapshot(&app), before);
-    // Another client: app A is refused (its failures count per appId), app B works.
-    let good_a = signed_legacy(&secret_a, &person(&a, "dale@example.com"));
-    let other = raw_from(&app, "127.0.0.2", "GET", &target(&good_a), &[]).await;
+    // Another client: app A, past its limit, answers further failures 429 (its
+    // failures count per appId) but never refuses a valid link, so one client's bad
+    // tokens cannot lock everyone out of the app.
+    let other = raw_from(&app, "127.0.0.2", "GET", &target(&bad_a), &[]).await;
     assert_eq!(other.status, 429);
     assert!(other.header("retry-after").is_some());
     assert_eq!(snapshot(&app), before);
+    let good_a = signed_legacy(&secret_a, &person(&a, "dale@example.com"));
+    assert_eq!(raw_from(&app, "127.0.0.2", "GET", &target(&good_a), &[]).await.status, 303);
     assert_eq!(raw_from(&app, "127.0.0.2", "GET", &target(&good_b), &[]).await.status, 303);
+    // Made-up appIds count against the client only, never as an app.
+    for _ in 0..3 {
+        let unknown = format!("{}&token={}", person("999999", "x@example.com"), "0".repeat(40));
+        assert_eq!(raw_from(&app, "127.0.0.3", "GET", &target(&unknown), &[]).await.status, 403);
+    }
+    assert_eq!(raw_from(&app, "127.0.0.3", "GET", &target(&bad_a), &[]).await.status, 429);
     app.stop().await;
 }
 

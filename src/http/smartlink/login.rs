@@ -59,6 +59,8 @@ async fn login_post(
 }
 
 const NOT_VALID: &str = "This sign-in link is not valid";
+const MISMATCH: &str = "The link's signature does not match.";
+const USED: &str = "This link has already been used.";
 const CANNOT_USE: &str = "This sign-in link cannot be used";
 const ASK_AGAIN: &str = "Open the link again from the app that sent you here, or ask it for a new one.";
 
@@ -111,20 +113,28 @@ async fn login(
         }
         Err(e) => return bad_request(&e.to_string()),
     };
-    if let Err(wait) = throttle.check(&Key::App(query.app_id), limit, Instant::now()) {
-        return page::too_many(wait);
-    }
     let (env, legacy_allowed) = match verify(state, &query).await {
-        Ok(Some(app)) => app,
-        Ok(None) => {
+        Ok(Verified::Valid { env, legacy_allowed }) => (env, legacy_allowed),
+        Ok(Verified::Mismatch) => {
+            // An app past its limit answers further failures 429, but never refuses a
+            // valid link: one client's bad tokens must not lock everyone out.
+            if let Err(wait) = throttle.check(&Key::App(query.app_id), limit, Instant::now()) {
+                failures.record(None);
+                return page::too_many(wait);
+            }
             failures.record(Some(query.app_id));
-            return forbidden("The link's signature does not match.");
+            return forbidden(MISMATCH);
+        }
+        Ok(Verified::UnknownApp) => {
+            // Counted against the client only: made-up appIds must not fill the table.
+            failures.record(None);
+            return forbidden(MISMATCH);
         }
         Err(e) => return page::from_app_error(e),
     };
+    // From here the signature is valid: refusals below are not counted as failures.
     let nonce = match &query.version {
         LinkVersion::Legacy if !legacy_allowed => {
-            failures.record(Some(query.app_id));
             return forbidden("This app accepts only version 2 links (v=2, expires, nonce).");
         }
         LinkVersion::Legacy => None,
@@ -132,7 +142,6 @@ async fn login(
             let max_ttl = state.config.smartlink.v2_max_ttl.secs() as i64;
             let now = crate::clock::now_secs();
             if let Err(e) = smartlink::check_v2_window(*expires, now, max_ttl, DEFAULT_V2_LEEWAY_SECS) {
-                failures.record(Some(query.app_id));
                 return forbidden(&e.to_string());
             }
             let keep_until = expires.saturating_add(DEFAULT_V2_LEEWAY_SECS).saturating_mul(1000);
@@ -143,10 +152,7 @@ async fn login(
         // A GET of a v2 link only shows the page that POSTs it: mail scanners GET links.
         let hash = hash.clone();
         return match state.store.read(move |conn| Ok::<_, AppError>(store::smartlink::nonce_used(conn, &hash)?)).await {
-            Ok(true) => {
-                failures.record(Some(query.app_id));
-                forbidden("This link has already been used.")
-            }
+            Ok(true) => forbidden(USED),
             Ok(false) => page::render(StatusCode::OK, &Continue),
             Err(e) => page::from_app_error(e),
         };
@@ -165,11 +171,9 @@ async fn login(
     };
     match signin::sign_in(state, request).await {
         Ok(signed) => signed_in(policy, &signed.cookie_value, state.config.sessions.ttl.secs()),
-        Err(SignInError::Replayed) => {
-            failures.record(Some(query.app_id));
-            forbidden("This link has already been used.")
-        }
-        Err(SignInError::AppGone) => forbidden("The link's signature does not match."),
+        Err(SignInError::Replayed) => forbidden(USED),
+        Err(SignInError::Expired) => forbidden("This link has expired."),
+        Err(SignInError::AppGone) => forbidden(MISMATCH),
         Err(SignInError::Failed(e)) => page::from_app_error(e),
     }
 }
@@ -179,11 +183,17 @@ fn app_row_id(query: &LoginQuery) -> i64 {
     i64::try_from(query.app_id).unwrap_or(-1)
 }
 
+/// What checking a link's token found.
+enum Verified {
+    Valid { env: Environment, legacy_allowed: bool },
+    Mismatch,
+    UnknownApp,
+}
+
 /// Checks the token against the app's secret (and its previous one during the grace
-/// period). Returns the app's environment and whether it accepts legacy links, or
-/// `None` when the token does not verify. An unknown app goes through the same
-/// decryptions and hashes against stand-ins, so it costs the same time.
-async fn verify(state: &AppState, query: &LoginQuery) -> Result<Option<(Environment, bool)>, AppError> {
+/// period). An unknown app goes through the same decryptions and hashes against
+/// stand-ins, so it costs the same time.
+async fn verify(state: &AppState, query: &LoginQuery) -> Result<Verified, AppError> {
     let app_id = app_row_id(query);
     let app = state.store.read(move |conn| Ok::<_, AppError>(store::smartlink::find(conn, app_id)?)).await?;
     let keyring = &state.keyring;
@@ -193,7 +203,7 @@ async fn verify(state: &AppState, query: &LoginQuery) -> Result<Option<(Environm
         let _ = std::hint::black_box(keyring.encrypt(b"usher smartlink stand-in", &[0u8; 43]));
         let _ = query.verify_against_dummy();
         let _ = query.verify_against_dummy();
-        return Ok(None);
+        return Ok(Verified::UnknownApp);
     };
     let current = keyring.decrypt(&secret_aad(app.app_id), &app.secret).map_err(AppError::internal)?;
     let previous = match (&app.previous_secret, app.previous_until) {
@@ -210,7 +220,11 @@ async fn verify(state: &AppState, query: &LoginQuery) -> Result<Option<(Environm
         Some(secret) => query.verify(secret),
         None => query.verify_against_dummy(),
     };
-    Ok((by_current | by_previous).then_some((app.environment, app.legacy_sha1)))
+    Ok(if by_current | by_previous {
+        Verified::Valid { env: app.environment, legacy_allowed: app.legacy_sha1 }
+    } else {
+        Verified::Mismatch
+    })
 }
 
 /// 303 to the portal with the new session cookie.

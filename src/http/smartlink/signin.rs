@@ -42,6 +42,8 @@ pub struct SignedIn {
 pub enum SignInError {
     /// The v2 nonce was used already.
     Replayed,
+    /// The v2 link's window closed before its sign-in could commit.
+    Expired,
     /// The app was deleted after the link was verified.
     AppGone,
     Failed(AppError),
@@ -84,6 +86,12 @@ pub async fn sign_in(state: &AppState, s: SignIn) -> Result<SignedIn, SignInErro
                 return Err(SignInError::AppGone);
             }
             if let Some((hash, keep_until)) = &s.nonce {
+                // Checked with the same clock as the purge below: a link past its
+                // window is refused here, so purging rows older than `now` never
+                // forgets a nonce whose link could still be accepted.
+                if now > *keep_until {
+                    return Err(SignInError::Expired);
+                }
                 smartlink::purge_nonces(conn, now)?;
                 if !smartlink::consume_nonce(conn, s.env, s.app_id, hash, *keep_until)? {
                     return Err(SignInError::Replayed);

@@ -40,7 +40,15 @@ impl Key {
 
 #[derive(Default)]
 pub struct Throttle {
-    keys: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    keys: HashMap<Key, VecDeque<Instant>>,
+    /// When the table was last swept of idle keys (a sweep visits every key, so a
+    /// full table is swept at most once a second, not on every failure).
+    last_sweep: Option<Instant>,
 }
 
 fn prune(times: &mut VecDeque<Instant>, now: Instant) {
@@ -52,8 +60,8 @@ fn prune(times: &mut VecDeque<Instant>, now: Instant) {
 impl Throttle {
     /// `Err(seconds to wait)` when `key` already has `limit` failures in the window.
     pub fn check(&self, key: &Key, limit: u32, now: Instant) -> Result<(), u64> {
-        let Ok(mut keys) = self.keys.lock() else { return Ok(()) };
-        let Some(times) = keys.get_mut(key) else { return Ok(()) };
+        let Ok(mut inner) = self.inner.lock() else { return Ok(()) };
+        let Some(times) = inner.keys.get_mut(key) else { return Ok(()) };
         prune(times, now);
         if times.len() < limit as usize {
             return Ok(());
@@ -66,17 +74,21 @@ impl Throttle {
 
     /// Counts one failure against `key`.
     pub fn record(&self, key: Key, limit: u32, now: Instant) {
-        let Ok(mut keys) = self.keys.lock() else { return };
-        if keys.len() >= MAX_KEYS && !keys.contains_key(&key) {
-            keys.retain(|_, times| {
-                prune(times, now);
-                !times.is_empty()
-            });
-            if keys.len() >= MAX_KEYS {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        if inner.keys.len() >= MAX_KEYS && !inner.keys.contains_key(&key) {
+            let due = inner.last_sweep.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1));
+            if due {
+                inner.last_sweep = Some(now);
+                inner.keys.retain(|_, times| {
+                    prune(times, now);
+                    !times.is_empty()
+                });
+            }
+            if inner.keys.len() >= MAX_KEYS {
                 return;
             }
         }
-        let times = keys.entry(key).or_default();
+        let times = inner.keys.entry(key).or_default();
         prune(times, now);
         times.push_back(now);
         while times.len() > (limit as usize).max(1) {
