@@ -5,9 +5,14 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod catalog;
+pub mod credentials;
+pub mod installations;
 pub mod keys;
+pub mod links;
 mod migrate;
 mod read;
+pub mod sealed;
 pub mod users;
 mod writer;
 
@@ -148,10 +153,10 @@ impl Store {
             sender.take();
         }
         let thread = self.inner.thread.lock().ok().and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            if thread.join().is_err() {
-                tracing::error!("the writer thread ended abnormally");
-            }
+        if let Some(thread) = thread
+            && thread.join().is_err()
+        {
+            tracing::error!("the writer thread ended abnormally");
         }
     }
 }

@@ -98,10 +98,10 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>) {
         Some(e) => Err(e),
         None => conn.execute_batch("COMMIT").map_err(StoreError::from),
     };
-    if outcome.is_err() {
-        if let Err(e) = conn.execute_batch("ROLLBACK") {
-            tracing::error!(error = %e, "rollback after a failed batch failed");
-        }
+    if outcome.is_err()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        tracing::error!(error = %e, "rollback after a failed batch failed");
     }
     for job in pending.drain(..) {
         job.finish(outcome.as_ref().map(|_| ()).map_err(StoreError::clone));
