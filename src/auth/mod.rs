@@ -1,5 +1,6 @@
-//! Who is calling: API keys, per-user JWTs, SmartLink verification.
+//! Who is calling: API keys, per-user JWTs, SmartLink verification; CSRF tokens of hosted forms.
 
 pub mod api_key;
+pub mod csrf;
 pub mod jwt;
 pub mod smartlink;

@@ -5,10 +5,16 @@ mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+mod installations;
+mod integrations;
+pub mod link_page;
+mod links;
 mod middleware;
 mod ops;
+pub mod pages;
 pub mod paging;
 mod users;
+mod workflows;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,7 +29,13 @@ pub const VERSIONS: &[&str] = &["2023-12", "2024-03"];
 
 /// The routes that exist under every version prefix.
 fn api() -> Router<AppState> {
-    Router::new().merge(users::routes()).merge(audit::routes())
+    Router::new()
+        .merge(users::routes())
+        .merge(audit::routes())
+        .merge(integrations::routes())
+        .merge(installations::routes())
+        .merge(workflows::routes())
+        .merge(links::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -33,6 +45,8 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .merge(ops::routes())
+        .merge(pages::routes())
+        .merge(link_page::routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
