@@ -4,4 +4,7 @@ mod support;
 
 mod cli;
 mod http_rules;
+mod install_form;
+mod install_kit;
+mod install_links;
 mod users;
