@@ -53,9 +53,12 @@ pub fn run(config: &Config, command: MasterKeyCommand) -> Result<(), String> {
     Ok(())
 }
 
+/// A blob the pass could not open: (column, row id, reason).
+pub type Unopened = (String, String, String);
+
 /// Re-encrypts every blob not sealed under the current key. Returns how many were
-/// re-encrypted and those that could not be opened (column, row id, reason).
-pub fn reencrypt_all(store: &Store, keyring: Arc<Keyring>) -> Result<(usize, Vec<(String, String, String)>), String> {
+/// re-encrypted and those that could not be opened.
+pub fn reencrypt_all(store: &Store, keyring: Arc<Keyring>) -> Result<(usize, Vec<Unopened>), String> {
     let mut done = 0;
     let mut failed = Vec::new();
     for col in sealed::COLUMNS {

@@ -17,7 +17,8 @@ async fn field_errors_rerender_the_form_and_leave_the_link_usable() {
     let token = csrf(&app, &url).await;
     let before = snapshot(&app);
     let big = "x".repeat(4097);
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (vec![("shopUrl", "https://a.example"), ("region", "kept-region")], "apiKey", "API key is required"),
         (vec![("apiKey", "secret-not-echoed"), ("region", "kept-region")], "shopUrl", "Shop URL is required"),
         (

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod catalog;
 mod cli;
 mod http_rules;
 mod install_form;
