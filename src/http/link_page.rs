@@ -13,8 +13,9 @@ use axum::routing::get;
 use super::extract::ClientIp;
 use super::pages::{self, install_form};
 use crate::auth::csrf;
-use crate::domain::credential::{self, FieldErrors};
+use crate::domain::credential::{self, CredentialValues, FieldErrors};
 use crate::domain::install::{self, InstallRequest, InstallVia};
+use crate::domain::integration::FieldSpec;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::catalog::{self, IntegrationRow, ParentWorkflowRow};
@@ -102,14 +103,31 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Respo
     }
 }
 
-/// The submitted form: field texts by name, the CSRF token, and names given twice.
-struct Submitted {
-    values: BTreeMap<String, String>,
-    csrf: Option<String>,
-    repeated: Vec<String>,
+/// A submitted install form: field texts by name, the CSRF token, and names given twice.
+pub struct Submitted {
+    pub values: BTreeMap<String, String>,
+    pub csrf: Option<String>,
+    pub repeated: Vec<String>,
 }
 
-async fn read_form(request: Request) -> Result<Submitted, AppError> {
+impl Submitted {
+    /// Checks the values against the integration's fields; a field given twice is
+    /// ambiguous and asked again rather than guessed.
+    pub fn check(&self, fields: &[FieldSpec]) -> Result<CredentialValues, FieldErrors> {
+        let values = credential::validate(fields, &self.values)?;
+        let mut errors = FieldErrors::default();
+        for name in &self.repeated {
+            if fields.iter().any(|f| &f.name == name) {
+                errors.0.insert(name.clone(), "was given more than once".into());
+            }
+        }
+        if errors.is_empty() { Ok(values) } else { Err(errors) }
+    }
+}
+
+/// Reads an `application/x-www-form-urlencoded` body (415 otherwise, 413 past 256 KiB);
+/// two CSRF tokens are a 403. Used by every hosted install form.
+pub async fn read_form(request: Request) -> Result<Submitted, AppError> {
     let is_form = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -153,16 +171,7 @@ async fn submit(
     if let Err(e) = csrf::verify(&state.keyring, CSRF_SCOPE, &open.link.id, form.csrf.as_deref()) {
         return pages::error_page(&state, &e);
     }
-    let checked = credential::validate(&open.integration.fields, &form.values).and_then(|values| {
-        // A field given twice is ambiguous: ask again rather than guess.
-        let mut errors = FieldErrors::default();
-        for name in &form.repeated {
-            if open.integration.fields.iter().any(|f| &f.name == name) {
-                errors.0.insert(name.clone(), "was given more than once".into());
-            }
-        }
-        if errors.is_empty() { Ok(values) } else { Err(errors) }
-    });
+    let checked = form.check(&open.integration.fields);
     let values = match checked {
         Ok(values) => values,
         Err(errors) => {

@@ -37,6 +37,8 @@ async fn a_person_opens_the_link_fills_the_form_and_finishes() {
         "name=\"region\" type=\"text\"",
         "type=\"hidden\" name=\"_csrf\"",
         "method=\"post\"",
+        // Relative to the page's own URL, so the form posts back to /link/{token}.
+        &format!("action=\"{}\"", url.rsplit('/').next().unwrap()),
     ] {
         assert!(html.contains(needle), "{needle} missing from {html}");
     }
