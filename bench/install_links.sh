@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}; [ "$secs" -le 20 ] || secs=20
 conns=${BENCH_CONNECTIONS:-32}
-links=${BENCH_LINKS:-12000}
+links=${BENCH_LINKS:-40000}
+# The install phase must end before the prepared links run out (each POST uses one).
+install_secs=${BENCH_INSTALL_SECS:-4}
 cargo build --release --bin usher >/dev/null
 bin=target/release/usher
 work=$(mktemp -d)
@@ -40,7 +42,8 @@ install_url=$(wrk -t2 -c"$conns" -d"${secs}s" -s bench/auth_get.lua "$url/users/
 
 python3 bench/make_links.py "$url" "$USHER_KEY" "$integration" "$links" > "$work/links"
 export LINKS_FILE="$work/links" WRK_THREADS=2
-wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/install_post.lua "$url" > "$work/install.txt"
+wrk -t2 -c"$conns" -d"${install_secs}s" --latency -s bench/install_post.lua "$url" > "$work/install.txt"
+installed=$(curl -sf -H "Authorization: Bearer $USHER_KEY" "$url/installations?limit=1000" | grep -o installationId | wc -l)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '%-40s %10s  %s\n' "measure ($conns connections, ${secs}s)" "per second" "ratio"
@@ -48,5 +51,6 @@ printf '%-40s %10s  %s\n' "reference: GET /healthz" "$health" "1.00"
 printf '%-40s %10s  %s of healthz\n' "reference: POST /users (write + audit)" "$users" "$(ratio "$users" "$health")"
 printf '%-40s %10s  %s of healthz, %s of POST /users\n' "GET .../install-url (write + audit)" "$install_url" \
   "$(ratio "$install_url" "$health")" "$(ratio "$install_url" "$users")"
-echo "install POST /link/{token} (a fresh link of a new user each; $links links prepared; Non-2xx = ran out):"
+echo "install POST /link/{token}, ${install_secs}s: a fresh link of a new user each ($links prepared; any Non-2xx line = ran out):"
 grep -E 'Requests/sec|Latency  |50%|75%|90%|99%|Non-2xx|requests in' "$work/install.txt" | sed 's/^/  /'
+echo "  (GET /installations?limit=1000 lists $installed: at least that many installations exist)"
