@@ -62,14 +62,13 @@ pub fn reencrypt_all(store: &Store, keyring: Arc<Keyring>) -> Result<(usize, Vec
     let mut done = 0;
     let mut failed = Vec::new();
     for col in sealed::COLUMNS {
-        let mut after = String::new();
+        let mut after = 0;
         loop {
             let keyring = keyring.clone();
-            let from = after.clone();
             let col = *col;
             let page: PassPage = store
                 .write_blocking(move |conn| {
-                    Ok::<_, AppError>(sealed::reencrypt_page(conn, &keyring, col, &from, PAGE)?)
+                    Ok::<_, AppError>(sealed::reencrypt_page(conn, &keyring, col, after, PAGE)?)
                 })
                 .map_err(|e| e.to_string())?;
             done += page.reencrypted;
