@@ -5,9 +5,14 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod catalog;
+pub mod credentials;
+pub mod installations;
 pub mod keys;
+pub mod links;
 mod migrate;
 mod read;
+pub mod sealed;
 pub mod sessions;
 pub mod smartlink;
 pub mod users;

@@ -2,8 +2,12 @@
 
 mod support;
 
+mod catalog;
 mod cli;
 mod http_rules;
+mod install_form;
+mod install_kit;
+mod install_links;
 mod sha1_forge;
 mod smartlink;
 mod smartlink_bad;
