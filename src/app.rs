@@ -48,8 +48,9 @@ pub fn master_key_path(config: &Config) -> (PathBuf, bool) {
 /// the store. Blocking; the CLI calls it directly, the server from a blocking task.
 pub fn open(config: &Config) -> Result<(Store, Keyring), StartError> {
     let dir = &config.storage.data_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| StartError(format!("cannot create data directory {}: {e}", dir.display())))?;
+    private_dir(dir).map_err(|e| StartError(format!("cannot create data directory {}: {e}", dir.display())))?;
+    let db = config.database_path();
+    private_file(&db).map_err(|e| StartError(format!("cannot create database {}: {e}", db.display())))?;
     let (key_path, may_generate) = master_key_path(config);
     let keyring = if key_path.exists() || !may_generate {
         Keyring::load(&key_path)
@@ -66,6 +67,28 @@ pub fn open(config: &Config) -> Result<(Store, Keyring), StartError> {
     })
     .map_err(|e| StartError(e.to_string()))?;
     Ok((store, keyring))
+}
+
+/// Creates `dir` (and parents) readable by the owner only; an existing one is kept as
+/// the operator made it.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// Creates an empty database file readable by the owner only, before SQLite creates it
+/// with the umask's mode: its -wal and -shm files then take the same mode. The file
+/// holds end users' names, emails and the audit trail.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// A server that is running; `shutdown` drains it.

@@ -69,21 +69,36 @@ fn execute(store: &crate::store::Store, command: KeysCommand) -> Result<(), Stri
         }
         KeysCommand::List { json } => {
             let keys = api_key::list(store).map_err(|e| e.to_string())?;
+            let now = crate::clock::now_ms();
+            let status = |revoked_at: Option<i64>| match revoked_at {
+                None => "active".to_string(),
+                Some(at) if at > now => format!("until {}", crate::clock::rfc3339(at)),
+                Some(_) => "revoked".to_string(),
+            };
             if json {
-                println!("{}", serde_json::to_string(&keys).map_err(|e| e.to_string())?);
+                let rows: Vec<serde_json::Value> = keys
+                    .iter()
+                    .map(|k| {
+                        serde_json::json!({
+                            "id": k.id,
+                            "environment": k.environment,
+                            "label": k.label,
+                            "prefix": k.prefix,
+                            "createdAt": crate::clock::rfc3339(k.created_at),
+                            "revokedAt": k.revoked_at.map(crate::clock::rfc3339),
+                            "status": status(k.revoked_at),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
                 return Ok(());
             }
-            let now = crate::clock::now_ms();
             println!(
                 "{:<24}  {:<11}  {:<17}  {:<24}  {:<24}  label",
                 "id", "environment", "prefix", "created", "status"
             );
             for k in keys {
-                let status = match k.revoked_at {
-                    None => "active".to_string(),
-                    Some(at) if at > now => format!("until {}", crate::clock::rfc3339(at)),
-                    Some(_) => "revoked".to_string(),
-                };
+                let status = status(k.revoked_at);
                 println!(
                     "{:<24}  {:<11}  {:<17}  {:<24}  {:<24}  {}",
                     k.id,

@@ -118,6 +118,11 @@ pub fn backup(global: &Global, to: &Path) -> Result<(), String> {
     let target = to.to_str().ok_or_else(|| format!("{} is not a UTF-8 path", to.display()))?;
     // VACUUM INTO reads one consistent snapshot, even while the server writes.
     conn.execute("VACUUM INTO ?1", [target]).map_err(|e| format!("backup failed: {e}"))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot restrict {}: {e}", to.display()))?;
+    }
     println!("database copied to {}", to.display());
     println!(
         "note: the master key ({}) is not in the backup; keep a copy of it apart from the database",

@@ -64,20 +64,14 @@ impl Config {
         s.listen
             .parse::<SocketAddr>()
             .map_err(|_| bad("server.listen", &s.listen, "expected an address such as 127.0.0.1:8080"))?;
-        if !s.public_url.is_empty() {
-            let ok = url::Url::parse(&s.public_url).is_ok_and(|u| {
-                matches!(u.scheme(), "http" | "https")
-                    && u.host_str().is_some()
-                    && u.query().is_none()
-                    && u.fragment().is_none()
-            });
-            if !ok {
-                return Err(bad(
-                    "server.public_url",
-                    &s.public_url,
-                    "expected an http(s) URL such as https://usher.example.com",
-                ));
-            }
+        // An origin: the hosted pages, cookies and redirects assume usher is served
+        // at the root of its host.
+        if !s.public_url.is_empty() && parse_origin(&s.public_url).is_none() {
+            return Err(bad(
+                "server.public_url",
+                &s.public_url,
+                "expected scheme://host[:port] with no path, e.g. https://usher.example.com (serve usher at the root of its host)",
+            ));
         }
         span_within("server.request_timeout", s.request_timeout, 1, 600)?;
         span_within("server.header_read_timeout", s.header_read_timeout, 1, 600)?;

@@ -17,10 +17,12 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
     let id = crate::ids::new_id().unwrap_or_else(|_| "-".into());
     let started = Instant::now();
     let method = request.method().clone();
-    // The route pattern, not the raw path: paths such as /link/{token} carry secrets.
+    // The route pattern, never the raw path: paths such as /link/{token} or
+    // /users/{email} carry secrets or personal data, and so may a path that matches no
+    // route (a typo, a trailing slash).
     let path = match request.extensions().get::<MatchedPath>() {
         Some(matched) => matched.as_str().to_owned(),
-        None => request.uri().path().to_owned(),
+        None => "(no route)".to_owned(),
     };
     let span = state.config.server.request_timeout;
     let counted = state.clone();

@@ -39,7 +39,15 @@ struct NewUsers {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UserUpdate {
+    /// Required: `null` or "" clears the name; a body without it is refused rather
+    /// than silently clearing it (a typo such as `fullname` would otherwise do that).
+    #[serde(deserialize_with = "present")]
     full_name: Option<String>,
+}
+
+/// Deserializes a field that must be present but may be `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
 }
 
 pub fn user_json(user: &UserRow) -> Value {

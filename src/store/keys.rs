@@ -4,8 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::domain::Environment;
 
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct KeyRow {
     pub id: String,
     pub environment: Environment,

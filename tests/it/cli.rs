@@ -134,9 +134,11 @@ fn zero_config_start_creates_data_dir_master_key_and_schema() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.starts_with("usher listening on http://127.0.0.1:"), "{line}");
-    let key = cwd.path().join("data/master.key");
-    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
-    assert!(cwd.path().join("data/usher.db").is_file());
+    let mode = |p: &str| std::fs::metadata(cwd.path().join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("data/master.key"), 0o600);
+    assert_eq!(mode("data"), 0o700);
+    assert_eq!(mode("data/usher.db"), 0o600);
+    assert_eq!(mode("data/usher.db-wal"), 0o600);
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -187,6 +189,7 @@ async fn migrate_backup_and_newer_schema_refusal() {
     let conn = rusqlite::Connection::open(&copy).unwrap();
     let n: i64 = conn.query_row("SELECT count(*) FROM users WHERE username = 'backed-up'", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 1);
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
     let (ok, _, err) = cli(dir.path(), &["backup", "--to", copy.to_str().unwrap()]);
     assert!(!ok && err.contains("exists"), "{err}");
     drop(server);
