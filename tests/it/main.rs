@@ -8,6 +8,8 @@ mod http_rules;
 mod install_form;
 mod install_kit;
 mod install_links;
+mod portal;
+mod portal_refusals;
 mod sha1_forge;
 mod smartlink;
 mod smartlink_bad;

@@ -221,11 +221,11 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     assert!(html.contains("Hello, Dale Mooney"), "{html}");
     assert!(html.contains("dale@example.com"));
     assert!(html.contains("id=\"integrations\""));
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
 
     // Sign-out needs the session's CSRF token.
     let sessions = app.count("sessions");
-    for bad in ["", "csrf=", "csrf=AAAA", "csrf=x&csrf=y"] {
+    for bad in ["", "_csrf=", "_csrf=AAAA", "_csrf=x&_csrf=y", "csrf=x"] {
         let answer = browser
             .post(format!("{}/portal/sign-out", app.url))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -240,13 +240,13 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     let other = login(&app, signed_legacy(&secret, &person(&id, "other@example.com")).as_bytes()).await;
     let (name, value) = other.cookie().unwrap();
     let other_page = raw(&app, "GET", b"/portal", &[("Cookie", &format!("{name}={value}"))]).await;
-    let other_csrf = other_page.body.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let other_csrf = other_page.body.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
     assert_ne!(other_csrf, csrf);
     let answer =
-        browser.post(format!("{}/portal/sign-out", app.url)).form(&[("csrf", other_csrf)]).send().await.unwrap();
+        browser.post(format!("{}/portal/sign-out", app.url)).form(&[("_csrf", other_csrf)]).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
 
-    let answer = browser.post(format!("{}/portal/sign-out", app.url)).form(&[("csrf", &csrf)]).send().await.unwrap();
+    let answer = browser.post(format!("{}/portal/sign-out", app.url)).form(&[("_csrf", &csrf)]).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.url().path(), "/portal/signed-out");
     assert_eq!(app.count("sessions"), sessions);

@@ -56,11 +56,11 @@ async fn tokens_queries_and_session_ids_never_reach_the_log() {
     assert_eq!(cookies.len(), 2);
     let portal = client.get(format!("{url}/portal")).header("cookie", &cookies[0]).send().await.unwrap();
     let html = portal.text().await.unwrap();
-    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let out = client
         .post(format!("{url}/portal/sign-out"))
         .header("cookie", &cookies[0])
-        .form(&[("csrf", &csrf)])
+        .form(&[("_csrf", &csrf)])
         .send()
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The install form (integration, its workflows, its credential fields, "Finish
 //! Installation"), rendered the same way for install links, the portal and the embedded
-//! page: only the form action, the CSRF token and the heading differ.
+//! page: only the form action, the CSRF token, the heading and (portal) the signed-in
+//! account differ.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,16 @@ pub struct InstallForm<'a> {
     pub errors: &'a FieldErrors,
     /// The heading; `None` means "Install <integration name>".
     pub heading: Option<&'a str>,
+}
+
+/// The account a signed-in page (the portal's) installs for: shown above the form so a
+/// user lured into someone else's session sees that it is not theirs.
+pub struct SignedIn<'a> {
+    /// Full name, or the username when there is none.
+    pub name: &'a str,
+    pub username: &'a str,
+    /// Where "Back" leads (the portal).
+    pub back: &'a str,
 }
 
 struct FieldView {
@@ -55,6 +66,7 @@ struct InstallPage<'a> {
     csrf: &'a str,
     fields: Vec<FieldView>,
     has_errors: bool,
+    signed_in: Option<&'a SignedIn<'a>>,
 }
 
 fn input_type(spec: &FieldSpec) -> &'static str {
@@ -70,6 +82,16 @@ fn input_type(spec: &FieldSpec) -> &'static str {
 
 /// The page as HTML.
 pub fn render(form: &InstallForm<'_>) -> Result<String, AppError> {
+    render_page(form, None)
+}
+
+/// The page as HTML for a signed-in user: the same form, headed by whose account it is
+/// and a way back.
+pub fn render_signed_in(form: &InstallForm<'_>, who: &SignedIn<'_>) -> Result<String, AppError> {
+    render_page(form, Some(who))
+}
+
+fn render_page(form: &InstallForm<'_>, signed_in: Option<&SignedIn<'_>>) -> Result<String, AppError> {
     let i = form.integration;
     let fields = i
         .fields
@@ -104,6 +126,7 @@ pub fn render(form: &InstallForm<'_>) -> Result<String, AppError> {
         csrf: form.csrf,
         fields,
         has_errors: !form.errors.is_empty(),
+        signed_in,
     };
     page.render().map_err(|e| AppError::internal(format!("rendering the install form: {e}")))
 }

@@ -1,6 +1,8 @@
 //! The end-user portal (session only): who is signed in, the environment's
-//! integrations, sign-out; plus the static assets of the hosted pages.
+//! integrations with Install / Uninstall (`install`), the user's installations,
+//! sign-out; plus the static assets of the hosted pages.
 
+mod install;
 pub mod integrations;
 pub mod page;
 pub mod session;
@@ -25,6 +27,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal", get(show))
         .route("/portal/sign-out", post(sign_out))
+        .route("/portal/integrations/{id}/install", get(install::form).post(install::submit))
+        .route("/portal/installations/{id}/uninstall", post(install::uninstall))
         .route("/portal/signed-out", get(signed_out))
         .route("/portal/assets/portal.css", get(css))
         .route("/portal/assets/continue.js", get(continue_js))
@@ -34,23 +38,23 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "portal.html")]
 struct Portal<'a> {
     display_name: &'a str,
+    /// The full name, or "" when the user has none.
+    full_name: &'a str,
     username: &'a str,
     csrf: &'a str,
-    integrations_html: &'a str,
+    /// Rendered by the included `portal_integrations.html`.
+    section: integrations::Section,
 }
 
 async fn show(State(state): State<AppState>, portal: PortalSession) -> Response {
     let csrf = portal.csrf(&state);
-    let integrations = match integrations::section(&state, &portal, &csrf).await {
-        Ok(html) => html,
+    let section = match integrations::section(&state, &portal).await {
+        Ok(section) => section,
         Err(e) => return page::from_app_error(e),
     };
-    let user = &portal.session;
-    let display_name = user.full_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&user.username);
-    page::render(
-        StatusCode::OK,
-        &Portal { display_name, username: &user.username, csrf: &csrf, integrations_html: &integrations },
-    )
+    let (display_name, username) = portal.account();
+    let full_name = if display_name == username { "" } else { display_name };
+    page::render(StatusCode::OK, &Portal { display_name, full_name, username, csrf: &csrf, section })
 }
 
 async fn sign_out(

@@ -5,6 +5,8 @@ use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::error::AppError;
+
 /// No inline script or style; forms only to this origin; never framed.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; \
                        form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -43,12 +45,23 @@ pub struct Message<'a> {
     pub title: &'a str,
     pub message: &'a str,
     pub hint: &'a str,
+    /// A link under the message (none when empty).
+    pub link_href: &'a str,
+    pub link_label: &'a str,
 }
 
 /// A plain human page: a title, a sentence, an optional hint.
 pub fn message(status: StatusCode, title: &str, message: &str, hint: &str) -> Response {
-    render(status, &Message { title, message, hint })
+    render(status, &Message { title, message, hint, link_href: "", link_label: "" })
 }
+
+/// A plain page with a link under it (e.g. back to the portal).
+pub fn message_with_link(status: StatusCode, title: &str, message: &str, href: &str, label: &str) -> Response {
+    render(status, &Message { title, message, hint: "", link_href: href, link_label: label })
+}
+
+/// Where portal pages send the user back to.
+pub const PORTAL: &str = "/portal";
 
 /// 429 with `Retry-After`.
 pub fn too_many(retry_after_secs: u64) -> Response {
@@ -76,9 +89,9 @@ pub fn internal(cause: impl std::fmt::Display) -> Response {
 }
 
 /// An error of the API kind answered as a page (store closed, internal).
-pub fn from_app_error(e: crate::error::AppError) -> Response {
+pub fn from_app_error(e: AppError) -> Response {
     match e {
-        crate::error::AppError::Unavailable { .. } => message(
+        AppError::Unavailable { .. } => message(
             StatusCode::SERVICE_UNAVAILABLE,
             "Temporarily unavailable",
             "The server is restarting. Please try again in a moment.",
@@ -86,4 +99,39 @@ pub fn from_app_error(e: crate::error::AppError) -> Response {
         ),
         other => internal(other),
     }
+}
+
+/// An error of a portal action answered as a page with a way back to the portal: the
+/// client errors a portal form can meet (not found, a refused form, a body too large or
+/// of the wrong type); the rest as [`from_app_error`].
+pub fn portal_error(e: AppError) -> Response {
+    let back = |status, title, text: &str| message_with_link(status, title, text, PORTAL, "Back to your integrations");
+    match e {
+        AppError::NotFound(what) => back(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            &format!("This {what} does not exist in your account, or it was removed."),
+        ),
+        AppError::Forbidden { .. } => csrf_refused(),
+        AppError::TooLarge => back(StatusCode::PAYLOAD_TOO_LARGE, "Too much data", "Each field takes at most 4 KiB."),
+        AppError::UnsupportedMediaType => {
+            back(StatusCode::UNSUPPORTED_MEDIA_TYPE, "This form is not valid", "The form was not sent as a web form.")
+        }
+        AppError::BadRequest { .. }
+        | AppError::Unprocessable { .. }
+        | AppError::Conflict { .. }
+        | AppError::Gone(_) => back(e.status(), "The request could not be completed", &e.public_message()),
+        other => from_app_error(other),
+    }
+}
+
+/// 403: a portal form without this session's CSRF token (nothing was changed).
+pub fn csrf_refused() -> Response {
+    message_with_link(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "The form was not sent from your current session, so nothing was changed.",
+        PORTAL,
+        "Back to your integrations",
+    )
 }

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use super::page;
+use crate::auth::csrf;
 use crate::auth::session::{self, CookiePolicy};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -33,18 +34,26 @@ impl PortalSession {
         session::csrf_token(&Self::csrf_key(state), &self.token_hash)
     }
 
-    /// Checks the `csrf` field of a submitted form; a 403 page otherwise.
+    /// Checks the CSRF field (`_csrf`, as in every hosted form) of a submitted form; a
+    /// 403 page otherwise.
     pub fn check_csrf(&self, state: &AppState, form: &HashMap<String, String>) -> Result<(), Box<Response>> {
-        let given = form.get("csrf").map(String::as_str).unwrap_or("");
-        if session::csrf_ok(&Self::csrf_key(state), &self.token_hash, given) {
+        self.check_csrf_token(state, form.get(csrf::FIELD).map(String::as_str))
+    }
+
+    /// Checks a CSRF token read from a form: it must be this session's; a 403 page otherwise.
+    pub fn check_csrf_token(&self, state: &AppState, given: Option<&str>) -> Result<(), Box<Response>> {
+        if session::csrf_ok(&Self::csrf_key(state), &self.token_hash, given.unwrap_or("")) {
             return Ok(());
         }
-        Err(Box::new(page::message(
-            StatusCode::FORBIDDEN,
-            "This form has expired",
-            "The form was not sent from your current session.",
-            "Go back to the portal, reload it, and try again.",
-        )))
+        Err(Box::new(page::csrf_refused()))
+    }
+
+    /// Whose account this is: (display name, username). The display name is the full
+    /// name, or the username when the user has none.
+    pub fn account(&self) -> (&str, &str) {
+        let user = &self.session;
+        let name = user.full_name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&user.username);
+        (name, &user.username)
     }
 }
 
