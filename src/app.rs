@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::outbox::Outbox;
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
 use crate::vault::Keyring;
@@ -74,13 +75,14 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests, flushes the writer.
+    /// Stops accepting, finishes in-flight requests and webhook attempts (briefly),
+    /// flushes the writer.
     pub async fn shutdown(mut self) -> Result<(), StartError> {
         self.state.draining.store(true, Ordering::SeqCst);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let served = (&mut self.task).await;
+        let (served, ()) = tokio::join!(&mut self.task, self.state.outbox.stop());
         let store = self.state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         match served {
@@ -99,12 +101,20 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
         tokio::task::spawn_blocking(move || open(&config)).await.map_err(|e| StartError(e.to_string()))??
     };
     let (store, keyring) = opened;
+    let outbox = {
+        let (config, store) = (config.clone(), store.clone());
+        tokio::task::spawn_blocking(move || Outbox::new(&config, store))
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+            .map_err(StartError)?
+    };
     let public_url = if config.server.public_url.is_empty() {
         format!("http://{addr}")
     } else {
         config.server.public_url.trim_end_matches('/').to_string()
     };
-    let state = AppState::new(config, store, keyring, public_url);
+    let state = AppState::new(config, store, keyring, public_url, outbox);
+    state.outbox.start(state.clone());
     let router = crate::http::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let service = router.into_make_service_with_connect_info::<SocketAddr>();

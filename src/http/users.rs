@@ -236,6 +236,12 @@ async fn remove(
         .write(move |conn| {
             let user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
             users::delete(conn, env, &user.id)?;
+            crate::outbox::enqueue(
+                conn,
+                env,
+                crate::outbox::enqueue::USER_DELETED,
+                json!({ "userId": user.id, "username": user.username }),
+            )?;
             audit::record(
                 conn,
                 &Entry {
