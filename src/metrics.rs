@@ -42,7 +42,11 @@ impl Metrics {
         out.push_str("# HELP usher_webhook_attempts_total Webhook delivery attempts by outcome.\n");
         out.push_str("# TYPE usher_webhook_attempts_total counter\n");
         for (label, counter) in Outcome::LABELS.iter().zip(&self.webhook_attempts) {
-            let _ = writeln!(out, "usher_webhook_attempts_total{{outcome=\"{label}\"}} {}", counter.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "usher_webhook_attempts_total{{outcome=\"{label}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
         }
     }
 

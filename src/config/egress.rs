@@ -14,9 +14,7 @@ const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Parses a CIDR list; an error names the key and the bad value.
 pub(crate) fn parse_cidrs(key: &str, list: &[String]) -> Result<Vec<Cidr>, ConfigError> {
     list.iter()
-        .map(|text| {
-            Cidr::parse(text).map_err(|e| ConfigError(format!("configuration key `{key}` = `{text}`: {e}")))
-        })
+        .map(|text| Cidr::parse(text).map_err(|e| ConfigError(format!("configuration key `{key}` = `{text}`: {e}"))))
         .collect()
 }
 
@@ -28,7 +26,10 @@ impl Config {
             None
         } else {
             Some(e.local_address.parse::<IpAddr>().map_err(|_| {
-                ConfigError(format!("configuration key `egress.local_address` = `{}`: expected an IP address", e.local_address))
+                ConfigError(format!(
+                    "configuration key `egress.local_address` = `{}`: expected an IP address",
+                    e.local_address
+                ))
             })?)
         };
         Ok(EgressSettings {

@@ -3,5 +3,6 @@
 
 pub mod env;
 pub mod user;
+pub mod webhook;
 
 pub use env::Environment;

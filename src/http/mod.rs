@@ -3,12 +3,14 @@
 
 mod audit;
 pub mod auth;
+mod deliveries;
 pub mod error;
 pub mod extract;
 mod middleware;
 mod ops;
 pub mod paging;
 mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,7 +25,7 @@ pub const VERSIONS: &[&str] = &["2023-12", "2024-03"];
 
 /// The routes that exist under every version prefix.
 fn api() -> Router<AppState> {
-    Router::new().merge(users::routes()).merge(audit::routes())
+    Router::new().merge(users::routes()).merge(audit::routes()).merge(webhooks::routes()).merge(deliveries::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -33,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .merge(ops::routes())
+        .merge(deliveries::public_routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))

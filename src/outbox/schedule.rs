@@ -166,6 +166,9 @@ mod tests {
         );
         let huge = Some(Duration::from_secs(u64::MAX));
         let capped = MAX_RETRY_AFTER.as_millis() as i64;
-        assert_eq!(next_state(&DEFAULT, 0, Outcome::Status(503), huge, 0, 0.0), NextState::Retry { at: capped, step: 1 });
+        assert_eq!(
+            next_state(&DEFAULT, 0, Outcome::Status(503), huge, 0, 0.0),
+            NextState::Retry { at: capped, step: 1 }
+        );
     }
 }

@@ -75,7 +75,10 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     // Drain: in-flight attempts get a moment to finish and be recorded.
     let drained = tokio::time::timeout(DRAIN_TIME, async { while inflight.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(unfinished = inflight.len(), "outbox: stopping with attempts unfinished; their leases return them");
+        tracing::warn!(
+            unfinished = inflight.len(),
+            "outbox: stopping with attempts unfinished; their leases return them"
+        );
         inflight.shutdown().await;
     }
     drop(results);

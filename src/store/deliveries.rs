@@ -110,7 +110,10 @@ pub fn next_due(conn: &Connection, now: i64) -> rusqlite::Result<Option<i64>> {
 pub enum NextState {
     Delivered,
     /// Failed; try again at `at` (ms), as retry number `step` of the schedule.
-    Retry { at: i64, step: i64 },
+    Retry {
+        at: i64,
+        step: i64,
+    },
     /// Failed and the schedule is used up.
     Dead,
 }
@@ -143,8 +146,7 @@ pub struct AttemptRecord {
 /// one on the row (else only the attempt is kept: it did happen). Returns whether the
 /// delivery was updated; a delivery deleted meanwhile (endpoint deleted) is skipped.
 pub fn record(conn: &Connection, rec: &AttemptRecord, now: i64) -> Result<bool, AppError> {
-    let exists =
-        conn.prepare_cached("SELECT 1 FROM deliveries WHERE id = ?1")?.exists(params![rec.delivery_id])?;
+    let exists = conn.prepare_cached("SELECT 1 FROM deliveries WHERE id = ?1")?.exists(params![rec.delivery_id])?;
     if !exists {
         return Ok(false);
     }
