@@ -117,10 +117,10 @@ impl Outbox {
     pub async fn stop(&self) {
         self.inner.stop.send_replace(true);
         let task = self.inner.task.lock().ok().and_then(|mut t| t.take());
-        if let Some(task) = task {
-            if tokio::time::timeout(DRAIN_TIME * 2, task).await.is_err() {
-                tracing::warn!("outbox worker did not stop in time; unfinished deliveries wait for their lease");
-            }
+        if let Some(task) = task
+            && tokio::time::timeout(DRAIN_TIME * 2, task).await.is_err()
+        {
+            tracing::warn!("outbox worker did not stop in time; unfinished deliveries wait for their lease");
         }
     }
 

@@ -88,11 +88,11 @@ pub fn next_state(
     };
     let factor = 1.0 + JITTER * jitter.clamp(-1.0, 1.0);
     let mut delay_ms = (delay_secs as f64 * 1000.0 * factor).round() as i64;
-    if matches!(outcome, Outcome::Status(429 | 503)) {
-        if let Some(asked) = retry_after {
-            let asked_ms = asked.min(MAX_RETRY_AFTER).as_millis() as i64;
-            delay_ms = delay_ms.max(asked_ms);
-        }
+    if matches!(outcome, Outcome::Status(429 | 503))
+        && let Some(asked) = retry_after
+    {
+        let asked_ms = asked.min(MAX_RETRY_AFTER).as_millis() as i64;
+        delay_ms = delay_ms.max(asked_ms);
     }
     NextState::Retry { at: now.saturating_add(delay_ms.max(0)), step: step + 1 }
 }

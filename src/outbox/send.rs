@@ -106,10 +106,10 @@ fn secrets(state: &AppState, job: &Claimed, now: i64) -> Result<Vec<WebhookSecre
         WebhookSecret::parse(&text).map_err(|e| e.to_string())
     };
     let mut out = vec![open(SECRET_AAD, &job.secret)?];
-    if let (Some(blob), Some(until)) = (&job.previous_secret, job.previous_until) {
-        if until > now {
-            out.push(open(PREVIOUS_SECRET_AAD, blob)?);
-        }
+    if let (Some(blob), Some(until)) = (&job.previous_secret, job.previous_until)
+        && until > now
+    {
+        out.push(open(PREVIOUS_SECRET_AAD, blob)?);
     }
     Ok(out)
 }

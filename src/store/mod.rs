@@ -161,10 +161,10 @@ impl Store {
             sender.take();
         }
         let thread = self.inner.thread.lock().ok().and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            if thread.join().is_err() {
-                tracing::error!("the writer thread ended abnormally");
-            }
+        if let Some(thread) = thread
+            && thread.join().is_err()
+        {
+            tracing::error!("the writer thread ended abnormally");
         }
     }
 }

@@ -4,4 +4,6 @@ mod support;
 
 mod cli;
 mod http_rules;
+mod receiver;
 mod users;
+mod webhooks;
