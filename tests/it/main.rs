@@ -7,3 +7,4 @@ mod http_rules;
 mod receiver;
 mod users;
 mod webhooks;
+mod webhook_faults;
