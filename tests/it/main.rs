@@ -3,8 +3,9 @@
 mod support;
 
 mod cli;
+mod crash;
 mod http_rules;
 mod receiver;
 mod users;
-mod webhooks;
 mod webhook_faults;
+mod webhooks;

@@ -99,6 +99,11 @@ impl Receiver {
         self.shared.script.lock().unwrap().extend(replies);
     }
 
+    /// Forgets the replies still scripted.
+    pub fn clear_script(&self) {
+        self.shared.script.lock().unwrap().clear();
+    }
+
     pub fn set_default(&self, reply: Reply) {
         *self.shared.default.lock().unwrap() = reply;
     }
@@ -113,6 +118,12 @@ impl Receiver {
         let waited = tokio::time::timeout(limit, count.wait_for(|c| *c >= n)).await;
         assert!(waited.is_ok(), "receiver got {} requests, expected {n}", self.requests().len());
         self.requests()
+    }
+
+    /// Waits until at least `n` requests arrived or `limit` passed; says which.
+    pub async fn reached(&self, n: usize, limit: Duration) -> bool {
+        let mut count = self.shared.count.subscribe();
+        tokio::time::timeout(limit, count.wait_for(|c| *c >= n)).await.is_ok()
     }
 
     /// Stops listening (new connections are refused).

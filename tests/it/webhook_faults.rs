@@ -176,7 +176,8 @@ async fn rsa_signature_header_and_public_key() {
     // PKCS#1 v1.5 is deterministic: the same key over METHOD + URL + BODY gives the same hex.
     let signer = usher::outbox::rsa_sign::RsaSigner::from_file(std::path::Path::new(fixture)).unwrap();
     assert_eq!(seen.header("x-alloy-signature"), signer.sign("POST", &rx.url, &seen.body).unwrap());
-    let response = app.client.get(format!("{}/.well-known/usher/webhook-signing-key.pem", app.url)).send().await.unwrap();
+    let response =
+        app.client.get(format!("{}/.well-known/usher/webhook-signing-key.pem", app.url)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let pem = response.text().await.unwrap();
     assert_eq!(pem, include_str!("../fixtures/rsa/test_key.pub.pem"));
