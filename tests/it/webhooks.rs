@@ -174,7 +174,7 @@ async fn failure_then_success_is_delivered_signed_with_a_stable_id() {
         assert_eq!((body["type"].as_str(), body["environment"].as_str()), (Some("user.deleted"), Some("development")));
         assert_eq!(body["userId"], user_id.as_str());
     }
-    assert!(!verifies(&seen[1], &WebhookSecret::generate().unwrap().as_str().to_string()));
+    assert!(!verifies(&seen[1], WebhookSecret::generate().unwrap().as_str()));
     let list = deliveries(&app, &key, &hook_id).await;
     assert_eq!(list.len(), 1);
     let d = &list[0];
