@@ -9,3 +9,4 @@ mod receiver;
 mod users;
 mod webhook_faults;
 mod webhooks;
+mod bench_outbox;

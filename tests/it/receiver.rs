@@ -39,6 +39,8 @@ pub struct Seen {
     pub headers: HeaderMap,
     pub body: Vec<u8>,
     pub at: Instant,
+    /// Wall-clock arrival time (to compare with the event's own timestamp).
+    pub wall: std::time::SystemTime,
 }
 
 impl Seen {
@@ -154,6 +156,7 @@ async fn handle(
         headers: parts.headers,
         body,
         at: Instant::now(),
+        wall: std::time::SystemTime::now(),
     });
     state.count.send_modify(|c| *c += 1);
     let response = |status: u16, body: Bytes| Response::builder().status(status).body(Full::new(body)).unwrap();
