@@ -64,7 +64,11 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         };
         tokio::select! {
             _ = stop.changed() => {}
-            Some(_) = inflight.join_next(), if !inflight.is_empty() => {}
+            Some(_) = inflight.join_next(), if !inflight.is_empty() => {
+                // Collect every attempt already finished, so the next claim fills all free
+                // slots in one write instead of one write per slot.
+                while inflight.try_join_next().is_some() {}
+            }
             () = wake.notified() => next_due = Some(0),
             () = async { if let Some(s) = sleep { s.await } }, if room && next_due.is_some() => {
                 // Slept the whole way (or MAX_SLEEP): look again.

@@ -87,7 +87,9 @@ pub fn claim(
     for delivery in &claimed {
         lease.execute(params![delivery.id, lease_until])?;
     }
-    Ok((claimed, next_due(conn, now)?))
+    // A full claim means more may be due right now; only a partial one needs the query.
+    let next = if claimed.len() == limit { Some(now) } else { next_due(conn, now)? };
+    Ok((claimed, next))
 }
 
 /// When the next delivery falls due: the earliest unleased `next_attempt_at`, or the

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bench_outbox;
 mod cli;
 mod crash;
 mod http_rules;
@@ -9,4 +10,3 @@ mod receiver;
 mod users;
 mod webhook_faults;
 mod webhooks;
-mod bench_outbox;
