@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::http::serve::{ServeLimits, serve};
+use crate::outbox::Outbox;
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
 use crate::vault::Keyring;
@@ -100,13 +101,14 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests, flushes the writer.
+    /// Stops accepting, finishes in-flight requests and webhook attempts (briefly),
+    /// flushes the writer.
     pub async fn shutdown(mut self) -> Result<(), StartError> {
         self.state.draining.store(true, Ordering::SeqCst);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let served = (&mut self.task).await;
+        let (served, ()) = tokio::join!(&mut self.task, self.state.outbox.stop());
         let store = self.state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         served.map_err(|e| StartError(format!("server task failed: {e}")))
@@ -121,12 +123,20 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
         tokio::task::spawn_blocking(move || open(&config)).await.map_err(|e| StartError(e.to_string()))??
     };
     let (store, keyring) = opened;
+    let outbox = {
+        let (config, store) = (config.clone(), store.clone());
+        tokio::task::spawn_blocking(move || Outbox::new(&config, store))
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+            .map_err(StartError)?
+    };
     let public_url = if config.server.public_url.is_empty() {
         format!("http://{addr}")
     } else {
         config.server.public_url.trim_end_matches('/').to_string()
     };
-    let state = AppState::new(config, store, keyring, public_url);
+    let state = AppState::new(config, store, keyring, public_url, outbox);
+    state.outbox.start(state.clone());
     let router = crate::http::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let server = &state.config.server;

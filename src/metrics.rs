@@ -3,12 +3,17 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::outbox::schedule::Outcome;
+use crate::store::deliveries::QueueStats;
+
 #[derive(Default)]
 pub struct Metrics {
     /// Responses by status class: 1xx..5xx.
     responses: [AtomicU64; 5],
     /// Requests being served now.
     in_flight: AtomicU64,
+    /// Webhook delivery attempts by outcome, in the order of [`Outcome::LABELS`].
+    webhook_attempts: [AtomicU64; 5],
 }
 
 /// Counts a request as in flight until dropped.
@@ -31,6 +36,13 @@ impl Metrics {
         self.responses[class].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts one webhook attempt; `outcome` is [`Outcome::index`].
+    pub fn webhook_attempt(&self, outcome: usize) {
+        if let Some(counter) = self.webhook_attempts.get(outcome) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Writes the HTTP counters.
     pub fn render(&self, out: &mut String) {
         out.push_str("# HELP usher_http_responses_total HTTP responses by status class.\n");
@@ -46,5 +58,30 @@ impl Metrics {
         out.push_str("# HELP usher_http_requests_in_flight Requests being served now.\n");
         out.push_str("# TYPE usher_http_requests_in_flight gauge\n");
         let _ = writeln!(out, "usher_http_requests_in_flight {}", self.in_flight.load(Ordering::Relaxed));
+        out.push_str("# HELP usher_webhook_attempts_total Webhook delivery attempts by outcome.\n");
+        out.push_str("# TYPE usher_webhook_attempts_total counter\n");
+        for (label, counter) in Outcome::LABELS.iter().zip(&self.webhook_attempts) {
+            let _ = writeln!(
+                out,
+                "usher_webhook_attempts_total{{outcome=\"{label}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+    }
+
+    /// Writes the outbox queue gauges (read from the database by the caller).
+    pub fn render_queue(stats: &QueueStats, out: &mut String) {
+        let gauges = [
+            ("usher_webhook_queue_depth", "Deliveries pending or awaiting a retry.", stats.depth as f64),
+            ("usher_webhook_queue_due", "Deliveries due now (including those being sent).", stats.due as f64),
+            (
+                "usher_webhook_oldest_due_age_seconds",
+                "How long the oldest due delivery has waited.",
+                stats.oldest_due_ms as f64 / 1000.0,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
     }
 }

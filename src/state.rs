@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::domain::Environment;
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::outbox::Outbox;
 use crate::store::Store;
 use crate::vault::Keyring;
 
@@ -31,6 +32,8 @@ pub struct Shared {
     pub ready: AtomicBool,
     pub draining: AtomicBool,
     pub metrics: Metrics,
+    /// The webhook outbox: egress client, signers, the delivery worker's handle.
+    pub outbox: Outbox,
 }
 
 impl Deref for AppState {
@@ -41,7 +44,7 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, keyring: Keyring, public_url: String) -> AppState {
+    pub fn new(config: Config, store: Store, keyring: Keyring, public_url: String, outbox: Outbox) -> AppState {
         let jwt_key = keyring.derive("usher jwt v1");
         let cursor_key = keyring.derive("usher cursor v1");
         AppState(Arc::new(Shared {
@@ -54,6 +57,7 @@ impl AppState {
             ready: AtomicBool::new(false),
             draining: AtomicBool::new(false),
             metrics: Metrics::default(),
+            outbox,
         }))
     }
 }

@@ -5,6 +5,7 @@
 //! ignored, and an unknown key in a file is an error naming it.
 
 mod duration;
+mod egress;
 mod validate;
 
 use std::collections::BTreeSet;

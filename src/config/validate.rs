@@ -112,6 +112,8 @@ impl Config {
             }
         }
         file_exists("egress.ca_bundle", &e.ca_bundle)?;
+        super::egress::parse_cidrs("egress.allow_cidrs", &e.allow_cidrs)?;
+        super::egress::parse_cidrs("egress.deny_cidrs", &e.deny_cidrs)?;
         for origin in &self.sdk.allowed_origins {
             if parse_origin(origin).is_none() {
                 return Err(bad("sdk.allowed_origins", origin, "expected an origin such as https://app.example.com"));

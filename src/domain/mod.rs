@@ -6,5 +6,6 @@ pub mod env;
 pub mod install;
 pub mod integration;
 pub mod user;
+pub mod webhook;
 
 pub use env::Environment;

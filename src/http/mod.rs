@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod auth;
+mod deliveries;
 pub mod error;
 pub mod extract;
 pub mod installations;
@@ -17,6 +18,7 @@ pub mod portal;
 pub mod serve;
 pub mod smartlink;
 mod users;
+pub mod webhooks;
 mod workflows;
 
 use axum::Router;
@@ -40,6 +42,8 @@ fn api() -> Router<AppState> {
         .merge(workflows::routes())
         .merge(links::routes())
         .merge(smartlink::api_routes())
+        .merge(webhooks::routes())
+        .merge(deliveries::routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -53,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(pages::routes())
         .merge(link_page::routes())
+        .merge(deliveries::public_routes())
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))

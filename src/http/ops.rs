@@ -38,5 +38,12 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
+    let now = crate::clock::now_ms();
+    let queue =
+        state.store.read(move |conn| Ok::<_, AppError>(crate::store::deliveries::queue_stats(conn, now)?)).await;
+    match queue {
+        Ok(stats) => crate::metrics::Metrics::render_queue(&stats, &mut out),
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox queue"),
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -1,5 +1,6 @@
 //! `enqueue(conn, ...)`: records an event inside the caller's write transaction, so the
-//! event exists if and only if the change that caused it committed.
+//! event exists if and only if the change that caused it committed, with one delivery
+//! per subscribed endpoint; the delivery worker is woken once the transaction commits.
 
 use rusqlite::{Connection, params};
 use serde_json::{Map, Value};
@@ -13,9 +14,13 @@ pub const INSTALLATION_DELETED: &str = "installation.deleted";
 pub const USER_DELETED: &str = "user.deleted";
 pub const SMARTLINK_LOGIN: &str = "smartlink.login";
 
+/// Every event type an endpoint's `events` filter may name. Add new types here.
+pub const KNOWN_EVENTS: &[&str] = &[INSTALLATION_COMPLETED, INSTALLATION_DELETED, USER_DELETED, SMARTLINK_LOGIN];
+
 /// Writes one event; `fields` (a JSON object) is merged into the body after
 /// `type`, `timestamp` and `environment`. Returns the message id (`msg_...`), which is
-/// the `webhook-id` of every delivery of it.
+/// the `webhook-id` of every delivery of it. Also writes one `pending` delivery per
+/// enabled endpoint of `env` whose `events` filter takes `kind` (an empty filter: all).
 pub fn enqueue(conn: &Connection, env: Environment, kind: &str, fields: Value) -> Result<String, AppError> {
     let id = format!("msg_{}", crate::ids::new_id()?);
     let now = crate::clock::now_ms();
@@ -31,5 +36,10 @@ pub fn enqueue(conn: &Connection, env: Environment, kind: &str, fields: Value) -
         "INSERT INTO outbox_messages (id, environment, type, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![id, env, kind, payload, now])?;
+    let endpoints = crate::store::webhooks::subscribed(conn, env, kind)?;
+    if !endpoints.is_empty() {
+        crate::store::deliveries::create(conn, env, &id, &endpoints, now)?;
+        crate::store::wake_after_commit();
+    }
     Ok(id)
 }

@@ -1,8 +1,150 @@
 //! The durable webhook outbox: events written in the same transaction as the change
 //! that caused them, then delivered, signed (Standard Webhooks, optional RSA), with retries.
+//!
+//! ```text
+//! store.write(|tx| change + enqueue)  ─ commit ─► Store::commit_signal (Notify)
+//!                                                        │
+//! worker.rs: claim due deliveries (lease) ──► send.rs: sign ─► egress.post   (≤ webhooks.concurrency at once)
+//!     ▲  sleeps until the next due time or a wake-up          │
+//!     └──────────── recorder.rs: attempts + reschedule (schedule.rs), batched, while sending goes on
+//! ```
+//!
+//! At-least-once: a claimed delivery carries a lease longer than the request timeout
+//! plus a margin; if the process dies, the lease expires and the delivery is claimed
+//! again, with the same `webhook-id` (the message id).
 
 pub mod enqueue;
+mod recorder;
 pub mod rsa_sign;
+pub mod schedule;
+mod send;
 pub mod sign;
+mod worker;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 pub use enqueue::enqueue;
+
+use crate::config::Config;
+use crate::egress::Egress;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{Store, deliveries};
+use rsa_sign::RsaSigner;
+
+/// Added to the request timeout to make the lease: covers recording the attempt.
+pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// How long shutdown lets in-flight attempts finish before abandoning them to their lease.
+pub const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// The outbox's shared handle: the egress client, signing keys, the worker's wake-up
+/// and progress signals. Cheap to clone.
+#[derive(Clone)]
+pub struct Outbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    egress: Egress,
+    rsa: Option<Arc<RsaSigner>>,
+    /// The store's commit signal: new deliveries, re-queues; also the recorder's.
+    wake: Arc<Notify>,
+    /// Bumped after every recorded batch of attempts (tests and drains wait on it).
+    progress: watch::Sender<u64>,
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Outbox {
+    /// Builds the egress client and loads the RSA key, if any. Blocking (reads files).
+    pub fn new(config: &Config, store: Store) -> Result<Outbox, String> {
+        let settings = config.egress_settings().map_err(|e| e.to_string())?;
+        let egress = Egress::new(settings).map_err(|e| e.to_string())?;
+        let key_file = &config.webhooks.rsa_signing_key_file;
+        let rsa = if key_file.is_empty() {
+            None
+        } else {
+            Some(Arc::new(RsaSigner::from_file(std::path::Path::new(key_file)).map_err(|e| e.to_string())?))
+        };
+        Ok(Outbox {
+            inner: Arc::new(Inner {
+                wake: store.commit_signal(),
+                store,
+                egress,
+                rsa,
+                progress: watch::Sender::new(0),
+                stop: watch::Sender::new(false),
+                task: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The outbound client (webhook URLs are checked with it at create time).
+    pub fn egress(&self) -> &Egress {
+        &self.inner.egress
+    }
+
+    /// The RSA signer, when `webhooks.rsa_signing_key_file` is set.
+    pub fn rsa(&self) -> Option<&RsaSigner> {
+        self.inner.rsa.as_deref()
+    }
+
+    /// Wakes the worker to look for due deliveries now.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Changes after every recorded batch of attempts.
+    pub fn progress(&self) -> watch::Receiver<u64> {
+        self.inner.progress.subscribe()
+    }
+
+    /// Starts the worker (once).
+    pub fn start(&self, state: AppState) {
+        let Ok(mut task) = self.inner.task.lock() else { return };
+        if task.is_none() {
+            *task = Some(tokio::spawn(worker::run(state, self.inner.stop.subscribe())));
+        }
+    }
+
+    /// Stops claiming, lets in-flight attempts finish for up to [`DRAIN_TIME`] and
+    /// records them; anything unfinished keeps its lease and is retried after restart.
+    pub async fn stop(&self) {
+        self.inner.stop.send_replace(true);
+        let task = self.inner.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(task) = task
+            && tokio::time::timeout(DRAIN_TIME * 2, task).await.is_err()
+        {
+            tracing::warn!("outbox worker did not stop in time; unfinished deliveries wait for their lease");
+        }
+    }
+
+    /// Waits until no delivery to an enabled endpoint is pending or awaiting a retry
+    /// (every one delivered or dead), following the worker's progress; scheduled
+    /// retries are waited for, not skipped. Fails after `limit`. For tests and tools.
+    pub async fn run_until_idle(&self, limit: Duration) -> Result<(), String> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut progress = self.progress();
+        loop {
+            let open = self
+                .inner
+                .store
+                .read(|conn| Ok::<_, AppError>(deliveries::open_count(conn)?))
+                .await
+                .map_err(|e| e.to_string())?;
+            if open == 0 {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, progress.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err("the outbox worker stopped".into()),
+                Err(_) => return Err(format!("{open} deliveries still open after {limit:?}")),
+            }
+        }
+    }
+}

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod credentials;
+pub mod deliveries;
 pub mod installations;
 pub mod keys;
 pub mod links;
@@ -16,17 +17,20 @@ pub mod sealed;
 pub mod sessions;
 pub mod smartlink;
 pub mod users;
+pub mod webhooks;
 mod writer;
 
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Notify;
 use tokio::sync::mpsc;
 
 use crate::config::Synchronous;
@@ -82,6 +86,7 @@ pub struct Store {
 
 struct Inner {
     sender: Mutex<Option<writer::Sender>>,
+    commit_signal: Arc<Notify>,
     thread: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<read::Readers>,
 }
@@ -94,13 +99,16 @@ impl Store {
         migrate::migrate(&mut conn)?;
         let (sender, receiver) = mpsc::channel(options.write_batch.max(1) * 4);
         let batch = options.write_batch.max(1);
+        let commit_signal = Arc::new(Notify::new());
+        let signal = Arc::clone(&commit_signal);
         let thread = std::thread::Builder::new()
             .name("usher-writer".into())
-            .spawn(move || writer::run(conn, receiver, batch))
+            .spawn(move || writer::run(conn, receiver, batch, &signal))
             .map_err(|e| StoreError::Io(format!("cannot start the writer thread: {e}")))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 sender: Mutex::new(Some(sender)),
+                commit_signal,
                 thread: Mutex::new(Some(thread)),
                 readers: Arc::new(read::Readers::new(options.path.clone(), options.readers.max(1))),
             }),
@@ -144,6 +152,12 @@ impl Store {
         self.inner.readers.read(work).await
     }
 
+    /// Notified by the writer after a transaction commits in which some job called
+    /// [`wake_after_commit`] (the outbox worker waits on it: new work, never a poll).
+    pub fn commit_signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.inner.commit_signal)
+    }
+
     fn sender(&self) -> Result<writer::Sender, StoreError> {
         let guard = self.inner.sender.lock().map_err(|_| StoreError::Closed)?;
         guard.clone().ok_or(StoreError::Closed)
@@ -162,6 +176,23 @@ impl Store {
             tracing::error!("the writer thread ended abnormally");
         }
     }
+}
+
+thread_local! {
+    /// Set by a job on the writer thread; read and cleared by the writer after the batch.
+    static WAKE_AFTER_COMMIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// From inside a `write` closure: once this transaction has committed, notify
+/// [`Store::commit_signal`]. If the job or its batch rolls back, nobody is woken (a job
+/// rolled back alone may still cause one harmless spurious wake-up).
+pub fn wake_after_commit() {
+    WAKE_AFTER_COMMIT.with(|flag| flag.set(true));
+}
+
+/// Reads and clears the flag (writer thread only).
+pub(crate) fn take_wake_flag() -> bool {
+    WAKE_AFTER_COMMIT.with(|flag| flag.replace(false))
 }
 
 /// Opens one connection with the pragmas every connection needs.

@@ -7,7 +7,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rusqlite::Connection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::StoreError;
 
@@ -76,7 +76,8 @@ where
 pub(crate) type Sender = mpsc::Sender<Box<dyn WriteJob>>;
 
 /// Runs the writer loop until every sender is dropped, then returns.
-pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>, batch: usize) {
+/// After each committed batch in which a job asked for it, `signal` is notified.
+pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>, batch: usize, signal: &Notify) {
     let mut pending: Vec<Box<dyn WriteJob>> = Vec::with_capacity(batch);
     while let Some(first) = jobs.blocking_recv() {
         pending.push(first);
@@ -86,11 +87,12 @@ pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJo
                 Err(_) => break,
             }
         }
-        commit_batch(&mut conn, &mut pending);
+        commit_batch(&mut conn, &mut pending, signal);
     }
 }
 
-fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>) {
+fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, signal: &Notify) {
+    super::take_wake_flag();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let error = StoreError::from(e);
         for job in pending.drain(..) {
@@ -109,10 +111,14 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>) {
         Some(e) => Err(e),
         None => conn.execute_batch("COMMIT").map_err(StoreError::from),
     };
-    if outcome.is_err()
-        && let Err(e) = conn.execute_batch("ROLLBACK")
-    {
-        tracing::error!(error = %e, "rollback after a failed batch failed");
+    let wake = super::take_wake_flag();
+    if outcome.is_err() {
+        if let Err(e) = conn.execute_batch("ROLLBACK") {
+            tracing::error!(error = %e, "rollback after a failed batch failed");
+        }
+    } else if wake {
+        // Committed: whoever waits for new work may now see it.
+        signal.notify_one();
     }
     for job in pending.drain(..) {
         job.finish(outcome.as_ref().map(|_| ()).map_err(StoreError::clone));

@@ -2,14 +2,17 @@
 
 mod support;
 
+mod bench_outbox;
 mod catalog;
 mod cli;
+mod crash;
 mod http_rules;
 mod install_form;
 mod install_kit;
 mod install_links;
 mod portal;
 mod portal_refusals;
+mod receiver;
 mod sha1_forge;
 mod smartlink;
 mod smartlink_bad;
@@ -17,3 +20,5 @@ mod smartlink_privacy;
 mod smartlink_support;
 mod smartlink_v2;
 mod users;
+mod webhook_faults;
+mod webhooks;

@@ -1,0 +1,144 @@
+//! SQL for webhook endpoints: where deliveries go, their encrypted signing secrets,
+//! their event filter and whether they are enabled.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::Environment;
+
+/// The vault AAD table names of the two secret columns (so the blobs cannot be swapped).
+pub const SECRET_AAD: &str = "webhook_endpoints";
+pub const PREVIOUS_SECRET_AAD: &str = "webhook_endpoints.previous_secret";
+
+/// One endpoint as stored; secrets stay encrypted.
+#[derive(Debug, Clone)]
+pub struct EndpointRow {
+    pub id: String,
+    pub environment: Environment,
+    pub url: String,
+    /// JSON array of event types; `[]` = all.
+    pub events: String,
+    pub secret: Vec<u8>,
+    pub previous_secret: Option<Vec<u8>>,
+    pub previous_until: Option<i64>,
+    pub disabled_at: Option<i64>,
+    pub disabled_reason: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, environment, url, events, secret, previous_secret, previous_until, disabled_at, \
+                       disabled_reason, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<EndpointRow> {
+    Ok(EndpointRow {
+        id: row.get(0)?,
+        environment: row.get(1)?,
+        url: row.get(2)?,
+        events: row.get(3)?,
+        secret: row.get(4)?,
+        previous_secret: row.get(5)?,
+        previous_until: row.get(6)?,
+        disabled_at: row.get(7)?,
+        disabled_reason: row.get(8)?,
+        created_at: row.get(9)?,
+        updated_at: row.get(10)?,
+    })
+}
+
+pub fn insert(conn: &Connection, row: &EndpointRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO webhook_endpoints (id, environment, url, events, secret, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![row.id, row.environment, row.url, row.events, row.secret, row.created_at])?;
+    Ok(())
+}
+
+pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<EndpointRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE environment = ?1 AND id = ?2"))?
+        .query_row(params![env, id], from_row)
+        .optional()
+}
+
+/// One page ordered by id, after `after` (exclusive).
+pub fn page(
+    conn: &Connection,
+    env: Environment,
+    after: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<EndpointRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM webhook_endpoints WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
+    rows.collect()
+}
+
+/// The enabled endpoints of `env` subscribed to `kind` (an empty filter means all).
+pub fn subscribed(conn: &Connection, env: Environment, kind: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM webhook_endpoints
+         WHERE environment = ?1 AND disabled_at IS NULL
+           AND (events = '[]' OR EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?2))
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![env, kind], |row| row.get(0))?;
+    rows.collect()
+}
+
+/// Writes the editable fields (url, events, enabled state) back.
+pub fn update(conn: &Connection, row: &EndpointRow, now: i64) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE webhook_endpoints SET url = ?3, events = ?4, disabled_at = ?5, disabled_reason = ?6, updated_at = ?7
+             WHERE environment = ?1 AND id = ?2",
+        )?
+        .execute(params![
+            row.environment,
+            row.id,
+            row.url,
+            row.events,
+            row.disabled_at,
+            row.disabled_reason,
+            now
+        ])?;
+    Ok(n == 1)
+}
+
+/// Installs a new secret; the current one becomes the previous one until `previous_until`.
+pub fn rotate_secret(
+    conn: &Connection,
+    env: Environment,
+    id: &str,
+    secret: &[u8],
+    previous: &[u8],
+    previous_until: i64,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE webhook_endpoints SET secret = ?3, previous_secret = ?4, previous_until = ?5, updated_at = ?6
+             WHERE environment = ?1 AND id = ?2",
+        )?
+        .execute(params![env, id, secret, previous, previous_until, now])?;
+    Ok(n == 1)
+}
+
+/// Disables an endpoint that is still enabled; true if this call disabled it.
+pub fn disable(conn: &Connection, id: &str, reason: &str, now: i64) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE webhook_endpoints SET disabled_at = ?2, disabled_reason = ?3, updated_at = ?2
+             WHERE id = ?1 AND disabled_at IS NULL",
+        )?
+        .execute(params![id, now, reason])?;
+    Ok(n == 1)
+}
+
+/// Deletes the endpoint with its deliveries and their attempts (ON DELETE CASCADE).
+pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM webhook_endpoints WHERE environment = ?1 AND id = ?2")?
+        .execute(params![env, id])?;
+    Ok(n == 1)
+}

@@ -1,0 +1,164 @@
+//! The crash test: SIGKILL of the real binary while events are being committed and
+//! deliveries are in flight to a slow, flaky receiver. After a restart on the same data
+//! directory, every committed event reaches the receiver at least once with its original
+//! `webhook-id`, and nothing arrives for a change that did not commit.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::receiver::{Receiver, Reply};
+use crate::support::{BinServer, cli};
+use crate::webhooks::verifies;
+
+const ENV: &[(&str, &str)] = &[
+    ("USHER_LOG__LEVEL", "error"),
+    ("USHER_EGRESS__ALLOW_CIDRS", "[\"127.0.0.0/8\"]"),
+    ("USHER_WEBHOOKS__RETRY_SCHEDULE", "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"),
+    // Lease = timeout + 10 s margin: after the kill, claimed deliveries return within 12 s.
+    ("USHER_WEBHOOKS__TIMEOUT", "2s"),
+    ("USHER_WEBHOOKS__CONCURRENCY", "8"),
+];
+
+/// Reads (message id → userId) of every committed event straight from the database file.
+fn committed(dir: &Path) -> HashMap<String, String> {
+    let conn = rusqlite::Connection::open(dir.join("usher.db")).unwrap();
+    let mut stmt = conn.prepare("SELECT id, payload FROM outbox_messages").unwrap();
+    let rows =
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap().map(|r| r.unwrap()).map(
+            |(id, payload)| {
+                let body: Value = serde_json::from_str(&payload).unwrap();
+                (id, body["userId"].as_str().unwrap_or_default().to_string())
+            },
+        );
+    rows.collect()
+}
+
+fn count(dir: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("usher.db")).unwrap();
+    conn.query_row(&format!("SELECT count(*) FROM {sql}"), [], |r| r.get(0)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_mid_flight_loses_no_committed_event_and_invents_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = cli(dir.path(), &["keys", "create", "--env", "development", "--json"]);
+    assert!(ok, "{err}");
+    let key = serde_json::from_str::<Value>(out.trim()).unwrap()["key"].as_str().unwrap().to_string();
+
+    // Slow and flaky: answers take 100-300 ms, some fail or drop the connection.
+    let rx = Receiver::start(Reply::Slow(Duration::from_millis(20), 200)).await;
+    let pattern = [
+        Reply::Slow(Duration::from_millis(300), 200),
+        Reply::Status(500),
+        Reply::Slow(Duration::from_millis(100), 200),
+        Reply::Close,
+        Reply::Slow(Duration::from_millis(200), 503),
+    ];
+    rx.script(pattern.iter().cycle().take(400).cloned().collect());
+
+    let server = BinServer::start(dir.path(), ENV);
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{}/webhooks", server.url))
+        .bearer_auth(&key)
+        .json(&json!({ "url": rx.url }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let users: Vec<Value> = (0..400).map(|i| json!({ "username": format!("crash{i}") })).collect();
+    let batch: Value = http
+        .post(format!("{}/users/batch", server.url))
+        .bearer_auth(&key)
+        .json(&json!({ "users": users }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<String> = batch["userIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
+
+    // Delete them all concurrently (each deletion commits one user.deleted event).
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    for id in ids {
+        let (http, url, key, done) = (http.clone(), server.url.clone(), key.clone(), done_tx.clone());
+        tokio::spawn(async move {
+            let answer = http.delete(format!("{url}/users/{id}")).bearer_auth(key).send().await;
+            let ok = answer.is_ok_and(|r| r.status().is_success());
+            let _ = done.send((id, ok));
+        });
+    }
+    drop(done_tx);
+    // Kill once 100 deletions were answered, with more being committed and deliveries under way.
+    let mut answered_ok = BTreeSet::new();
+    let started = Instant::now();
+    while answered_ok.len() < 100 {
+        let (id, ok) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await.unwrap().unwrap();
+        if ok {
+            answered_ok.insert(id);
+        }
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+    assert!(rx.reached(1, Duration::from_secs(30)).await, "deliveries started");
+    let mut server = server;
+    server.signal("KILL");
+    server.wait();
+    let before_restart = rx.requests().len();
+    // Late answers (connection errors) are drained; a 200 before the kill means committed.
+    while let Some((id, ok)) = done_rx.recv().await {
+        if ok {
+            answered_ok.insert(id);
+        }
+    }
+
+    let events = committed(dir.path());
+    let leased = count(dir.path(), "deliveries WHERE lease_until IS NOT NULL");
+    let open = count(dir.path(), "deliveries WHERE status IN ('pending', 'failed')");
+    assert!(open > 0 && leased > 0, "the kill must hit deliveries in flight (open {open}, leased {leased})");
+    let event_users: BTreeSet<&String> = events.values().collect();
+    for id in &answered_ok {
+        assert!(event_users.contains(id), "deletion of {id} was answered 200 but its event is missing");
+    }
+    assert_eq!(count(dir.path(), "deliveries"), events.len() as i64, "one delivery per committed event");
+    // Each deletion either committed with its event or not at all.
+    assert_eq!(count(dir.path(), "users") + events.len() as i64, 400, "deleted users and events agree");
+
+    // Restart on the same data directory; the receiver now answers at once.
+    rx.clear_script();
+    let server = BinServer::start(dir.path(), ENV);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let seen: BTreeSet<String> = rx.requests().iter().map(|s| s.header("webhook-id")).collect();
+        let missing = events.keys().filter(|id| !seen.contains(*id)).count();
+        let open = count(dir.path(), "deliveries WHERE status != 'delivered'");
+        if missing == 0 && open == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{missing} committed events never arrived, {open} deliveries open");
+        let n = rx.requests().len();
+        rx.reached(n + 1, Duration::from_millis(500)).await;
+    }
+    let requests = rx.requests();
+    for seen in &requests {
+        let id = seen.header("webhook-id");
+        assert!(events.contains_key(&id), "received {id}, which never committed");
+        assert!(verifies(seen, &secret), "signature of {id}");
+        assert_eq!(seen.json()["userId"].as_str().unwrap(), events[&id], "the body belongs to its id");
+    }
+    eprintln!(
+        "crash test: {} events committed ({} deletions answered 200), {} requests before the kill, {} leased at the kill, {} requests in all",
+        events.len(),
+        answered_ok.len(),
+        before_restart,
+        leased,
+        requests.len()
+    );
+    drop(server);
+}
