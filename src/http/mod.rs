@@ -8,6 +8,7 @@ pub mod extract;
 mod middleware;
 mod ops;
 pub mod paging;
+pub mod sdk;
 mod users;
 
 use axum::Router;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .merge(ops::routes())
+        .merge(sdk::routes(state.clone()))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
