@@ -5,3 +5,4 @@ mod support;
 mod cli;
 mod http_rules;
 mod users;
+mod sdk;

@@ -16,7 +16,7 @@ mod embed;
 pub mod user_auth;
 
 use axum::Router;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
@@ -26,13 +26,13 @@ pub use user_auth::UserAuth;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let api = Router::new()
-        .route("/sdk/me", get(api::me))
-        .route("/sdk/integrations", get(api::integrations))
-        .route("/sdk/integrations/{id}", get(api::integration))
-        .route("/sdk/integrations/{id}/form", get(api::integration_form))
-        .route("/sdk/apps/{app}/form", get(api::app_form))
-        .route("/sdk/installations", post(api::install))
-        .route("/sdk/credentials", post(api::authenticate))
+        .route("/sdk/me", get(api::me).options(preflight))
+        .route("/sdk/integrations", get(api::integrations).options(preflight))
+        .route("/sdk/integrations/{id}", get(api::integration).options(preflight))
+        .route("/sdk/integrations/{id}/form", get(api::integration_form).options(preflight))
+        .route("/sdk/apps/{app}/form", get(api::app_form).options(preflight))
+        .route("/sdk/installations", post(api::install).options(preflight))
+        .route("/sdk/credentials", post(api::authenticate).options(preflight))
         .layer(axum::middleware::from_fn_with_state(state, cors::layer));
     Router::new()
         .route("/sdk/embedded.js", get(sdk_script))
@@ -41,6 +41,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/embed/embed.js", get(embed::script))
         .route("/embed/embed.css", get(embed::stylesheet))
         .merge(api)
+}
+
+/// `OPTIONS` must route to the CORS layer, which answers a preflight itself; a plain
+/// `OPTIONS` (no `Access-Control-Request-Method`) gets this empty answer.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 async fn sdk_script(headers: HeaderMap) -> Response {
