@@ -6,3 +6,4 @@ mod cli;
 mod http_rules;
 mod users;
 mod sdk;
+mod browser;
