@@ -129,7 +129,11 @@ async fn sdk_modal_flows_in_chromium() {
         .expect("could not run node (install Node.js 18 or later)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the browser script failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "the browser script failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
     let results = results_of(&stdout);
 
     // The full install: the callback's result, the dialog's semantics, focus kept inside.
@@ -176,7 +180,11 @@ async fn sdk_modal_flows_in_chromium() {
 
     let cancel = case(&results, "cancel");
     for way in ["escape", "escapeInFrame", "closeButton", "clickOutside"] {
-        assert_eq!(cancel[way], json!([{"success": false, "error": "cancelled", "message": "the user closed the window"}]), "{way}");
+        assert_eq!(
+            cancel[way],
+            json!([{"success": false, "error": "cancelled", "message": "the user closed the window"}]),
+            "{way}"
+        );
     }
     assert_eq!(cancel["openAfterEscape"], false);
     assert_eq!(cancel["openAfter"], false);

@@ -2,8 +2,8 @@
 
 mod support;
 
+mod browser;
 mod cli;
 mod http_rules;
-mod users;
 mod sdk;
-mod browser;
+mod users;

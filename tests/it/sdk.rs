@@ -53,8 +53,9 @@ async fn embedded_js_is_small_cached_and_revalidated() {
 
 #[tokio::test]
 async fn embed_page_is_framed_only_by_allowed_origins_and_has_no_inline_script() {
-    let app = TestApp::start_with(|c| c.sdk.allowed_origins = vec![HOST_ORIGIN.into(), "https://app.example.com/".into()])
-        .await;
+    let app =
+        TestApp::start_with(|c| c.sdk.allowed_origins = vec![HOST_ORIGIN.into(), "https://app.example.com/".into()])
+            .await;
     for path in ["/embed/install?integrationId=abc", "/embed/authenticate?app=magento"] {
         let response = app.client.get(format!("{}{path}", app.url)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");

@@ -28,8 +28,7 @@ impl Asset {
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.split(',').any(|tag| tag.trim() == self.etag || tag.trim() == "*"));
-        let mut response =
-            if matches { StatusCode::NOT_MODIFIED.into_response() } else { self.body.into_response() };
+        let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { self.body.into_response() };
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
@@ -47,11 +46,13 @@ const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// `window.Usher` / `window.Alloy`, loaded by the customer's page.
-pub static EMBEDDED_JS: LazyLock<Asset> = LazyLock::new(|| Asset::new(include_str!("../../../assets/sdk/embedded.js"), JS));
+pub static EMBEDDED_JS: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new(include_str!("../../../assets/sdk/embedded.js"), JS));
 /// The script of the embed page inside the modal (external: the page's CSP has no inline script).
 pub static EMBED_JS: LazyLock<Asset> = LazyLock::new(|| Asset::new(include_str!("../../../assets/sdk/embed.js"), JS));
 /// The embed page's own additions to the hosted pages' stylesheet.
-pub static EMBED_CSS: LazyLock<Asset> = LazyLock::new(|| Asset::new(include_str!("../../../assets/sdk/embed.css"), CSS));
+pub static EMBED_CSS: LazyLock<Asset> =
+    LazyLock::new(|| Asset::new(include_str!("../../../assets/sdk/embed.css"), CSS));
 
 #[cfg(test)]
 mod tests {

@@ -40,11 +40,8 @@ fn is_self(state: &AppState, origin: &str, headers: &HeaderMap) -> bool {
 }
 
 fn refused() -> Response {
-    AppError::Forbidden {
-        code: "origin_not_allowed",
-        message: "this origin is not in sdk.allowed_origins".into(),
-    }
-    .into_response()
+    AppError::Forbidden { code: "origin_not_allowed", message: "this origin is not in sdk.allowed_origins".into() }
+        .into_response()
 }
 
 /// The middleware around every SDK endpoint.
