@@ -51,3 +51,138 @@ CREATE TABLE outbox_messages (
     created_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX outbox_messages_by_env ON outbox_messages (environment, created_at);
+
+-- SmartLink apps: a customer's server signs login links with the app's shared secret.
+-- `app_id` is the public, numeric appId: unique across the appliance (both
+-- environments), never reused after a delete (AUTOINCREMENT), starting at 100.
+-- The secrets are vault blobs (the secret is needed to verify, so it cannot be hashed);
+-- the AAD binds each blob to its row and column. After rotate-secret the previous
+-- secret keeps verifying until `previous_until`.
+CREATE TABLE smartlink_apps (
+    app_id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment     TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    name            TEXT NOT NULL,
+    legacy_sha1     INTEGER NOT NULL CHECK (legacy_sha1 IN (0, 1)),
+    secret          BLOB NOT NULL,
+    previous_secret BLOB,
+    previous_until  INTEGER,
+    created_at      INTEGER NOT NULL,
+    rotated_at      INTEGER
+) STRICT;
+CREATE INDEX smartlink_apps_by_env ON smartlink_apps (environment, app_id);
+INSERT INTO sqlite_sequence (name, seq) VALUES ('smartlink_apps', 99);
+
+-- Used v2 nonces (SHA-256 of app id and nonce), kept until the link could no longer
+-- verify anyway (`expires_at` = the link's expires + leeway, in ms).
+CREATE TABLE smartlink_nonces (
+    environment TEXT NOT NULL,
+    app_id      INTEGER NOT NULL REFERENCES smartlink_apps (app_id) ON DELETE CASCADE,
+    nonce_hash  BLOB NOT NULL PRIMARY KEY,
+    expires_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX smartlink_nonces_by_expiry ON smartlink_nonces (expires_at);
+CREATE INDEX smartlink_nonces_by_app ON smartlink_nonces (app_id);
+
+-- End-user portal sessions (SmartLink sign-in). Only the SHA-256 of the cookie value
+-- is kept; `id` is a plain row id for the audit log.
+CREATE TABLE sessions (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    token_hash  BLOB NOT NULL UNIQUE,
+    user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- The SmartLink app that signed the user in: deleting the app ends its sessions.
+    app_id      INTEGER REFERENCES smartlink_apps (app_id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE INDEX sessions_by_app ON sessions (app_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+-- The catalog: integrations (one per third-party app in an environment) and the
+-- parent workflows every installation copies. `credential_fields` is the JSON array
+-- of field specs exactly as the API shows it (validated on the way in).
+CREATE TABLE integrations (
+    id                TEXT PRIMARY KEY,
+    environment       TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    app               TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    description       TEXT,
+    icon              TEXT,
+    credential_fields TEXT NOT NULL DEFAULT '[]',
+    created_at        INTEGER NOT NULL,
+    UNIQUE (environment, app)
+) STRICT;
+CREATE INDEX integrations_by_env ON integrations (environment, id);
+
+CREATE TABLE parent_workflows (
+    id             TEXT PRIMARY KEY,
+    environment    TEXT NOT NULL,
+    integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    position       INTEGER NOT NULL,
+    name           TEXT NOT NULL,
+    trigger        TEXT,
+    description    TEXT,
+    created_at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX parent_workflows_by_integration ON parent_workflows (integration_id, position);
+
+-- Credentials an end user entered. `sealed` is a vault blob of the JSON object of
+-- field values, bound to this row by the associated data row_aad("credentials.sealed", id).
+CREATE TABLE credentials (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    app         TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    sealed      BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX credentials_by_user ON credentials (environment, user_id, id);
+
+-- One installation per (user, integration); reinstalling replaces its credential.
+-- Deleting the credential alone leaves the installation disabled (credential_id NULL).
+CREATE TABLE installations (
+    id             TEXT PRIMARY KEY,
+    environment    TEXT NOT NULL,
+    user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    credential_id  TEXT REFERENCES credentials(id) ON DELETE SET NULL,
+    enabled        INTEGER NOT NULL DEFAULT 1,
+    installed_at   INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (user_id, integration_id)
+) STRICT;
+CREATE INDEX installations_by_env ON installations (environment, id);
+CREATE INDEX installations_by_integration ON installations (integration_id);
+
+-- A user's copy of a parent workflow, made when they install.
+CREATE TABLE workflows (
+    id                 TEXT PRIMARY KEY,
+    environment        TEXT NOT NULL,
+    user_id            TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    installation_id    TEXT NOT NULL REFERENCES installations(id) ON DELETE CASCADE,
+    integration_id     TEXT NOT NULL,
+    parent_workflow_id TEXT NOT NULL REFERENCES parent_workflows(id) ON DELETE CASCADE,
+    name               TEXT NOT NULL,
+    active             INTEGER NOT NULL DEFAULT 1,
+    created_at         INTEGER NOT NULL,
+    UNIQUE (installation_id, parent_workflow_id)
+) STRICT;
+CREATE INDEX workflows_by_user ON workflows (environment, user_id, id);
+
+-- Single-use install links: only the SHA-256 of the token is kept. When the user or
+-- the integration is deleted the reference becomes NULL: the row is then a tombstone
+-- holding nothing about the user, so the link answers 410 (gone), not 404 (unknown).
+CREATE TABLE install_links (
+    id             TEXT PRIMARY KEY,
+    environment    TEXT NOT NULL,
+    token_hash     BLOB NOT NULL UNIQUE,
+    user_id        TEXT REFERENCES users(id) ON DELETE SET NULL,
+    integration_id TEXT REFERENCES integrations(id) ON DELETE SET NULL,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER
+) STRICT;
+CREATE INDEX install_links_by_user ON install_links (user_id);
+CREATE INDEX install_links_by_integration ON install_links (integration_id);

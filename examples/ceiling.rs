@@ -32,7 +32,9 @@ fn http() -> Result<(), Box<dyn std::error::Error>> {
         loop {
             let (stream, _) = listener.accept().await?;
             tokio::spawn(async move {
-                let service = service_fn(|_req| async { Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from("ok")))) });
+                let service = service_fn(|_req| async {
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from("ok"))))
+                });
                 let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
             });
         }

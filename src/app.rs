@@ -10,7 +10,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use std::time::Duration;
+
 use crate::config::Config;
+use crate::http::serve::{ServeLimits, serve};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
 use crate::vault::Keyring;
@@ -70,7 +73,7 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl Running {
@@ -83,11 +86,7 @@ impl Running {
         let served = (&mut self.task).await;
         let store = self.state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
-        match served {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StartError(format!("server error: {e}"))),
-            Err(e) => Err(StartError(format!("server task failed: {e}"))),
-        }
+        served.map_err(|e| StartError(format!("server task failed: {e}")))
     }
 }
 
@@ -107,14 +106,15 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     let state = AppState::new(config, store, keyring, public_url);
     let router = crate::http::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let server = &state.config.server;
+    let limits = ServeLimits {
+        max_connections: server.max_connections,
+        header_read_timeout: server.header_read_timeout.0,
+        drain_timeout: server.request_timeout.0 + Duration::from_secs(1),
+    };
+    let task = tokio::spawn(serve(listener, router, limits, async move {
+        let _ = stopped.await;
+    }));
     state.ready.store(true, Ordering::SeqCst);
     Ok(Running { addr, state, stop: Some(stop), task })
 }

@@ -1,17 +1,21 @@
 //! usher: a self-hosted appliance for embedded third-party integrations.
 //!
 //! ```text
-//! request ─► http (router, limits, request id) ─► auth (API key | JWT | session)
+//! request ─► http (accept loop, router, limits, request id) ─► auth (API key | JWT | session)
 //!         ─► handler: parse input into domain types ─► domain rule
 //!         ─► store.write(|tx| change + audit + outbox row)   one writer thread, group commit
+//! outbox rows ─► delivery worker: claim (lease) ─► sign ─► egress client ─► record attempt
 //! ```
 //!
 //! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags.
 //! - [`app`]: open the data directory and store, serve a bound listener, drain.
-//! - [`http`]: router, middleware, error mapping, one module per resource.
-//! - [`auth`]: API keys, per-user JWTs.
+//! - [`http`]: accept loop, router, middleware, error mapping, one module per resource,
+//!   hosted pages (SmartLink sign-in, portal).
+//! - [`auth`]: API keys, per-user JWTs, SmartLink verification, portal sessions.
 //! - [`domain`]: validated types (`Username`, `Environment`); no SQL, no HTTP.
 //! - [`store`]: the only place with SQL: writer thread, read connections, migrations.
+//! - [`outbox`]: events enqueued inside write transactions, signing, delivery.
+//! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
 //! - [`cli`]: the subcommands behind `main`.
 #![forbid(unsafe_code)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use usher::cli::{self, Global, KeysCommand};
+use usher::cli::{self, Global, KeysCommand, MasterKeyCommand};
 
 #[derive(Parser)]
 #[command(name = "usher", version, about = "Self-hosted appliance for embedded integrations")]
@@ -30,6 +30,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Rotate the master key and re-encrypt stored secrets under it.
+    #[command(subcommand)]
+    MasterKey(MasterKeyCommand),
     /// Apply the schema to the database and exit.
     Migrate,
     /// Validate the configuration and print it, secrets redacted.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Serve { listen } => cli::serve(&global, listen),
         Command::Keys(command) => cli::keys(&global, command),
+        Command::MasterKey(command) => cli::master_key(&global, command),
         Command::Migrate => cli::migrate(&global),
         Command::CheckConfig => cli::check_config(&global),
         Command::Backup { to } => cli::backup(&global, &to),

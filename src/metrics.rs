@@ -7,9 +7,25 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Metrics {
     /// Responses by status class: 1xx..5xx.
     responses: [AtomicU64; 5],
+    /// Requests being served now.
+    in_flight: AtomicU64,
+}
+
+/// Counts a request as in flight until dropped.
+pub struct InFlight<'a>(&'a AtomicU64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Metrics {
+    pub fn request_started(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(&self.in_flight)
+    }
+
     pub fn http_response(&self, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.responses[class].fetch_add(1, Ordering::Relaxed);
@@ -27,5 +43,8 @@ impl Metrics {
                 counter.load(Ordering::Relaxed)
             );
         }
+        out.push_str("# HELP usher_http_requests_in_flight Requests being served now.\n");
+        out.push_str("# TYPE usher_http_requests_in_flight gauge\n");
+        let _ = writeln!(out, "usher_http_requests_in_flight {}", self.in_flight.load(Ordering::Relaxed));
     }
 }

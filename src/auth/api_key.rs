@@ -45,17 +45,7 @@ fn insert_new(
         conn,
         &NewKey { id: &id, environment: env, label, prefix: &prefix, key_hash: &hash, created_at: now },
     )?;
-    audit::record(
-        conn,
-        &Entry {
-            environment: env,
-            action,
-            actor: "cli".into(),
-            user_id: None,
-            ip: None,
-            details: serde_json::json!({ "keyId": id, "label": label }),
-        },
-    )?;
+    audit::record(conn, &Entry::new(env, action, "cli").details(serde_json::json!({ "keyId": id, "label": label })))?;
     Ok(CreatedKey { id, key, environment: env, created_at: crate::clock::rfc3339(now) })
 }
 
@@ -71,17 +61,7 @@ pub fn list(store: &Store) -> Result<Vec<KeyRow>, AppError> {
 pub fn revoke(store: &Store, id: String) -> Result<(), AppError> {
     store.write_blocking(move |conn| {
         let env = keys::revoke(conn, &id, crate::clock::now_ms())?.ok_or(AppError::NotFound("active key"))?;
-        audit::record(
-            conn,
-            &Entry {
-                environment: env,
-                action: "key.revoked",
-                actor: "cli".into(),
-                user_id: None,
-                ip: None,
-                details: serde_json::json!({ "keyId": id }),
-            },
-        )?;
+        audit::record(conn, &Entry::new(env, "key.revoked", "cli").details(serde_json::json!({ "keyId": id })))?;
         Ok(())
     })
 }
@@ -95,14 +75,8 @@ pub fn rotate(store: &Store, env: Environment, grace_secs: u64) -> Result<Create
         let retired = keys::retire_others(conn, env, &created.id, now, until)?;
         audit::record(
             conn,
-            &Entry {
-                environment: env,
-                action: "key.retired",
-                actor: "cli".into(),
-                user_id: None,
-                ip: None,
-                details: serde_json::json!({ "keyIds": retired, "until": crate::clock::rfc3339(until) }),
-            },
+            &Entry::new(env, "key.retired", "cli")
+                .details(serde_json::json!({ "keyIds": retired, "until": crate::clock::rfc3339(until) })),
         )?;
         Ok(created)
     })

@@ -1,5 +1,8 @@
-//! Who is calling: API keys, per-user JWTs, SmartLink verification.
+//! Who is calling: API keys, per-user JWTs, portal sessions, SmartLink verification;
+//! CSRF tokens of hosted forms.
 
 pub mod api_key;
+pub mod csrf;
 pub mod jwt;
+pub mod session;
 pub mod smartlink;

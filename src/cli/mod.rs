@@ -3,10 +3,12 @@
 
 mod health;
 mod keys;
+mod master_key;
 
 use std::path::{Path, PathBuf};
 
 pub use keys::KeysCommand;
+pub use master_key::{MasterKeyCommand, reencrypt_all};
 
 use crate::config::{Config, Flags, LogFormat};
 
@@ -80,6 +82,11 @@ async fn shutdown_signal() {
 pub fn keys(global: &Global, command: KeysCommand) -> Result<(), String> {
     let config = load(global, None)?;
     keys::run(&config, command)
+}
+
+pub fn master_key(global: &Global, command: MasterKeyCommand) -> Result<(), String> {
+    let config = load(global, None)?;
+    master_key::run(&config, command)
 }
 
 pub fn migrate(global: &Global) -> Result<(), String> {

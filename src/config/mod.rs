@@ -41,7 +41,9 @@ pub struct Server {
     pub listen: String,
     pub public_url: String,
     pub request_timeout: Span,
+    pub header_read_timeout: Span,
     pub max_concurrency: usize,
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

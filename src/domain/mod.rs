@@ -1,7 +1,10 @@
 //! Domain types with `parse` (untrusted input in, valid value out) and the rules;
-//! no SQL and no HTTP here.
+//! no SQL and no HTTP here (`install` composes store calls into one transaction).
 
+pub mod credential;
 pub mod env;
+pub mod install;
+pub mod integration;
 pub mod user;
 
 pub use env::Environment;

@@ -23,6 +23,8 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
         None => request.uri().path().to_owned(),
     };
     let span = state.config.server.request_timeout;
+    let counted = state.clone();
+    let in_flight = counted.metrics.request_started();
     let mut response = REQUEST_ID
         .scope(id.clone(), async move {
             match tokio::time::timeout(span.0, next.run(request)).await {
@@ -38,6 +40,7 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    drop(in_flight);
     let status = response.status().as_u16();
     state.metrics.http_response(status);
     tracing::info!(

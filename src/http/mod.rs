@@ -5,11 +5,20 @@ mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod installations;
+pub mod integrations;
+pub mod link_page;
+mod links;
 mod middleware;
 mod ops;
+pub mod pages;
 pub mod paging;
+pub mod portal;
 pub mod sdk;
+pub mod serve;
+pub mod smartlink;
 mod users;
+mod workflows;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -24,7 +33,14 @@ pub const VERSIONS: &[&str] = &["2023-12", "2024-03"];
 
 /// The routes that exist under every version prefix.
 fn api() -> Router<AppState> {
-    Router::new().merge(users::routes()).merge(audit::routes())
+    Router::new()
+        .merge(users::routes())
+        .merge(audit::routes())
+        .merge(integrations::routes())
+        .merge(installations::routes())
+        .merge(workflows::routes())
+        .merge(links::routes())
+        .merge(smartlink::api_routes())
 }
 
 pub fn router(state: AppState) -> Router {
@@ -34,6 +50,10 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .merge(ops::routes())
+        .merge(smartlink::login_routes())
+        .merge(portal::routes())
+        .merge(pages::routes())
+        .merge(link_page::routes())
         .merge(sdk::routes(state.clone()))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -95,14 +95,10 @@ async fn create(
             })?;
             audit::record(
                 conn,
-                &Entry {
-                    environment: env,
-                    action: "user.created",
-                    actor,
-                    user_id: Some(user.id.clone()),
-                    ip,
-                    details: json!({ "username": user.username }),
-                },
+                &Entry::new(env, "user.created", actor)
+                    .about(&user.id)
+                    .from_ip(ip)
+                    .details(json!({ "username": user.username })),
             )
         })
         .await?;
@@ -152,14 +148,10 @@ async fn create_batch(
                 })?;
                 audit::record(
                     conn,
-                    &Entry {
-                        environment: env,
-                        action: "user.created",
-                        actor: actor.clone(),
-                        user_id: Some(user.id.clone()),
-                        ip: ip.clone(),
-                        details: json!({ "username": user.username, "batch": true }),
-                    },
+                    &Entry::new(env, "user.created", actor.clone())
+                        .about(&user.id)
+                        .from_ip(ip.clone())
+                        .details(json!({ "username": user.username, "batch": true })),
                 )?;
             }
             Ok(())
@@ -208,14 +200,10 @@ async fn update(
             user.full_name = full_name;
             audit::record(
                 conn,
-                &Entry {
-                    environment: env,
-                    action: "user.updated",
-                    actor,
-                    user_id: Some(user.id.clone()),
-                    ip,
-                    details: json!({ "fullName": user.full_name }),
-                },
+                &Entry::new(env, "user.updated", actor)
+                    .about(&user.id)
+                    .from_ip(ip)
+                    .details(json!({ "fullName": user.full_name })),
             )?;
             Ok::<_, AppError>(user)
         })
@@ -240,14 +228,10 @@ async fn remove(
             crate::outbox::enqueue(conn, env, crate::outbox::enqueue::USER_DELETED, fields)?;
             audit::record(
                 conn,
-                &Entry {
-                    environment: env,
-                    action: "user.deleted",
-                    actor,
-                    user_id: Some(user.id.clone()),
-                    ip,
-                    details: json!({ "username": user.username }),
-                },
+                &Entry::new(env, "user.deleted", actor)
+                    .about(&user.id)
+                    .from_ip(ip)
+                    .details(json!({ "username": user.username })),
             )
         })
         .await?;

@@ -15,6 +15,30 @@ pub struct Entry {
     pub details: serde_json::Value,
 }
 
+impl Entry {
+    /// An entry with no user, address or details; add them with the methods below.
+    pub fn new(environment: Environment, action: &'static str, actor: impl Into<String>) -> Entry {
+        Entry { environment, action, actor: actor.into(), user_id: None, ip: None, details: serde_json::json!({}) }
+    }
+
+    /// The end user the entry is about.
+    pub fn about(mut self, user_id: &str) -> Entry {
+        self.user_id = Some(user_id.to_string());
+        self
+    }
+
+    /// The client address the request came from.
+    pub fn from_ip(mut self, ip: Option<String>) -> Entry {
+        self.ip = ip;
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Entry {
+        self.details = details;
+        self
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct EntryRow {
     pub id: String,

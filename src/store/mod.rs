@@ -5,9 +5,16 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod catalog;
+pub mod credentials;
+pub mod installations;
 pub mod keys;
+pub mod links;
 mod migrate;
 mod read;
+pub mod sealed;
+pub mod sessions;
+pub mod smartlink;
 pub mod users;
 mod writer;
 
@@ -20,7 +27,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 use crate::config::Synchronous;
 pub use migrate::SCHEMA_VERSION;
@@ -109,8 +116,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let sender = self.sender().map_err(E::from)?;
-        let (reply, answer) = oneshot::channel();
-        let job: Box<dyn writer::WriteJob> = Box::new(writer::ClosureJob::new(work, reply));
+        let (job, answer) = writer::job(work);
         sender.send(job).await.map_err(|_| E::from(StoreError::Closed))?;
         answer.await.map_err(|_| E::from(StoreError::Closed))?
     }
@@ -123,8 +129,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let sender = self.sender().map_err(E::from)?;
-        let (reply, answer) = oneshot::channel();
-        let job: Box<dyn writer::WriteJob> = Box::new(writer::ClosureJob::new(work, reply));
+        let (job, answer) = writer::job(work);
         sender.blocking_send(job).map_err(|_| E::from(StoreError::Closed))?;
         answer.blocking_recv().map_err(|_| E::from(StoreError::Closed))?
     }

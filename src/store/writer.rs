@@ -62,6 +62,17 @@ where
     }
 }
 
+/// Boxes `work` as a job and returns the receiver its answer arrives on.
+pub(crate) fn job<F, T, E>(work: F) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T, E>>)
+where
+    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+{
+    let (reply, answer) = oneshot::channel();
+    (Box::new(ClosureJob::new(work, reply)), answer)
+}
+
 pub(crate) type Sender = mpsc::Sender<Box<dyn WriteJob>>;
 
 /// Runs the writer loop until every sender is dropped, then returns.

@@ -70,6 +70,21 @@ async fn keys_create_list_revoke_and_rotate_beside_a_running_server() {
     assert_eq!(status(&server.url, newest["key"].as_str().unwrap()).await, StatusCode::OK);
     let (ok, _, err) = cli(dir.path(), &["keys", "create", "--env", "staging"]);
     assert!(!ok && err.contains("staging"), "{err}");
+
+    // Every key change is in the audit log.
+    let audit: Value = reqwest::Client::new()
+        .get(format!("{}/audit-log?limit=1000", server.url))
+        .bearer_auth(newest["key"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for action in ["key.created", "key.revoked", "key.rotated", "key.retired"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
 }
 
 #[test]
@@ -181,4 +196,65 @@ async fn migrate_backup_and_newer_schema_refusal() {
     drop(conn);
     let (ok, _, err) = cli(dir.path(), &["migrate"]);
     assert!(!ok && err.contains("newer usher"), "{err}");
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_in_flight_request_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = BinServer::start(dir.path(), &[]);
+    let key = create_key(dir.path(), "development")["key"].as_str().unwrap().to_string();
+    // A request whose body is still arriving when SIGTERM comes.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    tx.send(Ok(b"{\"username\": ".to_vec())).await.unwrap();
+    let body = reqwest::Body::wrap_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let request = reqwest::Client::new()
+        .post(format!("{}/users", server.url))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body(body)
+        .send();
+    let in_flight = tokio::spawn(request);
+    // Wait until the server is serving it (the metrics request itself is the other one).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let metrics = reqwest::get(format!("{}/metrics", server.url)).await.unwrap().text().await.unwrap();
+        if metrics.contains("usher_http_requests_in_flight 2") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the request never reached the server: {metrics}");
+        tokio::task::yield_now().await;
+    }
+    server.signal("TERM");
+    tx.send(Ok(b"\"drained\"}".to_vec())).await.unwrap();
+    drop(tx);
+    let response = in_flight.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(server.wait().success());
+    let conn = rusqlite::Connection::open(dir.path().join("usher.db")).unwrap();
+    let n: i64 = conn.query_row("SELECT count(*) FROM users WHERE username = 'drained'", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn master_key_from_a_configured_file_or_a_systemd_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let keyfile = dir.path().join("elsewhere.key");
+    let (ok, _, err) =
+        cli_env(dir.path(), &["migrate"], &[("USHER_STORAGE__MASTER_KEY_FILE", keyfile.to_str().unwrap())]);
+    assert!(ok, "{err}");
+    assert!(keyfile.is_file() && !dir.path().join("master.key").exists());
+
+    // A systemd credential holding a bare hex key is used as is, and never overwritten.
+    let creds = tempfile::tempdir().unwrap();
+    let hex_key = "11".repeat(32);
+    std::fs::write(creds.path().join("usher-master-key"), &hex_key).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (ok, _, err) = cli_env(data.path(), &["migrate"], &[("CREDENTIALS_DIRECTORY", creds.path().to_str().unwrap())]);
+    assert!(ok, "{err}");
+    assert!(!data.path().join("master.key").exists());
+    assert_eq!(std::fs::read_to_string(creds.path().join("usher-master-key")).unwrap(), hex_key);
+    // A credential that is not a key stops start-up with a clear message.
+    std::fs::write(creds.path().join("usher-master-key"), "not a key").unwrap();
+    let (ok, _, err) = cli_env(data.path(), &["migrate"], &[("CREDENTIALS_DIRECTORY", creds.path().to_str().unwrap())]);
+    assert!(!ok && err.contains("usher-master-key"), "{err}");
 }

@@ -152,3 +152,49 @@ fn tokio_stream_from(
 ) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
+
+#[tokio::test]
+async fn a_client_trickling_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app =
+        TestApp::start_with(|c| c.server.header_read_timeout = usher::config::Span(std::time::Duration::from_secs(1)))
+            .await;
+    let mut stream = tokio::net::TcpStream::connect(app.url.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    // The server closes the connection (maybe after a 408) instead of waiting forever.
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection was still open after 10 s");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn connections_past_the_limit_are_closed_and_service_resumes() {
+    use tokio::io::AsyncReadExt;
+    let app = TestApp::start_with(|c| c.server.max_connections = 1).await;
+    let addr = app.url.trim_start_matches("http://").to_string();
+    let holder = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Once the holder's connection is accepted, a second one is closed without an answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mut second = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut buf = [0u8; 1];
+        let closed = tokio::time::timeout(std::time::Duration::from_millis(200), second.read(&mut buf)).await;
+        if matches!(closed, Ok(Ok(0)) | Ok(Err(_))) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "a connection past the limit was kept open");
+    }
+    drop(holder);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Ok(response) = app.client.get(format!("{}/healthz", app.url)).send().await
+            && response.status() == StatusCode::OK
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "service did not resume");
+        tokio::task::yield_now().await;
+    }
+    app.stop().await;
+}

@@ -3,7 +3,17 @@
 mod support;
 
 mod browser;
+mod catalog;
 mod cli;
 mod http_rules;
+mod install_form;
+mod install_kit;
+mod install_links;
 mod sdk;
+mod sha1_forge;
+mod smartlink;
+mod smartlink_bad;
+mod smartlink_privacy;
+mod smartlink_support;
+mod smartlink_v2;
 mod users;

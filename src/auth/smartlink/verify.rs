@@ -11,8 +11,9 @@ use sha2::Sha256;
 
 use super::{LinkVersion, LoginQuery};
 
-/// Stand-in secret for [`LoginQuery::verify_against_dummy`]; as long as a real one.
-const DUMMY_SECRET: [u8; 32] = [0x5a; 32];
+/// Stand-in secret for [`LoginQuery::verify_against_dummy`]; as long as a real one
+/// (43 characters of base64url), so the hash covers as many blocks.
+const DUMMY_SECRET: [u8; 43] = [0x5a; 43];
 
 impl LoginQuery {
     /// True when the token was made from `secret` over exactly the signed text.

@@ -1,0 +1,109 @@
+//! The install form (integration, its workflows, its credential fields, "Finish
+//! Installation"), rendered the same way for install links, the portal and the embedded
+//! page: only the form action, the CSRF token and the heading differ.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+
+use crate::domain::credential::FieldErrors;
+use crate::domain::integration::{FieldKind, FieldSpec};
+use crate::error::AppError;
+use crate::store::catalog::{IntegrationRow, ParentWorkflowRow};
+
+/// Everything the form shows. `values` are the texts submitted last time: they are put
+/// back into non-secret fields only (a secret is never echoed into a page).
+pub struct InstallForm<'a> {
+    /// The public URL's path prefix ("" or "/prefix"), for the stylesheet.
+    pub base: &'a str,
+    pub integration: &'a IntegrationRow,
+    pub workflows: &'a [ParentWorkflowRow],
+    /// Where the form posts (relative URLs resolve against the page's own URL).
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub values: &'a BTreeMap<String, String>,
+    pub errors: &'a FieldErrors,
+    /// The heading; `None` means "Install <integration name>".
+    pub heading: Option<&'a str>,
+}
+
+struct FieldView {
+    name: String,
+    label: String,
+    input_type: &'static str,
+    value: String,
+    required: bool,
+    secret: bool,
+    error: String,
+}
+
+struct WorkflowView {
+    name: String,
+    description: String,
+}
+
+#[derive(Template)]
+#[template(path = "install.html")]
+struct InstallPage<'a> {
+    base: &'a str,
+    name: &'a str,
+    heading: String,
+    description: &'a str,
+    icon: &'a str,
+    workflows: Vec<WorkflowView>,
+    action: &'a str,
+    csrf: &'a str,
+    fields: Vec<FieldView>,
+    has_errors: bool,
+}
+
+fn input_type(spec: &FieldSpec) -> &'static str {
+    match spec.kind {
+        FieldKind::Password => "password",
+        FieldKind::Url => "url",
+        FieldKind::Email => "email",
+        // A text field marked secret is masked too.
+        FieldKind::Text if spec.secret => "password",
+        FieldKind::Text => "text",
+    }
+}
+
+/// The page as HTML.
+pub fn render(form: &InstallForm<'_>) -> Result<String, AppError> {
+    let i = form.integration;
+    let fields = i
+        .fields
+        .iter()
+        .map(|spec| FieldView {
+            name: spec.name.clone(),
+            label: spec.display_name.clone(),
+            input_type: input_type(spec),
+            value: if spec.secret || spec.kind == FieldKind::Password {
+                String::new()
+            } else {
+                form.values.get(&spec.name).cloned().unwrap_or_default()
+            },
+            required: spec.required,
+            secret: spec.secret || spec.kind == FieldKind::Password,
+            error: form.errors.get(&spec.name).unwrap_or_default().to_string(),
+        })
+        .collect();
+    let workflows = form
+        .workflows
+        .iter()
+        .map(|w| WorkflowView { name: w.name.clone(), description: w.description.clone().unwrap_or_default() })
+        .collect();
+    let page = InstallPage {
+        base: form.base,
+        name: &i.name,
+        heading: form.heading.map_or_else(|| format!("Install {}", i.name), str::to_string),
+        description: i.description.as_deref().unwrap_or_default(),
+        icon: i.icon.as_deref().unwrap_or_default(),
+        workflows,
+        action: form.action,
+        csrf: form.csrf,
+        fields,
+        has_errors: !form.errors.is_empty(),
+    };
+    page.render().map_err(|e| AppError::internal(format!("rendering the install form: {e}")))
+}

@@ -1,0 +1,116 @@
+//! SQL for the catalog: integrations and their parent workflows.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::Environment;
+use crate::domain::integration::{FieldSpec, NewIntegration};
+
+#[derive(Debug, Clone)]
+pub struct IntegrationRow {
+    pub id: String,
+    pub app: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub icon: Option<String>,
+    pub fields: Vec<FieldSpec>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParentWorkflowRow {
+    pub id: String,
+    pub integration_id: String,
+    pub name: String,
+    pub trigger: Option<String>,
+    pub description: Option<String>,
+}
+
+const COLUMNS: &str = "id, app, name, description, icon, credential_fields, created_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<IntegrationRow> {
+    let fields: String = row.get(5)?;
+    let fields = serde_json::from_str(&fields)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e)))?;
+    Ok(IntegrationRow {
+        id: row.get(0)?,
+        app: row.get(1)?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        icon: row.get(4)?,
+        fields,
+        created_at: row.get(6)?,
+    })
+}
+
+/// Inserts the integration and its parent workflows; returns the workflow ids in order.
+pub fn insert(
+    conn: &Connection,
+    env: Environment,
+    id: &str,
+    new: &NewIntegration,
+    workflow_ids: &[String],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let fields =
+        serde_json::to_string(&new.fields).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(
+        "INSERT INTO integrations (id, environment, app, name, description, icon, credential_fields, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![id, env, new.app, new.name, new.description, new.icon, fields, now])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, description, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (i, (wf, wf_id)) in new.workflows.iter().zip(workflow_ids).enumerate() {
+        stmt.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
+    }
+    Ok(())
+}
+
+pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<IntegrationRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id = ?2"))?
+        .query_row(params![env, id], from_row)
+        .optional()
+}
+
+/// One page of integrations ordered by id, after `after` (exclusive).
+pub fn page(
+    conn: &Connection,
+    env: Environment,
+    after: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<IntegrationRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
+    rows.collect()
+}
+
+/// The parent workflows of one integration, in the order they were given.
+pub fn parent_workflows(conn: &Connection, integration_id: &str) -> rusqlite::Result<Vec<ParentWorkflowRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, integration_id, name, trigger, description FROM parent_workflows
+         WHERE integration_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map(params![integration_id], |row| {
+        Ok(ParentWorkflowRow {
+            id: row.get(0)?,
+            integration_id: row.get(1)?,
+            name: row.get(2)?,
+            trigger: row.get(3)?,
+            description: row.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Deletes the integration (parent workflows, installations and their child workflows
+/// go by cascade; links keep a tombstone). Credentials are removed by the caller.
+pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM integrations WHERE environment = ?1 AND id = ?2")?
+        .execute(params![env, id])?;
+    Ok(n == 1)
+}

@@ -1,0 +1,67 @@
+//! SQL for end users' credentials. Only sealed blobs are stored (see `vault`); nothing
+//! here ever returns a value.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::Environment;
+
+#[derive(Debug, Clone)]
+pub struct CredentialRow {
+    pub id: String,
+    pub user_id: String,
+    pub app: String,
+    pub kind: String,
+    pub created_at: i64,
+}
+
+pub fn insert(conn: &Connection, env: Environment, row: &CredentialRow, sealed: &[u8]) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO credentials (id, environment, user_id, app, type, sealed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![row.id, env, row.user_id, row.app, row.kind, sealed, row.created_at])?;
+    Ok(())
+}
+
+pub fn find(conn: &Connection, env: Environment, user_id: &str, id: &str) -> rusqlite::Result<Option<CredentialRow>> {
+    conn.prepare_cached(
+        "SELECT id, user_id, app, type, created_at FROM credentials WHERE environment = ?1 AND user_id = ?2 AND id = ?3",
+    )?
+    .query_row(params![env, user_id, id], |r| {
+        Ok(CredentialRow { id: r.get(0)?, user_id: r.get(1)?, app: r.get(2)?, kind: r.get(3)?, created_at: r.get(4)? })
+    })
+    .optional()
+}
+
+/// One page of a user's credentials ordered by id.
+pub fn page(
+    conn: &Connection,
+    env: Environment,
+    user_id: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<CredentialRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user_id, app, type, created_at FROM credentials
+         WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], |r| {
+        Ok(CredentialRow { id: r.get(0)?, user_id: r.get(1)?, app: r.get(2)?, kind: r.get(3)?, created_at: r.get(4)? })
+    })?;
+    rows.collect()
+}
+
+/// The sealed blob of one credential (for the code that uses it, and for tests).
+pub fn sealed(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.prepare_cached("SELECT sealed FROM credentials WHERE environment = ?1 AND id = ?2")?
+        .query_row(params![env, id], |r| r.get(0))
+        .optional()
+}
+
+/// Deletes a credential; an installation that used it is left disabled without one.
+pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("UPDATE installations SET enabled = 0 WHERE environment = ?1 AND credential_id = ?2")?
+        .execute(params![env, id])?;
+    let n =
+        conn.prepare_cached("DELETE FROM credentials WHERE environment = ?1 AND id = ?2")?.execute(params![env, id])?;
+    Ok(n == 1)
+}

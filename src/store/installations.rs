@@ -1,0 +1,214 @@
+//! SQL for installations and the child workflows they own.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::domain::Environment;
+
+#[derive(Debug, Clone)]
+pub struct InstallationRow {
+    pub id: String,
+    pub user_id: String,
+    pub integration_id: String,
+    pub credential_id: Option<String>,
+    /// The app of the credential (from the credentials table), when there is one.
+    pub credential_app: Option<String>,
+    pub enabled: bool,
+    pub installed_at: i64,
+    pub workflow_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkflowRow {
+    pub id: String,
+    pub user_id: String,
+    pub installation_id: String,
+    pub integration_id: String,
+    pub parent_workflow_id: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT i.id, i.user_id, i.integration_id, i.credential_id, c.app, i.enabled, i.installed_at,
+        (SELECT json_group_array(id) FROM (SELECT id FROM workflows WHERE installation_id = i.id ORDER BY id))
+    FROM installations i LEFT JOIN credentials c ON c.id = i.credential_id";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<InstallationRow> {
+    let ids: String = row.get(7)?;
+    Ok(InstallationRow {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        integration_id: row.get(2)?,
+        credential_id: row.get(3)?,
+        credential_app: row.get(4)?,
+        enabled: row.get(5)?,
+        installed_at: row.get(6)?,
+        workflow_ids: serde_json::from_str(&ids).unwrap_or_default(),
+    })
+}
+
+pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<InstallationRow>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.id = ?2"))?
+        .query_row(params![env, id], from_row)
+        .optional()
+}
+
+pub fn find_for(
+    conn: &Connection,
+    env: Environment,
+    user_id: &str,
+    integration_id: &str,
+) -> rusqlite::Result<Option<InstallationRow>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.user_id = ?2 AND i.integration_id = ?3"))?
+        .query_row(params![env, user_id, integration_id], from_row)
+        .optional()
+}
+
+/// One page ordered by id, optionally of one user.
+pub fn page(
+    conn: &Connection,
+    env: Environment,
+    user_id: Option<&str>,
+    after: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<InstallationRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE i.environment = ?1 AND (?2 IS NULL OR i.user_id = ?2) AND i.id > ?3 ORDER BY i.id LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], from_row)?;
+    rows.collect()
+}
+
+/// Every installation of one integration (for a forced integration delete).
+pub fn of_integration(
+    conn: &Connection,
+    env: Environment,
+    integration_id: &str,
+) -> rusqlite::Result<Vec<InstallationRow>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.integration_id = ?2 ORDER BY i.id"))?;
+    let rows = stmt.query_map(params![env, integration_id], from_row)?;
+    rows.collect()
+}
+
+pub fn insert(
+    conn: &Connection,
+    env: Environment,
+    id: &str,
+    user_id: &str,
+    integration_id: &str,
+    credential_id: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO installations (id, environment, user_id, integration_id, credential_id, enabled, installed_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
+    )?
+    .execute(params![id, env, user_id, integration_id, credential_id, now])?;
+    Ok(())
+}
+
+/// Points an installation at a new credential and enables it.
+pub fn set_credential(conn: &Connection, id: &str, credential_id: &str, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE installations SET credential_id = ?2, enabled = 1, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, credential_id, now])?;
+    Ok(())
+}
+
+/// Deletes the installation; its child workflows go by cascade.
+pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM installations WHERE environment = ?1 AND id = ?2")?
+        .execute(params![env, id])?;
+    Ok(n == 1)
+}
+
+pub fn insert_workflow(conn: &Connection, env: Environment, wf: &WorkflowRow) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        wf.id,
+        env,
+        wf.user_id,
+        wf.installation_id,
+        wf.integration_id,
+        wf.parent_workflow_id,
+        wf.name,
+        wf.active,
+        wf.created_at
+    ])?;
+    Ok(())
+}
+
+const WORKFLOW_COLUMNS: &str =
+    "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at";
+
+fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+    Ok(WorkflowRow {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        installation_id: r.get(2)?,
+        integration_id: r.get(3)?,
+        parent_workflow_id: r.get(4)?,
+        name: r.get(5)?,
+        active: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+/// The parent workflow ids an installation already has a child of.
+pub fn parents_installed(conn: &Connection, installation_id: &str) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT parent_workflow_id FROM workflows WHERE installation_id = ?1")?;
+    let rows = stmt.query_map(params![installation_id], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// One page of a user's child workflows ordered by id.
+pub fn user_workflows(
+    conn: &Connection,
+    env: Environment,
+    user_id: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<WorkflowRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], workflow_from_row)?;
+    rows.collect()
+}
+
+/// Sets `active` on one of a user's workflows; false when there is no such workflow.
+pub fn set_active(
+    conn: &Connection,
+    env: Environment,
+    user_id: &str,
+    workflow_id: &str,
+    active: bool,
+) -> rusqlite::Result<bool> {
+    let n = conn
+        .prepare_cached("UPDATE workflows SET active = ?4 WHERE environment = ?1 AND user_id = ?2 AND id = ?3")?
+        .execute(params![env, user_id, workflow_id, active])?;
+    Ok(n == 1)
+}
+
+/// What one user has installed: integration ids, and parent workflow id → child active.
+pub fn user_state(
+    conn: &Connection,
+    env: Environment,
+    user_id: &str,
+) -> rusqlite::Result<(HashSet<String>, HashMap<String, bool>)> {
+    let mut stmt =
+        conn.prepare_cached("SELECT integration_id FROM installations WHERE environment = ?1 AND user_id = ?2")?;
+    let installed = stmt.query_map(params![env, user_id], |r| r.get(0))?.collect::<Result<HashSet<String>, _>>()?;
+    let mut stmt = conn
+        .prepare_cached("SELECT parent_workflow_id, active FROM workflows WHERE environment = ?1 AND user_id = ?2")?;
+    let active = stmt
+        .query_map(params![env, user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<HashMap<String, bool>, _>>()?;
+    Ok((installed, active))
+}

@@ -1,0 +1,67 @@
+//! SQL for end-user portal sessions: only the SHA-256 of the cookie value is stored.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::Environment;
+
+/// A live session and the user it belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: String,
+    pub environment: Environment,
+    pub user_id: String,
+    pub username: String,
+    pub full_name: Option<String>,
+    pub expires_at: i64,
+}
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub environment: Environment,
+    pub token_hash: &'a [u8],
+    pub user_id: &'a str,
+    pub app_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert(conn: &Connection, s: &NewSession<'_>) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (id, environment, token_hash, user_id, app_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![s.id, s.environment, s.token_hash, s.user_id, s.app_id, s.created_at, s.expires_at])?;
+    Ok(())
+}
+
+/// The unexpired session with this token hash, with its user.
+pub fn find_live(conn: &Connection, token_hash: &[u8], now: i64) -> rusqlite::Result<Option<SessionRow>> {
+    conn.prepare_cached(
+        "SELECT s.id, s.environment, s.user_id, u.username, u.full_name, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id AND u.environment = s.environment
+         WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+    )?
+    .query_row(params![token_hash, now], |row| {
+        Ok(SessionRow {
+            id: row.get(0)?,
+            environment: row.get(1)?,
+            user_id: row.get(2)?,
+            username: row.get(3)?,
+            full_name: row.get(4)?,
+            expires_at: row.get(5)?,
+        })
+    })
+    .optional()
+}
+
+/// Ends the session with this token hash; returns its (id, environment, user id) if there was one.
+pub fn delete_by_hash(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<Option<(String, Environment, String)>> {
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1 RETURNING id, environment, user_id")?
+        .query_row(params![token_hash], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()
+}
+
+/// Forgets expired sessions.
+pub fn purge_expired(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
+    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute(params![now])
+}
