@@ -90,32 +90,73 @@
 
   function start() {
     say('info', 'Loading…');
-    var path = mode === 'install'
-      ? '../sdk/integrations/' + encodeURIComponent(integrationId || '-') + '/form'
-      : '../sdk/apps/' + encodeURIComponent(app || '-') + '/form';
+    if (mode !== 'install') { loadForm('../sdk/apps/' + encodeURIComponent(app || '-') + '/form'); return; }
+    var id = encodeURIComponent(integrationId || '-');
+    request('GET', '../sdk/integrations/' + id).then(function (answer) {
+      if (!answer.ok) { fatal(answer); return; }
+      var installation = JSON.parse(answer.text).data.installation;
+      if (installation && options.alwaysShowAuthentication !== true) {
+        // Installed already: nothing to ask (alwaysShowAuthentication asks again).
+        finished = true;
+        say('success', 'Already connected', 'You can close this window.');
+        post({ type: 'result', result: { success: true, alreadyInstalled: true,
+          installationId: installation.installationId, workflowIds: installation.workflowIds } });
+        return;
+      }
+      loadForm('../sdk/integrations/' + id + '/form');
+    }, networkDown);
+  }
+
+  function networkDown() {
+    fail('network_error', 'Could not reach the server', 'Check your connection and try again.');
+  }
+
+  function loadForm(path) {
     request('GET', path).then(function (answer) {
       if (!answer.ok) { fatal(answer); return; }
       statusBox.textContent = '';
       statusBox.className = 'status';
       showForm(answer.text);
-    }, function () {
-      fail('network_error', 'Could not reach the server', 'Check your connection and try again.');
-    });
+    }, networkDown);
   }
 
-  // The fragment is server-rendered (auto-escaped) by the appliance itself.
+  // The hosted install page, rendered (and escaped) by the appliance itself: its form
+  // and heading move into this page; the form is then posted as JSON with the JWT.
   function showForm(html) {
     var parsed = new DOMParser().parseFromString(html, 'text/html');
+    var main = parsed.querySelector('main') || parsed.body;
     slot.textContent = '';
-    var nodes = parsed.body.childNodes;
-    while (nodes.length) { slot.appendChild(document.adoptNode(nodes[0])); }
+    while (main.firstChild) { slot.appendChild(document.adoptNode(main.firstChild)); }
     var form = slot.querySelector('form');
     if (!form) { fail('failed', 'Something went wrong', 'the form is missing'); return; }
-    var h1 = slot.querySelector('h1');
-    if (h1 && heading) { heading.parentNode.removeChild(heading); heading = null; }
+    if (slot.querySelector('h1') && heading) { heading.parentNode.removeChild(heading); heading = null; }
     form.addEventListener('submit', submit);
-    var first = form.querySelector('input:not([type=hidden]), select, textarea');
+    var first = form.querySelector('input:not([type=hidden])');
     if (first) { first.focus(); }
+  }
+
+  // Messages of a 422 next to their fields, as the hosted page shows them.
+  function markFields(form, fields) {
+    var old = form.querySelectorAll('.error[data-usher]');
+    for (var i = 0; i < old.length; i++) { old[i].parentNode.removeChild(old[i]); }
+    var inputs = form.querySelectorAll('input[name]');
+    for (var j = 0; j < inputs.length; j++) {
+      var input = inputs[j];
+      var message = fields && Object.prototype.hasOwnProperty.call(fields, input.name) ? fields[input.name] : null;
+      var box = input.parentNode;
+      box.classList.toggle('invalid', !!message);
+      if (message) {
+        input.setAttribute('aria-invalid', 'true');
+        var p = document.createElement('p');
+        p.className = 'error';
+        p.setAttribute('data-usher', '1');
+        var label = box.querySelector('label');
+        p.textContent = (label ? label.textContent.replace(/\s*\*\s*$/, '') + ' ' : '') + message;
+        box.appendChild(p);
+      } else {
+        input.removeAttribute('aria-invalid');
+      }
+    }
   }
 
   function credentialsOf(form) {
@@ -152,7 +193,9 @@
       } else if (answer.status === 401 || answer.status === 404 || answer.status >= 500) {
         fatal(answer);
       } else {
-        say('error', 'Please check the form', errorOf(answer).message);
+        var problem = errorOf(answer);
+        markFields(form, problem.fields);
+        say('error', 'Please check the form', problem.fields ? '' : problem.message);
       }
     }, function () {
       busy = false;

@@ -227,6 +227,7 @@
       if (typeof r.installationId === 'string') { out.installationId = r.installationId; }
       if (Array.isArray(r.workflowIds)) { out.workflowIds = r.workflowIds.filter(function (w) { return typeof w === 'string'; }); }
       if (typeof r.credentialId === 'string') { out.credentialId = r.credentialId; }
+      if (r.alreadyInstalled === true) { out.alreadyInstalled = true; }
       return out;
     }
     return failure(typeof r.error === 'string' ? r.error : 'failed', typeof r.message === 'string' ? r.message : undefined);

@@ -112,10 +112,17 @@ await run('install', async (page) => {
   return { dialog, focus, results: got, overlayAfter: await overlayOpen(page) };
 });
 
+// Installed already: without alwaysShowAuthentication the modal asks nothing.
+await run('alreadyInstalled', async (page) => {
+  await openHost(page);
+  await install(page, TOKEN, { integrationId: INTEGRATION });
+  return { results: await waitResult(page), overlayAfter: await overlayOpen(page) };
+});
+
 // A phone-sized screen: the dialog fills it.
 await run('phone', async (page) => {
   await openHost(page);
-  await install(page, TOKEN, { integrationId: INTEGRATION });
+  await install(page, TOKEN, { integrationId: INTEGRATION, alwaysShowAuthentication: true });
   await waitForm(page);
   await page.screenshot({ path: path.join(ARTIFACTS, 'modal-phone.png') });
   const box = await (await page.$('[data-usher=dialog]')).boundingBox();
@@ -127,31 +134,35 @@ await run('doubleClick', async (page) => {
   await openHost(page);
   await install(page, TOKEN_DOUBLE, { integrationId: INTEGRATION });
   const frame = await waitForm(page);
+  // First with the fields empty: the messages appear next to the fields, nothing installs.
+  await frame.click(submitSelector);
+  await frame.waitForSelector('#usher-form .field.invalid .error', { timeout: WAIT });
+  const fieldErrors = await frame.evaluate(() => Array.from(document.querySelectorAll('#usher-form .error')).map((e) => e.textContent));
   await fill(frame);
   await frame.dblclick(submitSelector);
   const got = await waitResult(page);
-  return { results: got };
+  return { fieldErrors, results: got };
 });
 
 // Escape (focus in the host page, then focus inside the frame), the close button, a click outside.
 await run('cancel', async (page) => {
   await openHost(page);
   const out = {};
-  await install(page, TOKEN, { integrationId: INTEGRATION });
+  await install(page, TOKEN, { integrationId: INTEGRATION, alwaysShowAuthentication: true });
   await waitForm(page);
   await page.keyboard.press('Escape');
   out.escape = await waitResult(page);
   out.openAfterEscape = await overlayOpen(page);
-  await install(page, TOKEN, { integrationId: INTEGRATION });
+  await install(page, TOKEN, { integrationId: INTEGRATION, alwaysShowAuthentication: true });
   const frame = await waitForm(page);
   await frame.click('#usher-form form input:not([type=hidden])');
   await page.keyboard.press('Escape');
   out.escapeInFrame = await waitResult(page);
-  await install(page, TOKEN, { integrationId: INTEGRATION });
+  await install(page, TOKEN, { integrationId: INTEGRATION, alwaysShowAuthentication: true });
   await waitForm(page);
   await page.click('[data-usher=close]');
   out.closeButton = await waitResult(page);
-  await install(page, TOKEN, { integrationId: INTEGRATION });
+  await install(page, TOKEN, { integrationId: INTEGRATION, alwaysShowAuthentication: true });
   await waitForm(page);
   await page.mouse.click(5, 5);
   out.clickOutside = await waitResult(page);
@@ -227,7 +238,7 @@ await run('foreignOrigin', async (page) => {
 // Forged messages from a foreign frame to the SDK: ignored; the modal stays open.
 await run('foreignResult', async (page) => {
   await openHost(page);
-  await install(page, TOKEN, { integrationId: INTEGRATION });
+  await install(page, TOKEN, { integrationId: INTEGRATION, alwaysShowAuthentication: true });
   await waitForm(page);
   await page.evaluate((url) => new Promise((resolve) => {
     window.addEventListener('message', (e) => { if (e.data && e.data.evilDone) { resolve(); } });

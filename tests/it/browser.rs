@@ -161,12 +161,21 @@ async fn sdk_modal_flows_in_chromium() {
     ));
     assert_eq!(completed, 1);
 
+    // Opened again without alwaysShowAuthentication: the same installation, no form.
+    let again = case(&results, "alreadyInstalled");
+    assert_eq!(again["results"][0]["success"], true, "{again}");
+    assert_eq!(again["results"][0]["alreadyInstalled"], true);
+    assert_eq!(again["results"][0]["installationId"], installation_id.as_str());
+    assert_eq!(again["overlayAfter"], false);
+
     let phone = case(&results, "phone");
     assert_eq!(phone["box"]["width"], 375.0, "{phone}");
     assert_eq!(phone["box"]["height"], 667.0, "{phone}");
 
     // Double click on Finish: one installation, one event, one callback.
     let double = case(&results, "doubleClick");
+    let errors = double["fieldErrors"].as_array().unwrap();
+    assert!(errors.iter().any(|e| e == "Store URL is required") && errors.len() == 2, "{double}");
     assert_eq!(double["results"].as_array().unwrap().len(), 1, "{double}");
     assert_eq!(double["results"][0]["success"], true, "{double}");
     let (_, bobs) = app.get(&format!("/installations?userId={bob}"), &key).await;

@@ -6,13 +6,14 @@
 //! `sdk.allowed_origins` — the same list `frame-ancestors` names.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 use super::asset::{EMBED_CSS, EMBED_JS};
 use super::cors::allowed_origins;
 use crate::error::AppError;
 use crate::http::extract::Params;
+use crate::http::pages::{self, PagePolicy};
 use crate::state::AppState;
 
 /// Longest `integrationId` / `app` the page carries (anything longer cannot exist).
@@ -21,6 +22,8 @@ const MAX_PARAM: usize = 100;
 #[derive(askama::Template)]
 #[template(path = "sdk/embed.html")]
 struct EmbedPage {
+    /// The public URL's path prefix, for the hosted pages' stylesheet.
+    base: String,
     heading: String,
     mode: &'static str,
     integration_id: String,
@@ -28,34 +31,12 @@ struct EmbedPage {
     origins_json: String,
 }
 
-/// `frame-ancestors` value: the allowed origins, or `'none'` when there are none.
-pub fn frame_ancestors(state: &AppState) -> String {
-    let origins = allowed_origins(state);
-    if origins.is_empty() { "'none'".to_string() } else { origins.join(" ") }
-}
-
-/// The headers of the embed page: no caching, no referrer, a CSP without inline script
-/// whose `frame-ancestors` is `sdk.allowed_origins`.
-fn page_headers(state: &AppState, response: &mut Response) {
-    let csp = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         form-action 'self'; base-uri 'none'; frame-ancestors {}",
-        frame_ancestors(state)
-    );
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-}
-
 fn render(state: &AppState, page: EmbedPage) -> Result<Response, AppError> {
     let html = askama::Template::render(&page).map_err(AppError::internal)?;
-    let mut response = (StatusCode::OK, Html(html)).into_response();
-    page_headers(state, &mut response);
-    Ok(response)
+    // The hosted pages' headers (no-store, no-referrer, CSP with no inline script and
+    // frame-ancestors = sdk.allowed_origins), plus fetch to the appliance itself.
+    let policy = PagePolicy { scripts: true, connect: true };
+    Ok(pages::html(StatusCode::OK, html, &state.config, policy))
 }
 
 /// A query value kept only when it is short and printable; otherwise empty, which the
@@ -75,6 +56,7 @@ fn origins_json(state: &AppState) -> String {
 
 pub async fn install_page(State(state): State<AppState>, params: Params) -> Result<Response, AppError> {
     let page = EmbedPage {
+        base: pages::base_path(&state.public_url),
         heading: "Connect an integration".into(),
         mode: "install",
         integration_id: param(&params, "integrationId"),
@@ -86,6 +68,7 @@ pub async fn install_page(State(state): State<AppState>, params: Params) -> Resu
 
 pub async fn authenticate_page(State(state): State<AppState>, params: Params) -> Result<Response, AppError> {
     let page = EmbedPage {
+        base: pages::base_path(&state.public_url),
         heading: "Connect an account".into(),
         mode: "authenticate",
         integration_id: String::new(),
