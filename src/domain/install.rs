@@ -102,29 +102,34 @@ fn seal_credential(
     Ok(credential_id)
 }
 
-/// Stores a credential for an app without installing anything (`Usher.authenticate`),
-/// with an audit entry; returns its id. 404 when the user is gone.
-pub fn store_credential(
-    conn: &Connection,
-    keyring: &Keyring,
-    env: Environment,
-    user_id: &str,
-    app: &str,
-    values: &CredentialValues,
-    actor: &str,
-    ip: Option<String>,
-) -> Result<String, AppError> {
-    let user = users::find(conn, env, user_id)?.filter(|u| u.id == user_id).ok_or(AppError::NotFound("user"))?;
-    let credential_id = seal_credential(conn, keyring, env, &user.id, app, values, crate::clock::now_ms())?;
+/// A credential for an app without an installation (`Usher.authenticate`), with values
+/// already checked by `credential::validate`.
+#[derive(Debug, Clone)]
+pub struct NewCredential {
+    pub env: Environment,
+    pub user_id: String,
+    pub app: String,
+    pub values: CredentialValues,
+    pub actor: String,
+    pub ip: Option<String>,
+}
+
+/// Stores a credential without installing anything, with an audit entry; returns its
+/// id. 404 when the user is gone.
+pub fn store_credential(conn: &Connection, keyring: &Keyring, req: &NewCredential) -> Result<String, AppError> {
+    let env = req.env;
+    let user =
+        users::find(conn, env, &req.user_id)?.filter(|u| u.id == req.user_id).ok_or(AppError::NotFound("user"))?;
+    let credential_id = seal_credential(conn, keyring, env, &user.id, &req.app, &req.values, crate::clock::now_ms())?;
     audit::record(
         conn,
         &Entry {
             environment: env,
             action: "credential.created",
-            actor: actor.to_string(),
+            actor: req.actor.clone(),
             user_id: Some(user.id),
-            ip,
-            details: json!({ "credentialId": credential_id, "app": app, "via": "sdk" }),
+            ip: req.ip.clone(),
+            details: json!({ "credentialId": credential_id, "app": req.app, "via": "sdk" }),
         },
     )?;
     Ok(credential_id)

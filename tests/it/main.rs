@@ -10,6 +10,7 @@ mod install_form;
 mod install_kit;
 mod install_links;
 mod sdk;
+mod sdk_install;
 mod sha1_forge;
 mod smartlink;
 mod smartlink_bad;

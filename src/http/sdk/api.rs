@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::UserAuth;
 use crate::domain::credential::{self, CredentialValues, FieldErrors};
-use crate::domain::install::{self, InstallRequest, InstallVia};
+use crate::domain::install::{self, InstallRequest, InstallVia, NewCredential};
 use crate::error::AppError;
 use crate::http::extract::{ClientIp, JsonBody, Params};
 use crate::http::integrations::integration_json;
@@ -259,12 +259,8 @@ pub async fn authenticate(
         Ok(found) => found,
         Err(errors) => return Ok(invalid_fields(&errors)),
     };
+    let request = NewCredential { env, user_id: auth.user_id.clone(), app: row.app, values, actor: auth.actor(), ip };
     let keyring = state.keyring.clone();
-    let credential_id = state
-        .store
-        .write(move |conn| {
-            install::store_credential(conn, &keyring, env, &auth.user_id, &row.app, &values, &auth.actor(), ip)
-        })
-        .await?;
+    let credential_id = state.store.write(move |conn| install::store_credential(conn, &keyring, &request)).await?;
     Ok(Json(json!({ "success": true, "credentialId": credential_id })).into_response())
 }
