@@ -272,18 +272,25 @@
       open(base + '/embed/authenticate?app=' + encodeURIComponent(app), title, { mode: 'authenticate', app: app }, reply);
     }),
 
+    // Every page of GET /sdk/integrations, in order.
     getIntegrations: function () {
       try {
         if (!origin) { return Promise.reject(new Error('usher: unknown appliance address')); }
         if (!token) { return Promise.reject(new Error('usher: call Usher.setToken(jwt) first')); }
-        return window.fetch(base + '/sdk/integrations', {
-          headers: { Authorization: 'Bearer ' + token }, credentials: 'omit', mode: 'cors', cache: 'no-store'
-        }).then(function (response) {
-          return response.json().then(function (body) {
-            if (!response.ok) { throw new Error('usher: ' + (body && body.message || response.status)); }
-            return body.data;
+        var all = [];
+        var page = function (cursor) {
+          var url = base + '/sdk/integrations?limit=1000' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+          return window.fetch(url, {
+            headers: { Authorization: 'Bearer ' + token }, credentials: 'omit', mode: 'cors', cache: 'no-store'
+          }).then(function (response) {
+            return response.json().then(function (body) {
+              if (!response.ok) { throw new Error('usher: ' + (body && body.message || response.status)); }
+              all = all.concat(body.data);
+              return body.nextCursor ? page(body.nextCursor) : all;
+            });
           });
-        });
+        };
+        return page(null);
       } catch (e) {
         return Promise.reject(e);
       }
