@@ -77,6 +77,64 @@ pub struct Installed {
     pub reinstalled: bool,
 }
 
+/// Encrypts `values` under a new credential id (bound as associated data) and stores it.
+fn seal_credential(
+    conn: &Connection,
+    keyring: &Keyring,
+    env: Environment,
+    user_id: &str,
+    app: &str,
+    values: &CredentialValues,
+    now: i64,
+) -> Result<String, AppError> {
+    let credential_id = crate::ids::new_id()?;
+    let sealed_blob = keyring
+        .encrypt(&sealed::CREDENTIALS.aad(&credential_id), values.to_json().as_bytes())
+        .map_err(AppError::internal)?;
+    let credential = credentials::CredentialRow {
+        id: credential_id.clone(),
+        user_id: user_id.to_string(),
+        app: app.to_string(),
+        kind: FORM_CREDENTIAL.into(),
+        created_at: now,
+    };
+    credentials::insert(conn, env, &credential, &sealed_blob)?;
+    Ok(credential_id)
+}
+
+/// A credential for an app without an installation (`Usher.authenticate`), with values
+/// already checked by `credential::validate`.
+#[derive(Debug, Clone)]
+pub struct NewCredential {
+    pub env: Environment,
+    pub user_id: String,
+    pub app: String,
+    pub values: CredentialValues,
+    pub actor: String,
+    pub ip: Option<String>,
+}
+
+/// Stores a credential without installing anything, with an audit entry; returns its
+/// id. 404 when the user is gone.
+pub fn store_credential(conn: &Connection, keyring: &Keyring, req: &NewCredential) -> Result<String, AppError> {
+    let env = req.env;
+    let user =
+        users::find(conn, env, &req.user_id)?.filter(|u| u.id == req.user_id).ok_or(AppError::NotFound("user"))?;
+    let credential_id = seal_credential(conn, keyring, env, &user.id, &req.app, &req.values, crate::clock::now_ms())?;
+    audit::record(
+        conn,
+        &Entry {
+            environment: env,
+            action: "credential.created",
+            actor: req.actor.clone(),
+            user_id: Some(user.id),
+            ip: req.ip.clone(),
+            details: json!({ "credentialId": credential_id, "app": req.app, "via": "sdk" }),
+        },
+    )?;
+    Ok(credential_id)
+}
+
 /// Installs (or reinstalls) an integration for a user; see the module docs.
 pub fn install(conn: &Connection, keyring: &Keyring, req: &InstallRequest) -> Result<Installed, AppError> {
     let now = crate::clock::now_ms();
@@ -90,18 +148,7 @@ pub fn install(conn: &Connection, keyring: &Keyring, req: &InstallRequest) -> Re
     let user = user.ok_or_else(|| req.via.missing("user"))?;
     let integration = catalog::find(conn, env, &req.integration_id)?.ok_or_else(|| req.via.missing("integration"))?;
 
-    let credential_id = crate::ids::new_id()?;
-    let sealed_blob = keyring
-        .encrypt(&sealed::CREDENTIALS.aad(&credential_id), req.values.to_json().as_bytes())
-        .map_err(AppError::internal)?;
-    let credential = credentials::CredentialRow {
-        id: credential_id.clone(),
-        user_id: user.id.clone(),
-        app: integration.app.clone(),
-        kind: FORM_CREDENTIAL.into(),
-        created_at: now,
-    };
-    credentials::insert(conn, env, &credential, &sealed_blob)?;
+    let credential_id = seal_credential(conn, keyring, env, &user.id, &integration.app, &req.values, now)?;
 
     let existing = installations::find_for(conn, env, &user.id, &integration.id)?;
     let reinstalled = existing.is_some();

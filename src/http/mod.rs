@@ -15,6 +15,7 @@ mod ops;
 pub mod pages;
 pub mod paging;
 pub mod portal;
+pub mod sdk;
 pub mod serve;
 pub mod smartlink;
 mod users;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
+        .merge(sdk::routes(state.clone()))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))

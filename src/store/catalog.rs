@@ -74,6 +74,13 @@ pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<O
         .optional()
 }
 
+/// The integration of an app (one per app and environment), for `Usher.authenticate`.
+pub fn find_by_app(conn: &Connection, env: Environment, app: &str) -> rusqlite::Result<Option<IntegrationRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND app = ?2"))?
+        .query_row(params![env, app], from_row)
+        .optional()
+}
+
 /// One page of integrations ordered by id, after `after` (exclusive).
 pub fn page(
     conn: &Connection,

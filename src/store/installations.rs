@@ -196,6 +196,15 @@ pub fn set_active(
     Ok(n == 1)
 }
 
+/// The child workflows of one installation.
+pub fn workflows_of(conn: &Connection, env: Environment, installation_id: &str) -> rusqlite::Result<Vec<WorkflowRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND installation_id = ?2 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![env, installation_id], workflow_from_row)?;
+    rows.collect()
+}
+
 /// What one user has installed: integration ids, and parent workflow id → child active.
 pub fn user_state(
     conn: &Connection,

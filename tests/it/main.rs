@@ -3,6 +3,7 @@
 mod support;
 
 mod bench_outbox;
+mod browser;
 mod catalog;
 mod cli;
 mod crash;
@@ -13,6 +14,8 @@ mod install_links;
 mod portal;
 mod portal_refusals;
 mod receiver;
+mod sdk;
+mod sdk_install;
 mod sha1_forge;
 mod smartlink;
 mod smartlink_bad;

@@ -47,6 +47,8 @@ async fn stylesheet(headers: HeaderMap) -> Response {
 pub struct PagePolicy {
     /// Allow `<script src>` from the appliance's own origin (never inline script).
     pub scripts: bool,
+    /// Allow the page's script to `fetch` the appliance's own origin (the SDK's embed page).
+    pub connect: bool,
 }
 
 /// The `frame-ancestors` sources: `sdk.allowed_origins`, or `'none'`.
@@ -59,8 +61,9 @@ pub fn frame_ancestors(config: &Config) -> String {
 /// The Content-Security-Policy of a hosted page.
 pub fn content_security_policy(config: &Config, policy: PagePolicy) -> String {
     let script = if policy.scripts { "'self'" } else { "'none'" };
+    let connect = if policy.connect { " connect-src 'self';" } else { "" };
     format!(
-        "default-src 'none'; script-src {script}; style-src 'self'; img-src 'self' data: https:; \
+        "default-src 'none'; script-src {script}; style-src 'self'; img-src 'self' data: https:;{connect} \
          form-action 'self'; base-uri 'none'; frame-ancestors {}",
         frame_ancestors(config)
     )
