@@ -158,6 +158,18 @@ impl Store {
         Arc::clone(&self.inner.commit_signal)
     }
 
+    /// Jobs waiting in the writer's queue (tests use it to know a batch is queued).
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.sender().map(|s| s.max_capacity() - s.capacity()).unwrap_or(0)
+    }
+
+    /// Whether the store still takes writes (false once `close` has begun).
+    #[cfg(test)]
+    pub(crate) fn accepting(&self) -> bool {
+        self.sender().is_ok()
+    }
+
     fn sender(&self) -> Result<writer::Sender, StoreError> {
         let guard = self.inner.sender.lock().map_err(|_| StoreError::Closed)?;
         guard.clone().ok_or(StoreError::Closed)
