@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 use crate::auth::jwt::{self, Claims};
 use crate::config::Config;
 use crate::domain::Environment;
+use crate::egress::Cidr;
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
@@ -34,6 +35,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The webhook outbox: egress client, signers, the delivery worker's handle.
     pub outbox: Outbox,
+    /// Reverse proxies whose X-Forwarded-For is believed (`server.trusted_proxies`).
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Deref for AppState {
@@ -47,6 +50,9 @@ impl AppState {
     pub fn new(config: Config, store: Store, keyring: Keyring, public_url: String, outbox: Outbox) -> AppState {
         let jwt_key = keyring.derive("usher jwt v1");
         let cursor_key = keyring.derive("usher cursor v1");
+        // Validated with the rest of the configuration; nothing is left to refuse here.
+        let trusted_proxies =
+            crate::config::parse_cidrs("server.trusted_proxies", &config.server.trusted_proxies).unwrap_or_default();
         AppState(Arc::new(Shared {
             config,
             store,
@@ -58,6 +64,7 @@ impl AppState {
             draining: AtomicBool::new(false),
             metrics: Metrics::default(),
             outbox,
+            trusted_proxies,
         }))
     }
 }

@@ -12,7 +12,7 @@ use crate::egress::{Cidr, EgressSettings};
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Parses a CIDR list; an error names the key and the bad value.
-pub(crate) fn parse_cidrs(key: &str, list: &[String]) -> Result<Vec<Cidr>, ConfigError> {
+pub fn parse_cidrs(key: &str, list: &[String]) -> Result<Vec<Cidr>, ConfigError> {
     list.iter()
         .map(|text| Cidr::parse(text).map_err(|e| ConfigError(format!("configuration key `{key}` = `{text}`: {e}"))))
         .collect()

@@ -16,6 +16,7 @@ use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use duration::Span;
+pub use egress::parse_cidrs;
 pub use validate::parse_origin;
 
 /// The commented default configuration, embedded in the binary.
@@ -45,6 +46,7 @@ pub struct Server {
     pub header_read_timeout: Span,
     pub max_concurrency: usize,
     pub max_connections: usize,
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

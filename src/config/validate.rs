@@ -113,6 +113,7 @@ impl Config {
         }
         file_exists("egress.ca_bundle", &e.ca_bundle)?;
         super::egress::parse_cidrs("egress.allow_cidrs", &e.allow_cidrs)?;
+        super::egress::parse_cidrs("server.trusted_proxies", &self.server.trusted_proxies)?;
         super::egress::parse_cidrs("egress.deny_cidrs", &e.deny_cidrs)?;
         for origin in &self.sdk.allowed_origins {
             if parse_origin(origin).is_none() {

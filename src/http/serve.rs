@@ -28,6 +28,7 @@ pub struct ServeLimits {
 /// Serves `router` on `listener` until `shutdown` resolves, then drains.
 pub async fn serve(listener: TcpListener, router: Router, limits: ServeLimits, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
@@ -45,6 +46,8 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServeLimits, s
             },
             () = &mut shutdown => break,
         };
+        // Reap finished connection tasks so the set holds only live ones.
+        while connections.try_join_next().is_some() {}
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             tracing::warn!(max = limits.max_connections, "connection limit reached; closing a new connection");
             drop(stream);
@@ -56,7 +59,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServeLimits, s
         });
         let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
-        tokio::spawn(async move {
+        connections.spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, peer = %peer.ip(), "connection ended with an error");
             }
@@ -66,5 +69,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServeLimits, s
     drop(listener);
     if tokio::time::timeout(limits.drain_timeout, graceful.shutdown()).await.is_err() {
         tracing::warn!("in-flight requests did not finish within {:?}; closing them", limits.drain_timeout);
+        connections.abort_all();
     }
+    while connections.join_next().await.is_some() {}
 }

@@ -198,3 +198,34 @@ async fn connections_past_the_limit_are_closed_and_service_resumes() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy() {
+    async fn audited_ip(app: &TestApp, forwarded: &str) -> serde_json::Value {
+        let key = app.dev_key().await;
+        let name = format!("fwd-{}", usher::ids::new_id().unwrap());
+        let response = app
+            .client
+            .post(format!("{}/users", app.url))
+            .bearer_auth(&key)
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let (_, audit) = app.get("/audit-log?action=user.created&limit=1", &key).await;
+        audit["data"][0]["ip"].clone()
+    }
+    // Not trusted: the header is the client's word and is ignored.
+    let app = TestApp::start().await;
+    assert_eq!(audited_ip(&app, "203.0.113.9").await, "127.0.0.1");
+    app.stop().await;
+    // Behind a trusted proxy: the right-most untrusted hop, not what the client wrote.
+    let app =
+        TestApp::start_with(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".into(), "10.0.0.0/8".into()]).await;
+    assert_eq!(audited_ip(&app, "203.0.113.9").await, "203.0.113.9");
+    assert_eq!(audited_ip(&app, "198.51.100.1, 203.0.113.9, 10.1.2.3").await, "203.0.113.9");
+    assert_eq!(audited_ip(&app, "not-an-address").await, "127.0.0.1");
+    app.stop().await;
+}
