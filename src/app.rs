@@ -17,7 +17,7 @@ use crate::http::serve::{ServeLimits, serve};
 use crate::outbox::Outbox;
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
-use crate::vault::Keyring;
+use crate::vault::{Keyring, LiveKeyring};
 
 /// Why the appliance could not start.
 #[derive(Debug)]
@@ -135,6 +135,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     } else {
         config.server.public_url.trim_end_matches('/').to_string()
     };
+    let keyring = LiveKeyring::following(master_key_path(&config).0, keyring);
     let state = AppState::new(config, store, keyring, public_url, outbox);
     state.outbox.start(state.clone());
     let router = crate::http::router(state.clone());

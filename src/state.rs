@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
 use crate::store::Store;
-use crate::vault::Keyring;
+use crate::vault::LiveKeyring;
 
 /// The audience of the per-user JWTs (SDK and embedded pages).
 pub const JWT_AUDIENCE: &str = "usher-sdk";
@@ -23,7 +23,8 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     pub config: Config,
     pub store: Store,
-    pub keyring: Arc<Keyring>,
+    /// The master keyring, following the key file (see [`LiveKeyring`]).
+    pub keyring: Arc<LiveKeyring>,
     /// HS256 key for per-user JWTs, derived from the master key.
     pub jwt_key: [u8; 32],
     /// HMAC key for list cursors, derived from the master key.
@@ -47,7 +48,7 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, keyring: Keyring, public_url: String, outbox: Outbox) -> AppState {
+    pub fn new(config: Config, store: Store, keyring: LiveKeyring, public_url: String, outbox: Outbox) -> AppState {
         let jwt_key = keyring.derive("usher jwt v1");
         let cursor_key = keyring.derive("usher cursor v1");
         // Validated with the rest of the configuration; nothing is left to refuse here.

@@ -14,8 +14,11 @@
 //! The key file format lives in [`keyfile`].
 
 pub mod keyfile;
+mod live;
 #[cfg(test)]
 mod tests;
+
+pub use live::LiveKeyring;
 
 use std::fmt;
 use std::path::PathBuf;

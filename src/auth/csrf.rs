@@ -8,14 +8,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::hmac;
 
 use crate::error::AppError;
-use crate::vault::Keyring;
+use crate::vault::LiveKeyring;
 
 /// The hidden input carrying the token. Credential field names never start with `_`.
 pub const FIELD: &str = "_csrf";
 
 const PURPOSE: &str = "usher csrf v1";
 
-fn key(keyring: &Keyring) -> hmac::Key {
+fn key(keyring: &LiveKeyring) -> hmac::Key {
     hmac::Key::new(hmac::HMAC_SHA256, &keyring.derive(PURPOSE))
 }
 
@@ -28,12 +28,12 @@ fn message(scope: &str, binding: &str) -> Vec<u8> {
 }
 
 /// The token for a form of `scope` (e.g. `"install-link"`) bound to `binding`.
-pub fn token(keyring: &Keyring, scope: &str, binding: &str) -> String {
+pub fn token(keyring: &LiveKeyring, scope: &str, binding: &str) -> String {
     URL_SAFE_NO_PAD.encode(hmac::sign(&key(keyring), &message(scope, binding)).as_ref())
 }
 
 /// Checks a submitted token: 403 `csrf_failed` when missing or not the one for `binding`.
-pub fn verify(keyring: &Keyring, scope: &str, binding: &str, given: Option<&str>) -> Result<(), AppError> {
+pub fn verify(keyring: &LiveKeyring, scope: &str, binding: &str, given: Option<&str>) -> Result<(), AppError> {
     let refused = || AppError::Forbidden {
         code: "csrf_failed",
         message: "the form's security token is missing or wrong; open the link again and resubmit".into(),
@@ -45,10 +45,11 @@ pub fn verify(keyring: &Keyring, scope: &str, binding: &str, given: Option<&str>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vault::Keyring;
 
     #[test]
     fn bound_to_scope_and_binding() {
-        let ring = Keyring::new("k1", [9u8; 32]).unwrap();
+        let ring = LiveKeyring::fixed(Keyring::new("k1", [9u8; 32]).unwrap());
         let t = token(&ring, "install-link", "a");
         assert!(verify(&ring, "install-link", "a", Some(&t)).is_ok());
         assert!(verify(&ring, "install-link", "b", Some(&t)).is_err());
@@ -56,7 +57,7 @@ mod tests {
         assert!(verify(&ring, "install-link", "a", None).is_err());
         assert!(verify(&ring, "install-link", "a", Some("!!")).is_err());
         assert!(verify(&ring, "install-link", "a", Some(&t[..20])).is_err());
-        let other = Keyring::new("k1", [8u8; 32]).unwrap();
+        let other = LiveKeyring::fixed(Keyring::new("k1", [8u8; 32]).unwrap());
         assert!(verify(&other, "install-link", "a", Some(&t)).is_err());
     }
 }

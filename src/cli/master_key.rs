@@ -48,7 +48,10 @@ pub fn run(config: &Config, command: MasterKeyCommand) -> Result<(), String> {
         return Err(format!("{} secret(s) could not be re-encrypted and were left as they are", failed.len()));
     }
     if done > 0 {
-        println!("restart `usher serve` so that it uses the new key");
+        println!(
+            "a running `usher serve` picks up the new key within seconds; run `usher master-key reencrypt` \
+             a minute later to re-seal anything it wrote meanwhile"
+        );
     }
     Ok(())
 }

@@ -187,7 +187,7 @@ async fn submit(
         actor: format!("link:{}", open.link.id),
         ip,
     };
-    let keyring = state.keyring.clone();
+    let keyring = state.keyring.current();
     match state.store.write(move |conn| install::install(conn, &keyring, &request)).await {
         Ok(_) => pages::message(
             &state,

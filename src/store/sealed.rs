@@ -26,7 +26,13 @@ impl SealedColumn {
 pub const CREDENTIALS: SealedColumn = SealedColumn { table: "credentials", column: "sealed", key: "id" };
 
 /// Every sealed column of the schema.
-pub const COLUMNS: &[SealedColumn] = &[CREDENTIALS, SMARTLINK_SECRET, SMARTLINK_PREVIOUS_SECRET];
+pub const COLUMNS: &[SealedColumn] =
+    &[CREDENTIALS, SMARTLINK_SECRET, SMARTLINK_PREVIOUS_SECRET, WEBHOOK_SECRET, WEBHOOK_PREVIOUS_SECRET];
+
+/// Webhook signing secrets, current and (for 24 h after a rotation) previous.
+pub const WEBHOOK_SECRET: SealedColumn = SealedColumn { table: "webhook_endpoints", column: "secret", key: "id" };
+pub const WEBHOOK_PREVIOUS_SECRET: SealedColumn =
+    SealedColumn { table: "webhook_endpoints", column: "previous_secret", key: "id" };
 
 /// SmartLink app secrets, current and (during a rotation's grace period) previous.
 pub const SMARTLINK_SECRET: SealedColumn = SealedColumn { table: "smartlink_apps", column: "secret", key: "app_id" };

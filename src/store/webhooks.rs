@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use crate::domain::Environment;
 
 /// The vault AAD table names of the two secret columns (so the blobs cannot be swapped).
-pub const SECRET_AAD: &str = "webhook_endpoints";
+pub const SECRET_AAD: &str = "webhook_endpoints.secret";
 pub const PREVIOUS_SECRET_AAD: &str = "webhook_endpoints.previous_secret";
 
 /// One endpoint as stored; secrets stay encrypted.

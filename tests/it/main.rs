@@ -11,6 +11,7 @@ mod http_rules;
 mod install_form;
 mod install_kit;
 mod install_links;
+mod master_key;
 mod portal;
 mod portal_refusals;
 mod receiver;

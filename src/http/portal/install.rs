@@ -135,7 +135,7 @@ pub async fn submit(
         actor: format!("user:{}", session.user_id),
         ip,
     };
-    let keyring = state.keyring.clone();
+    let keyring = state.keyring.current();
     let hash = portal.token_hash.clone();
     let session_id = session.id.clone();
     let done = state

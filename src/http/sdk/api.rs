@@ -213,7 +213,7 @@ pub async fn install(
         actor: auth.actor(),
         ip,
     };
-    let keyring = state.keyring.clone();
+    let keyring = state.keyring.current();
     let wanted = body.workflow_ids;
     let installed = state
         .store
@@ -260,7 +260,7 @@ pub async fn authenticate(
         Err(errors) => return Ok(invalid_fields(&errors)),
     };
     let request = NewCredential { env, user_id: auth.user_id.clone(), app: row.app, values, actor: auth.actor(), ip };
-    let keyring = state.keyring.clone();
+    let keyring = state.keyring.current();
     let credential_id = state.store.write(move |conn| install::store_credential(conn, &keyring, &request)).await?;
     Ok(Json(json!({ "success": true, "credentialId": credential_id })).into_response())
 }
