@@ -181,20 +181,42 @@ impl Policy {
     }
 }
 
+/// The cloud metadata service's IPv6 address (AWS): a private (fd00::/8) address, so
+/// it is named here rather than caught by a range.
+const METADATA_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
+
 /// The built-in refused ranges; `ip` must already be canonical.
 fn builtin_refused(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(a) => {
-            a.is_loopback() || a.is_link_local() || a.octets()[0] == 0 || a.is_multicast() || a.is_broadcast()
-        }
+        IpAddr::V4(a) => v4_refused(a),
         IpAddr::V6(a) => {
             a.is_loopback()
                 || a.is_unspecified()
                 || a.is_multicast()
                 || (a.segments()[0] & 0xffc0) == 0xfe80
                 || (u128::from(a) >> 32) == 0
+                || a == METADATA_V6
+                || embedded_v4(a).is_some_and(v4_refused)
         }
     }
+}
+
+fn v4_refused(a: std::net::Ipv4Addr) -> bool {
+    a.is_loopback() || a.is_link_local() || a.octets()[0] == 0 || a.is_multicast() || a.is_broadcast()
+}
+
+/// The IPv4 address inside a NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address: a
+/// gateway on the path would forward such an address to that IPv4 target.
+fn embedded_v4(a: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = a.segments();
+    let bits = u128::from(a);
+    if bits >> 32 == 0x0064_ff9b_0000_0000_0000_0000 {
+        return Some(std::net::Ipv4Addr::from((bits & 0xffff_ffff) as u32));
+    }
+    if s[0] == 0x2002 {
+        return Some(std::net::Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -233,6 +255,11 @@ mod tests {
             "::ffff:0.0.0.0",
             "::ffff:224.0.0.1",
             "::ffff:255.255.255.255",
+            "fd00:ec2::254",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "2002:a9fe:a9fe::1",
         ] {
             assert!(!p.allows(ip(s)), "{s} should be refused");
             assert_eq!(p.check(ip(s)), Err(EgressError::Refused { addr: ip(s) }));
@@ -247,6 +274,9 @@ mod tests {
             "fd00::1",
             "fec0::1",
             "::ffff:93.184.216.34",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+            "fd00:ec2::253",
         ] {
             assert!(p.allows(ip(s)), "{s} should be allowed");
         }
