@@ -25,6 +25,8 @@ CREATE TABLE users (
     updated_at  INTEGER NOT NULL,
     UNIQUE (environment, username)
 ) STRICT;
+-- SmartLink signs users in by email, which is case-insensitive.
+CREATE INDEX users_by_username_nocase ON users (environment, username COLLATE NOCASE);
 
 -- Who did what. Not tied to users by a foreign key: deleting a user keeps their trail
 -- (only DELETE /users/{id}/logs erases it).

@@ -53,6 +53,19 @@ pub fn find_by_username(conn: &Connection, env: Environment, username: &str) -> 
         .optional()
 }
 
+/// The user whose username is this email address, ignoring ASCII case: an exact match
+/// first, else the single case-insensitive one (none when several differ only in case).
+pub fn find_by_email(conn: &Connection, env: Environment, email: &str) -> rusqlite::Result<Option<UserRow>> {
+    if let Some(user) = find_by_username(conn, env, email)? {
+        return Ok(Some(user));
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2 COLLATE NOCASE LIMIT 2"
+    ))?;
+    let mut found: Vec<UserRow> = stmt.query_map(params![env, email], from_row)?.collect::<Result<_, _>>()?;
+    Ok(if found.len() == 1 { found.pop() } else { None })
+}
+
 /// Which of `usernames` are taken in `env`.
 pub fn taken(conn: &Connection, env: Environment, usernames: &[String]) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE environment = ?1 AND username = ?2")?;

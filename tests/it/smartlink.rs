@@ -270,3 +270,26 @@ async fn deleting_an_app_ends_the_sessions_it_signed_in() {
     assert_eq!(app.count("sessions"), 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_api_user_whose_email_differs_in_case_is_signed_in_not_duplicated() {
+    let app = TestApp::start().await;
+    let key = app.dev_key().await;
+    let existing = app.user(&key, "Dale.Mooney@Example.com").await;
+    let (id, secret) = create_app(&app, &key, true).await;
+    let answer = login(&app, signed_legacy(&secret, &person(&id, "dale.mooney@example.com")).as_bytes()).await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(app.count("users"), 1);
+    let signed_in: String = {
+        let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
+        conn.query_row("SELECT user_id FROM sessions", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(signed_in, existing);
+    // Two users differing only in case are ambiguous: a new, exact one is made instead.
+    app.user(&key, "TWIN@example.com").await;
+    app.user(&key, "twin@Example.com").await;
+    let answer = login(&app, signed_legacy(&secret, &person(&id, "twin@example.com")).as_bytes()).await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(app.count("users WHERE username = 'twin@example.com'"), 1);
+    app.stop().await;
+}

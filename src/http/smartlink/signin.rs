@@ -98,7 +98,7 @@ pub async fn sign_in(state: &AppState, s: SignIn) -> Result<SignedIn, SignInErro
                 }
             }
             let actor = format!("smartlink:{}", s.app_id);
-            let (user_id, created) = match users::find_by_username(conn, s.env, &s.username)? {
+            let (user_id, created) = match users::find_by_email(conn, s.env, &s.username)? {
                 // An existing user's profile is theirs (or the API's) to change, not the link's.
                 Some(user) => (user.id, false),
                 None => {
