@@ -43,6 +43,12 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_env ON audit_log (environment, at, id);
 CREATE INDEX audit_log_by_user ON audit_log (environment, user_id, at, id);
 
+-- One row rewritten by every /readyz: a real write proves the disk takes writes.
+CREATE TABLE readiness (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at  INTEGER NOT NULL
+) STRICT;
+
 -- The outbox: one row per event, written in the transaction of the change that caused
 -- it. `payload` is the exact JSON body every delivery sends; `id` is the webhook-id.
 CREATE TABLE outbox_messages (

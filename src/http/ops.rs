@@ -24,11 +24,9 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if !state.ready.load(Ordering::SeqCst) || state.draining.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "not ready\n");
     }
-    // An empty transaction through the writer proves the database takes writes.
-    let probe = state.store.write(|conn| {
-        conn.execute_batch("SELECT 1")?;
-        Ok::<_, AppError>(())
-    });
+    // A real (one-row) write through the writer proves the database and its disk take
+    // writes: a full disk or a read-only file fails it.
+    let probe = state.store.write(|conn| Ok::<_, AppError>(crate::store::readiness::touch(conn)?));
     match tokio::time::timeout(Duration::from_secs(2), probe).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database not writable\n"),

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod links;
 mod migrate;
 mod read;
+pub mod readiness;
 pub mod sealed;
 pub mod sessions;
 pub mod smartlink;
