@@ -115,11 +115,13 @@ pub struct NewCredential {
 }
 
 /// Stores a credential without installing anything, with an audit entry; returns its
-/// id. 404 when the user is gone.
+/// id. It replaces the user's earlier stand-alone credential for the same app, so
+/// repeated `authenticate` calls keep one, not a growing pile. 404 when the user is gone.
 pub fn store_credential(conn: &Connection, keyring: &Keyring, req: &NewCredential) -> Result<String, AppError> {
     let env = req.env;
     let user =
         users::find(conn, env, &req.user_id)?.filter(|u| u.id == req.user_id).ok_or(AppError::NotFound("user"))?;
+    let replaced = credentials::delete_unattached(conn, env, &user.id, &req.app)?;
     let credential_id = seal_credential(conn, keyring, env, &user.id, &req.app, &req.values, crate::clock::now_ms())?;
     audit::record(
         conn,
@@ -129,7 +131,7 @@ pub fn store_credential(conn: &Connection, keyring: &Keyring, req: &NewCredentia
             actor: req.actor.clone(),
             user_id: Some(user.id),
             ip: req.ip.clone(),
-            details: json!({ "credentialId": credential_id, "app": req.app, "via": "sdk" }),
+            details: json!({ "credentialId": credential_id, "app": req.app, "via": "sdk", "replaced": replaced }),
         },
     )?;
     Ok(credential_id)

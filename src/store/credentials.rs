@@ -58,6 +58,15 @@ pub fn sealed(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result
 }
 
 /// Deletes a credential; an installation that used it is left disabled without one.
+/// Deletes the user's credentials for `app` that no installation uses; returns how many.
+pub fn delete_unattached(conn: &Connection, env: Environment, user_id: &str, app: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "DELETE FROM credentials WHERE environment = ?1 AND user_id = ?2 AND app = ?3
+           AND id NOT IN (SELECT credential_id FROM installations WHERE credential_id IS NOT NULL)",
+    )?
+    .execute(params![env, user_id, app])
+}
+
 pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
     conn.prepare_cached("UPDATE installations SET enabled = 0 WHERE environment = ?1 AND credential_id = ?2")?
         .execute(params![env, id])?;

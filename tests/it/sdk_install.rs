@@ -192,6 +192,12 @@ async fn authenticate_stores_a_credential_without_installing() {
     assert_eq!(listed["data"][0]["app"], "magento");
     assert_eq!(app.count("installations"), 0);
     assert_eq!(app.count("audit_log WHERE action = 'credential.created'"), 1);
+    // Authenticating again replaces the stand-alone credential instead of piling up.
+    let (status, again) = post(&app, &jwt, "/sdk/credentials", json!({"app": "magento", "credentials": good()})).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    let (_, listed) = app.get(&format!("/users/{user}/credentials"), &key).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["data"][0]["credentialId"], again["credentialId"]);
     // Sealed: the value is nowhere in the database file in plain text.
     for file in ["usher.db", "usher.db-wal"] {
         let bytes = std::fs::read(app.dir.path().join(file)).unwrap_or_default();
