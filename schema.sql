@@ -192,7 +192,7 @@ CREATE INDEX install_links_by_integration ON install_links (integration_id);
 -- previous one (row_aad('webhook_endpoints.previous_secret', id)) keeps signing
 -- alongside until `previous_until`. `events` is a JSON array of event types; an empty
 -- array means every event. A disabled endpoint gets no new deliveries and its queued
--- ones wait until it is enabled again.
+-- ones are parked (deliveries.paused) until it is enabled again.
 CREATE TABLE webhook_endpoints (
     id              TEXT PRIMARY KEY,
     environment     TEXT NOT NULL CHECK (environment IN ('development', 'production')),

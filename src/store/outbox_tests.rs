@@ -155,9 +155,14 @@ fn parked_deliveries_are_invisible_until_the_endpoint_is_enabled() {
             .query_map([now], |r| r.get(3))?
             .collect::<rusqlite::Result<_>>()?;
         assert!(plan.iter().any(|d| d.contains("deliveries_due")), "{plan:?}");
+        // An attempt in flight at the disable succeeds: that row is finished, still flagged.
+        let finished: String = conn.query_row("SELECT min(id) FROM deliveries", [], |r| r.get(0))?;
+        conn.execute("UPDATE deliveries SET status = 'delivered', next_attempt_at = NULL WHERE id = ?1", [&finished])?;
         // Enabled again: back in the queue, due at their own times (now).
         conn.execute("UPDATE webhook_endpoints SET disabled_at = NULL", [])?;
-        assert_eq!(redeliver::unpark(conn, &hook.id)?, 3);
+        assert_eq!(redeliver::unpark(conn, &hook.id)?, 2);
+        // A manual retry of the finished one queues it too (it is not left parked).
+        assert!(redeliver::requeue(conn, DEV, &finished, now)?);
         assert_eq!(deliveries::claim(conn, 60_000, 10)?.jobs.len(), 3);
         Ok::<_, AppError>(())
     });

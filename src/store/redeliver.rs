@@ -9,12 +9,14 @@ use crate::domain::Environment;
 use crate::error::AppError;
 use crate::store::webhooks::EndpointRow;
 
-/// Re-queues one delivery now with a fresh retry schedule (any status).
+/// Re-queues one delivery now with a fresh retry schedule (any status). Callers only
+/// re-queue for an enabled endpoint, so the delivery is unparked too (it may have been
+/// finished while parked, keeping the flag).
 pub fn requeue(conn: &Connection, env: Environment, id: &str, now: i64) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
-                    generation = generation + 1
+                    generation = generation + 1, paused = 0
              WHERE environment = ?1 AND id = ?2",
         )?
         .execute(params![env, id, now])?;
@@ -72,7 +74,7 @@ pub fn recover_chunk(
         .collect::<rusqlite::Result<_>>()?;
     let mut again = conn.prepare_cached(
         "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
-                generation = generation + 1
+                generation = generation + 1, paused = 0
          WHERE endpoint_id = ?1 AND message_id = ?2 AND status IN ('failed', 'dead')",
     )?;
     let endpoints = [endpoint_id.to_string()];
