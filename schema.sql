@@ -200,7 +200,7 @@ CREATE INDEX install_links_by_integration ON install_links (integration_id);
 -- previous one (row_aad('webhook_endpoints.previous_secret', id)) keeps signing
 -- alongside until `previous_until`. `events` is a JSON array of event types; an empty
 -- array means every event. A disabled endpoint gets no new deliveries and its queued
--- ones wait until it is enabled again.
+-- ones are parked (deliveries.paused) until it is enabled again.
 CREATE TABLE webhook_endpoints (
     id              TEXT PRIMARY KEY,
     environment     TEXT NOT NULL CHECK (environment IN ('development', 'production')),
@@ -222,6 +222,10 @@ CREATE INDEX webhook_endpoints_by_env ON webhook_endpoints (environment, id);
 -- claims a delivery sets `lease_until`; until then nobody else claims it, and after a
 -- crash the expired lease returns it to the queue. `schedule_step` counts the retries of
 -- the current round (reset by a manual retry or recover); `attempts` counts them all.
+-- `generation` is bumped by every manual retry or recover: an attempt claimed under an
+-- older generation is still recorded, but no longer decides the delivery's next state.
+-- `paused` = 1 parks an open delivery while its endpoint is disabled (out of the due
+-- index, so the worker never walks it); enabling the endpoint clears it.
 CREATE TABLE deliveries (
     id               TEXT PRIMARY KEY,
     environment      TEXT NOT NULL CHECK (environment IN ('development', 'production')),
@@ -232,13 +236,16 @@ CREATE TABLE deliveries (
     schedule_step    INTEGER NOT NULL DEFAULT 0,
     next_attempt_at  INTEGER,
     lease_until      INTEGER,
+    generation       INTEGER NOT NULL DEFAULT 0,
+    paused           INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
     last_status_code INTEGER,
     last_error       TEXT,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
     UNIQUE (endpoint_id, message_id)
 ) STRICT;
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'failed');
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'failed') AND paused = 0;
+CREATE INDEX deliveries_open_by_endpoint ON deliveries (endpoint_id) WHERE status IN ('pending', 'failed');
 CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE lease_until IS NOT NULL;
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
 CREATE INDEX deliveries_by_message ON deliveries (message_id);

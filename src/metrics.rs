@@ -69,10 +69,21 @@ impl Metrics {
         }
     }
 
+    /// Writes whether the webhook worker and its recorder run (1) or not (0).
+    pub fn render_worker_up(up: bool, out: &mut String) {
+        let name = "usher_webhook_worker_up";
+        let help = "1 while the webhook delivery worker and its recorder run, else 0.";
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", u8::from(up));
+    }
+
     /// Writes the outbox queue gauges (read from the database by the caller).
     pub fn render_queue(stats: &QueueStats, out: &mut String) {
         let gauges = [
-            ("usher_webhook_queue_depth", "Deliveries pending or awaiting a retry.", stats.depth as f64),
+            (
+                "usher_webhook_queue_depth",
+                "Deliveries pending or awaiting a retry (not parked behind a disabled endpoint).",
+                stats.depth as f64,
+            ),
             ("usher_webhook_queue_due", "Deliveries due now (including those being sent).", stats.due as f64),
             (
                 "usher_webhook_oldest_due_age_seconds",

@@ -1,4 +1,5 @@
-//! Deliveries of a webhook endpoint with their attempts, manual retry, recover, and the
+//! Deliveries of a webhook endpoint (the list shows each one's latest attempt, a single
+//! delivery its attempt log), manual retry, recover (paged, `outbox/recover.rs`), and the
 //! public key of the optional RSA signature header.
 
 use axum::extract::{Path, State};
@@ -16,9 +17,11 @@ use super::webhooks::find_endpoint;
 use crate::domain::Environment;
 use crate::domain::webhook::parse_status;
 use crate::error::AppError;
+use crate::outbox::recover::{self, disabled_error};
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::deliveries::{self, AttemptRow, DeliveryRow};
+use crate::store::redeliver;
 use crate::store::webhooks;
 
 /// Attempts shown per delivery (the latest ones).
@@ -53,7 +56,8 @@ fn attempt_json(a: &AttemptRow) -> Value {
     })
 }
 
-fn delivery_json(d: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
+/// A delivery without its attempts (the list shows only `lastAttempt` beside it).
+fn delivery_json(d: &DeliveryRow) -> Value {
     json!({
         "deliveryId": d.id,
         "webhookId": d.endpoint_id,
@@ -65,7 +69,6 @@ fn delivery_json(d: &DeliveryRow, attempts: &[AttemptRow]) -> Value {
         "lastStatusCode": d.last_status_code,
         "lastError": d.last_error,
         "createdAt": crate::clock::rfc3339(d.created_at),
-        "attemptLog": attempts.iter().map(attempt_json).collect::<Vec<_>>(),
     })
 }
 
@@ -87,14 +90,22 @@ async fn list(
             let rows = deliveries::page(conn, env, &endpoint.id, status, page.after.as_deref(), limit + 1)?;
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
-                let attempts = deliveries::attempts(conn, &row.id, ATTEMPTS_SHOWN)?;
-                out.push((row, attempts));
+                // Only the latest attempt: the full log is on GET /deliveries/{id}.
+                let last = deliveries::attempts(conn, &row.id, 1)?.pop();
+                out.push((row, last));
             }
             Ok::<_, AppError>(out)
         })
         .await?;
     let next = next_cursor(&mut rows, limit, |(d, _)| d.id.as_str(), &state.cursor_key, env, &scope)?;
-    let data: Vec<Value> = rows.iter().map(|(d, a)| delivery_json(d, a)).collect();
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|(d, last)| {
+            let mut item = delivery_json(d);
+            item["lastAttempt"] = last.as_ref().map(attempt_json).unwrap_or(Value::Null);
+            item
+        })
+        .collect();
     Ok(Json(json!({ "data": data, "nextCursor": next })))
 }
 
@@ -107,17 +118,15 @@ async fn find_delivery(state: &AppState, env: Environment, id: String) -> Result
         .read(move |conn| {
             let row = deliveries::find(conn, env, &id)?.ok_or(AppError::NotFound("delivery"))?;
             let attempts = deliveries::attempts(conn, &row.id, ATTEMPTS_SHOWN)?;
-            Ok(delivery_json(&row, &attempts))
+            let mut body = delivery_json(&row);
+            body["attemptLog"] = attempts.iter().map(attempt_json).collect();
+            Ok(body)
         })
         .await
 }
 
 async fn show(State(state): State<AppState>, auth: KeyAuth, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     Ok(Json(find_delivery(&state, auth.env, id).await?))
-}
-
-fn disabled_error() -> AppError {
-    AppError::conflict("webhook_disabled", "the webhook is disabled; enable it with PATCH {\"enabled\": true} first")
 }
 
 async fn retry(
@@ -140,7 +149,7 @@ async fn retry(
             if endpoint.disabled_at.is_some() {
                 return Err(disabled_error());
             }
-            deliveries::requeue(conn, env, &id, now)?;
+            redeliver::requeue(conn, env, &id, now)?;
             let details = json!({ "webhookId": row.endpoint_id, "deliveryId": id, "messageId": row.message_id });
             audit::record(
                 conn,
@@ -169,28 +178,14 @@ async fn recover(
     if !crate::ids::is_id(&id) {
         return Err(AppError::NotFound("webhook"));
     }
-    let (env, actor) = (auth.env, auth.actor());
-    let now = crate::clock::now_ms();
-    let requeued = state
-        .store
-        .write(move |conn| {
-            let endpoint = webhooks::find(conn, env, &id)?.ok_or(AppError::NotFound("webhook"))?;
-            if endpoint.disabled_at.is_some() {
-                return Err(disabled_error());
-            }
-            let n = deliveries::recover(conn, env, &endpoint.id, endpoint.created_at, &endpoint.events, since, now)?;
-            let details = json!({ "webhookId": endpoint.id, "since": crate::clock::rfc3339(since), "requeued": n });
-            audit::record(
-                conn,
-                &Entry { environment: env, action: "webhook.recovered", actor, user_id: None, ip, details },
-            )?;
-            if n > 0 {
-                crate::store::wake_after_commit();
-            }
-            Ok(n)
-        })
-        .await?;
-    Ok(Json(json!({ "requeued": requeued })))
+    let request = recover::Request { env: auth.env, endpoint_id: id, since, actor: auth.actor(), ip };
+    // Its own task: a client that hangs up mid-way does not cut the paging (and its
+    // audit entry) short.
+    let store = state.store.clone();
+    let done = tokio::spawn(async move { recover::recover(&store, request, recover::Limits::default()).await })
+        .await
+        .map_err(AppError::internal)??;
+    Ok(Json(json!({ "requeued": done.requeued, "more": done.more })))
 }
 
 async fn signing_key(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {

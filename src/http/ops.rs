@@ -1,4 +1,5 @@
-//! Operations endpoints: `/healthz` (alive), `/readyz` (writable and not draining), `/metrics`.
+//! Operations endpoints: `/healthz` (alive), `/readyz` (writable, not draining, webhook
+//! worker up), `/metrics`.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -24,6 +25,14 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if !state.ready.load(Ordering::SeqCst) || state.draining.load(Ordering::SeqCst) {
         return (StatusCode::SERVICE_UNAVAILABLE, "not ready\n");
     }
+    // The webhook worker or its recorder died: events queue up but nothing is delivered.
+    if !state.outbox.is_up() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webhook worker down
+",
+        );
+    }
     // A real (one-row) write through the writer proves the database and its disk take
     // writes: a full disk or a read-only file fails it.
     let probe = state.store.write(|conn| Ok::<_, AppError>(crate::store::readiness::touch(conn)?));
@@ -36,6 +45,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
+    crate::metrics::Metrics::render_worker_up(state.outbox.is_up(), &mut out);
     let now = crate::clock::now_ms();
     let queue =
         state.store.read(move |conn| Ok::<_, AppError>(crate::store::deliveries::queue_stats(conn, now)?)).await;

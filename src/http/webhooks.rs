@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::outbox::sign::WebhookSecret;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
+use crate::store::redeliver;
 use crate::store::webhooks::{self, EndpointRow, PREVIOUS_SECRET_AAD, SECRET_AAD};
 use crate::vault::row_aad;
 
@@ -189,13 +190,15 @@ async fn update(
                     row.disabled_at = None;
                     row.disabled_reason = None;
                     changed.push("enabled");
-                    // Re-enabled: its queued deliveries may be due now.
+                    // Re-enabled: its parked deliveries return to the queue, maybe due now.
+                    redeliver::unpark(conn, &row.id)?;
                     crate::store::wake_after_commit();
                 }
                 Some(false) if row.disabled_at.is_none() => {
                     row.disabled_at = Some(now);
                     row.disabled_reason = Some("disabled through the API".into());
                     changed.push("enabled");
+                    redeliver::park(conn, &row.id)?;
                 }
                 _ => {}
             }

@@ -11,16 +11,20 @@
 //!
 //! At-least-once: a claimed delivery carries a lease longer than the request timeout
 //! plus a margin; if the process dies, the lease expires and the delivery is claimed
-//! again, with the same `webhook-id` (the message id).
+//! again, with the same `webhook-id` (the message id). The worker and the recorder run
+//! under `supervise.rs`: if one dies, both stop and the appliance reports not ready.
 
 pub mod enqueue;
 mod recorder;
+pub mod recover;
 pub mod rsa_sign;
 pub mod schedule;
 mod send;
 pub mod sign;
+mod supervise;
 mod worker;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,8 +42,17 @@ use rsa_sign::RsaSigner;
 
 /// Added to the request timeout to make the lease: covers recording the attempt.
 pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
-/// How long shutdown lets in-flight attempts finish before abandoning them to their lease.
-pub const DRAIN_TIME: Duration = Duration::from_secs(5);
+/// Added to the request timeout to make the drain: how long shutdown lets in-flight
+/// attempts finish before abandoning them to their lease.
+pub const DRAIN_MARGIN: Duration = Duration::from_secs(2);
+/// After the drain, how long stop waits for the attempts to be recorded before it
+/// aborts the outbox's tasks.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// How long shutdown lets in-flight attempts run: the request timeout plus a margin.
+pub fn drain_time(config: &Config) -> Duration {
+    config.webhooks.timeout.0 + DRAIN_MARGIN
+}
 
 /// The outbox's shared handle: the egress client, signing keys, the worker's wake-up
 /// and progress signals. Cheap to clone.
@@ -57,7 +70,12 @@ struct Inner {
     /// Bumped after every recorded batch of attempts (tests and drains wait on it).
     progress: watch::Sender<u64>,
     stop: watch::Sender<bool>,
+    /// The supervisor task (it owns the worker and the recorder).
     task: Mutex<Option<JoinHandle<()>>>,
+    /// True while the worker and the recorder both run (see `supervise.rs`).
+    up: AtomicBool,
+    /// The drain time, from the configuration.
+    drain: Duration,
 }
 
 impl Outbox {
@@ -80,6 +98,8 @@ impl Outbox {
                 progress: watch::Sender::new(0),
                 stop: watch::Sender::new(false),
                 task: Mutex::new(None),
+                up: AtomicBool::new(false),
+                drain: drain_time(config),
             }),
         })
     }
@@ -104,23 +124,37 @@ impl Outbox {
         self.inner.progress.subscribe()
     }
 
-    /// Starts the worker (once).
+    /// Whether the delivery worker and its recorder are running (`/readyz`, `/metrics`).
+    pub fn is_up(&self) -> bool {
+        self.inner.up.load(Ordering::SeqCst)
+    }
+
+    /// Starts the worker and the recorder under their supervisor (once).
     pub fn start(&self, state: AppState) {
         let Ok(mut task) = self.inner.task.lock() else { return };
         if task.is_none() {
-            *task = Some(tokio::spawn(worker::run(state, self.inner.stop.subscribe())));
+            // Up from the start: the supervisor may only ever turn it off.
+            self.inner.up.store(true, Ordering::SeqCst);
+            *task = Some(tokio::spawn(supervise::run(state, self.inner.stop.subscribe())));
         }
     }
 
-    /// Stops claiming, lets in-flight attempts finish for up to [`DRAIN_TIME`] and
-    /// records them; anything unfinished keeps its lease and is retried after restart.
+    /// Stops claiming, lets in-flight attempts finish for up to the request timeout plus
+    /// [`DRAIN_MARGIN`] and records them; anything unfinished keeps its lease and is
+    /// retried after restart. If the tasks still have not ended [`STOP_GRACE`] later,
+    /// they are aborted, so nothing runs on against a closed store.
     pub async fn stop(&self) {
         self.inner.stop.send_replace(true);
         let task = self.inner.task.lock().ok().and_then(|mut t| t.take());
-        if let Some(task) = task
-            && tokio::time::timeout(DRAIN_TIME * 2, task).await.is_err()
-        {
-            tracing::warn!("outbox worker did not stop in time; unfinished deliveries wait for their lease");
+        if let Some(mut task) = task {
+            if tokio::time::timeout(self.inner.drain + STOP_GRACE, &mut task).await.is_err() {
+                tracing::warn!(
+                    "outbox worker did not stop in time; aborted; unfinished deliveries wait for their lease"
+                );
+                task.abort();
+                let _ = task.await;
+            }
+            self.inner.up.store(false, Ordering::SeqCst);
         }
     }
 

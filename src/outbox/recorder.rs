@@ -11,7 +11,7 @@ use super::send::Finished;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
-use crate::store::deliveries::{self, AttemptRecord, NextState};
+use crate::store::deliveries::{self, AttemptRecord, NextState, Recorded};
 use crate::store::webhooks;
 
 /// Most attempts written in one store job.
@@ -63,6 +63,7 @@ async fn record(state: &AppState, batch: Vec<Finished>) {
                     delivery_id: f.job.id,
                     environment: f.job.environment,
                     lease_until: f.job.lease_until,
+                    generation: f.job.generation,
                     at: f.at,
                     status_code: f.status_code,
                     duration_ms: f.duration_ms,
@@ -106,9 +107,11 @@ async fn record(state: &AppState, batch: Vec<Finished>) {
     state.outbox.inner.progress.send_modify(|n| *n += 1);
 }
 
-fn write_one(conn: &rusqlite::Connection, verdict: &Verdict, now: i64) -> Result<bool, AppError> {
+fn write_one(conn: &rusqlite::Connection, verdict: &Verdict, now: i64) -> Result<Recorded, AppError> {
     let applied = deliveries::record(conn, &verdict.record, now)?;
-    if applied && verdict.outcome == Outcome::Status(410) {
+    // A 410 disables the endpoint even if the delivery was re-queued meanwhile: the
+    // receiver said it is gone either way (disabling parks the re-queued delivery).
+    if applied != Recorded::Lost && verdict.outcome == Outcome::Status(410) {
         let reason = "the receiver answered 410 Gone";
         if webhooks::disable(conn, &verdict.endpoint_id, reason, now)? {
             audit::record(
@@ -128,7 +131,7 @@ fn write_one(conn: &rusqlite::Connection, verdict: &Verdict, now: i64) -> Result
 }
 
 /// One line per attempt: ids, status, outcome, timing; never the body or a secret.
-fn log_attempt(verdict: &Verdict, applied: Result<bool, String>) {
+fn log_attempt(verdict: &Verdict, applied: Result<Recorded, String>) {
     let r = &verdict.record;
     let next = match r.next {
         NextState::Delivered => "delivered".to_string(),
@@ -138,19 +141,23 @@ fn log_attempt(verdict: &Verdict, applied: Result<bool, String>) {
     let status = r.status_code.map(i64::from).unwrap_or(0);
     let error = r.error.as_deref().unwrap_or("");
     match applied {
-        Ok(true) if verdict.outcome == Outcome::Success => tracing::info!(
+        Ok(Recorded::Applied) if verdict.outcome == Outcome::Success => tracing::info!(
             delivery_id = %r.delivery_id, message_id = %verdict.message_id, webhook_id = %verdict.endpoint_id,
             attempt = verdict.attempt, status, duration_ms = r.duration_ms, outcome = verdict.outcome.label(),
             "webhook attempt: {next}"
         ),
-        Ok(true) => tracing::warn!(
+        Ok(Recorded::Applied) => tracing::warn!(
             delivery_id = %r.delivery_id, message_id = %verdict.message_id, webhook_id = %verdict.endpoint_id,
             attempt = verdict.attempt, status, duration_ms = r.duration_ms, outcome = verdict.outcome.label(), error,
             "webhook attempt failed: {next}"
         ),
-        Ok(false) => tracing::warn!(
+        Ok(Recorded::Requeued) => tracing::info!(
             delivery_id = %r.delivery_id, message_id = %verdict.message_id, status, outcome = verdict.outcome.label(),
-            "webhook attempt recorded, but the delivery was re-queued, re-claimed or deleted meanwhile"
+            "webhook attempt recorded; the delivery was re-queued meanwhile and will be sent again"
+        ),
+        Ok(Recorded::Lost) => tracing::warn!(
+            delivery_id = %r.delivery_id, message_id = %verdict.message_id, status, outcome = verdict.outcome.label(),
+            "webhook attempt recorded, but the delivery was re-claimed or deleted meanwhile"
         ),
         Err(e) => tracing::error!(
             delivery_id = %r.delivery_id, message_id = %verdict.message_id, error = %e,

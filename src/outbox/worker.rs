@@ -1,14 +1,16 @@
 //! The delivery worker loop: claim due deliveries (with a lease) while there is room
 //! under `webhooks.concurrency`, start an attempt for each, and otherwise sleep until
 //! the next one falls due, a commit wakes it, an attempt finishes, or it is stopped.
-//! It never polls: an idle appliance waits on a `Notify` with no timer at all.
+//! It never polls: an idle appliance waits on a `Notify` with no timer at all. On stop
+//! it drains: in-flight attempts get the request timeout (plus a margin) to finish.
 
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::{DRAIN_TIME, LEASE_MARGIN, recorder, send};
+use super::send::{self, Finished};
+use super::{LEASE_MARGIN, drain_time};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::deliveries;
@@ -18,12 +20,12 @@ const CLAIM_BACKOFF_MS: i64 = 1000;
 /// The longest single sleep: bounds the effect of a wall-clock jump.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
 
-pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+/// Runs until `stop` turns true, then drains; finished attempts go to `results` (the
+/// recorder). The supervisor (`supervise.rs`) runs the recorder beside it.
+pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>, results: mpsc::Sender<Finished>) {
     let concurrency = state.config.webhooks.concurrency.max(1);
     let lease_ms = (state.config.webhooks.timeout.0 + LEASE_MARGIN).as_millis() as i64;
     let wake = state.store.commit_signal();
-    let (results, to_record) = mpsc::channel(concurrency * 4);
-    let recorder = tokio::spawn(recorder::run(state.clone(), to_record));
     let mut inflight = JoinSet::new();
     // Look at once: deliveries may be due from before a restart.
     let mut next_due: Option<i64> = Some(0);
@@ -31,19 +33,17 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         let now = crate::clock::now_ms();
         let free = concurrency.saturating_sub(inflight.len());
         if free > 0 && next_due.is_some_and(|t| t <= now) {
-            let lease_until = now + lease_ms;
-            let claimed = state
-                .store
-                .write(move |conn| Ok::<_, AppError>(deliveries::claim(conn, now, lease_until, free)?))
-                .await;
+            // The lease is computed on the writer thread, when the claim really happens.
+            let claimed =
+                state.store.write(move |conn| Ok::<_, AppError>(deliveries::claim(conn, lease_ms, free)?)).await;
             match claimed {
-                Ok((jobs, due)) => {
+                Ok(claim) => {
                     // Nothing taken yet something due now cannot happen; never spin on it.
-                    next_due = match due {
-                        Some(t) if jobs.is_empty() && t <= now => Some(now + CLAIM_BACKOFF_MS),
+                    next_due = match claim.next_due {
+                        Some(t) if claim.jobs.is_empty() && t <= claim.now => Some(claim.now + CLAIM_BACKOFF_MS),
                         other => other,
                     };
-                    for job in jobs {
+                    for job in claim.jobs {
                         inflight.spawn(send::attempt(state.clone(), job, results.clone()));
                     }
                 }
@@ -76,8 +76,9 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
     }
-    // Drain: in-flight attempts get a moment to finish and be recorded.
-    let drained = tokio::time::timeout(DRAIN_TIME, async { while inflight.join_next().await.is_some() {} }).await;
+    // Drain: in-flight attempts may run to their own timeout, then are recorded.
+    let drained =
+        tokio::time::timeout(drain_time(&state.config), async { while inflight.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!(
             unfinished = inflight.len(),
@@ -85,6 +86,4 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         );
         inflight.shutdown().await;
     }
-    drop(results);
-    let _ = recorder.await;
 }

@@ -1,5 +1,6 @@
 //! SQL for deliveries and their attempts: fan-out of a new message to its endpoints,
-//! the worker's claim (lease) and record steps, and the API's views and re-queues.
+//! the worker's claim (lease) and record steps, the API's views and the queue gauges.
+//! Re-queues (retry, recover) and parking live in `redeliver.rs`.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -44,27 +45,36 @@ pub struct Claimed {
     pub schedule_step: i64,
     /// The lease this claim holds; recording checks it is still ours.
     pub lease_until: i64,
+    /// The delivery's generation when claimed; a retry or recover meanwhile bumps it.
+    pub generation: i64,
 }
 
-/// Leases up to `limit` due deliveries of enabled endpoints until `lease_until`, oldest
-/// due first, and says when the next one not taken falls due (`None`: nothing queued).
-pub fn claim(
-    conn: &Connection,
-    now: i64,
-    lease_until: i64,
-    limit: usize,
-) -> rusqlite::Result<(Vec<Claimed>, Option<i64>)> {
+/// One claim: the leased deliveries, when the next one not taken falls due (`None`:
+/// nothing queued), and the clock reading the lease was computed from.
+#[derive(Debug)]
+pub struct Claim {
+    pub jobs: Vec<Claimed>,
+    pub next_due: Option<i64>,
+    pub now: i64,
+}
+
+/// Leases up to `limit` due deliveries of enabled endpoints for `lease_ms`, oldest due
+/// first. The clock is read here, inside the write transaction (on the writer thread),
+/// so time spent queueing for the writer never eats into the lease.
+pub fn claim(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result<Claim> {
+    let now = crate::clock::now_ms();
+    let lease_until = now.saturating_add(lease_ms);
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, d.environment, d.endpoint_id, d.message_id, m.type, m.payload, e.url, e.secret,
-                e.previous_secret, e.previous_until, d.attempts, d.schedule_step
+                e.previous_secret, e.previous_until, d.attempts, d.schedule_step, d.generation
          FROM deliveries d
          JOIN webhook_endpoints e ON e.id = d.endpoint_id
          JOIN outbox_messages m ON m.id = d.message_id
-         WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= ?1
+         WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND d.next_attempt_at <= ?1
            AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND e.disabled_at IS NULL
          ORDER BY d.next_attempt_at, d.id LIMIT ?2",
     )?;
-    let claimed: Vec<Claimed> = stmt
+    let jobs: Vec<Claimed> = stmt
         .query_map(params![now, limit as i64], |row| {
             Ok(Claimed {
                 id: row.get(0)?,
@@ -79,30 +89,37 @@ pub fn claim(
                 previous_until: row.get(9)?,
                 attempts: row.get(10)?,
                 schedule_step: row.get(11)?,
+                generation: row.get(12)?,
                 lease_until,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut lease = conn.prepare_cached("UPDATE deliveries SET lease_until = ?2 WHERE id = ?1")?;
-    for delivery in &claimed {
+    for delivery in &jobs {
         lease.execute(params![delivery.id, lease_until])?;
     }
     // A full claim means more may be due right now; only a partial one needs the query.
-    let next = if claimed.len() == limit { Some(now) } else { next_due(conn, now)? };
-    Ok((claimed, next))
+    let next_due = if jobs.len() == limit { Some(now) } else { next_due(conn, now)? };
+    Ok(Claim { jobs, next_due, now })
 }
 
 /// When the next delivery falls due: the earliest unleased `next_attempt_at`, or the
 /// earliest expiry of a lease still held (a crashed worker's claims come back then).
+/// Parked deliveries (endpoint disabled) are not in the due index and never count.
 pub fn next_due(conn: &Connection, now: i64) -> rusqlite::Result<Option<i64>> {
     conn.prepare_cached(
         "SELECT min(t) FROM (
-           SELECT min(d.next_attempt_at) AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-            WHERE d.status IN ('pending', 'failed') AND e.disabled_at IS NULL
-              AND (d.lease_until IS NULL OR d.lease_until <= ?1)
+           SELECT t FROM (
+             SELECT d.next_attempt_at AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+              WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND e.disabled_at IS NULL
+                AND (d.lease_until IS NULL OR d.lease_until <= ?1)
+              ORDER BY d.next_attempt_at LIMIT 1)
            UNION ALL
-           SELECT min(d.lease_until) FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-            WHERE d.lease_until > ?1 AND d.status IN ('pending', 'failed') AND e.disabled_at IS NULL)",
+           SELECT t FROM (
+             SELECT d.lease_until AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+              WHERE d.lease_until > ?1 AND d.status IN ('pending', 'failed') AND d.paused = 0
+                AND e.disabled_at IS NULL
+              ORDER BY d.lease_until LIMIT 1))",
     )?
     .query_row(params![now], |row| row.get(0))
 }
@@ -136,6 +153,8 @@ pub struct AttemptRecord {
     pub delivery_id: String,
     pub environment: Environment,
     pub lease_until: i64,
+    /// The generation the attempt was claimed under.
+    pub generation: i64,
     pub at: i64,
     pub status_code: Option<u16>,
     pub duration_ms: i64,
@@ -144,14 +163,28 @@ pub struct AttemptRecord {
     pub next: NextState,
 }
 
-/// Writes the attempt and moves the delivery on, if this worker's lease is still the
-/// one on the row (else only the attempt is kept: it did happen). Returns whether the
-/// delivery was updated; a delivery deleted meanwhile (endpoint deleted) is skipped.
-pub fn record(conn: &Connection, rec: &AttemptRecord, now: i64) -> Result<bool, AppError> {
-    let exists = conn.prepare_cached("SELECT 1 FROM deliveries WHERE id = ?1")?.exists(params![rec.delivery_id])?;
-    if !exists {
-        return Ok(false);
-    }
+/// What recording an attempt did to its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Still ours: the delivery moved on per the attempt's verdict.
+    Applied,
+    /// Re-queued (manual retry or recover) while the attempt was in flight: the attempt
+    /// is kept and counted and the lease released, but the re-queued status, schedule
+    /// and due time stand, so the delivery is sent again.
+    Requeued,
+    /// The delivery was deleted, or its lease ran out and it was claimed again: only
+    /// the attempt row is kept (if the delivery still exists).
+    Lost,
+}
+
+/// Writes the attempt and moves the delivery on, if this worker's lease and the claim's
+/// generation are still the ones on the row; see [`Recorded`] for the other cases.
+pub fn record(conn: &Connection, rec: &AttemptRecord, now: i64) -> Result<Recorded, AppError> {
+    let row: Option<(Option<i64>, i64)> = conn
+        .prepare_cached("SELECT lease_until, generation FROM deliveries WHERE id = ?1")?
+        .query_row(params![rec.delivery_id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((lease, generation)) = row else { return Ok(Recorded::Lost) };
     conn.prepare_cached(
         "INSERT INTO delivery_attempts (id, delivery_id, environment, at, status_code, duration_ms, response, error)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -166,27 +199,29 @@ pub fn record(conn: &Connection, rec: &AttemptRecord, now: i64) -> Result<bool, 
         rec.response,
         rec.error
     ])?;
+    if lease != Some(rec.lease_until) {
+        return Ok(Recorded::Lost);
+    }
+    if generation != rec.generation {
+        conn.prepare_cached(
+            "UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL, last_status_code = ?2,
+                    last_error = ?3, updated_at = ?4
+             WHERE id = ?1",
+        )?
+        .execute(params![rec.delivery_id, rec.status_code, rec.error, now])?;
+        return Ok(Recorded::Requeued);
+    }
     let (next_at, step) = match rec.next {
         NextState::Retry { at, step } => (Some(at), Some(step)),
         NextState::Delivered | NextState::Dead => (None, None),
     };
-    let n = conn
-        .prepare_cached(
-            "UPDATE deliveries SET status = ?3, attempts = attempts + 1, schedule_step = coalesce(?4, schedule_step),
-                    next_attempt_at = ?5, lease_until = NULL, last_status_code = ?6, last_error = ?7, updated_at = ?8
-             WHERE id = ?1 AND lease_until = ?2",
-        )?
-        .execute(params![
-            rec.delivery_id,
-            rec.lease_until,
-            rec.next.status(),
-            step,
-            next_at,
-            rec.status_code,
-            rec.error,
-            now
-        ])?;
-    Ok(n == 1)
+    conn.prepare_cached(
+        "UPDATE deliveries SET status = ?2, attempts = attempts + 1, schedule_step = coalesce(?3, schedule_step),
+                next_attempt_at = ?4, lease_until = NULL, last_status_code = ?5, last_error = ?6, updated_at = ?7
+         WHERE id = ?1",
+    )?
+    .execute(params![rec.delivery_id, rec.next.status(), step, next_at, rec.status_code, rec.error, now])?;
+    Ok(Recorded::Applied)
 }
 
 /// A delivery as the API shows it.
@@ -277,66 +312,16 @@ pub fn attempts(conn: &Connection, delivery_id: &str, limit: usize) -> rusqlite:
     rows.collect()
 }
 
-/// Re-queues one delivery now with a fresh retry schedule (any status).
-pub fn requeue(conn: &Connection, env: Environment, id: &str, now: i64) -> rusqlite::Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3
-             WHERE environment = ?1 AND id = ?2",
-        )?
-        .execute(params![env, id, now])?;
-    Ok(n == 1)
-}
-
-/// Re-queues every undelivered message of the endpoint's filter committed at or after
-/// `since` (and not before the endpoint existed): failed and dead deliveries start a
-/// fresh schedule now, and messages that never got a delivery (the endpoint was
-/// disabled when they committed) get one. Returns how many deliveries were queued.
-pub fn recover(
-    conn: &Connection,
-    env: Environment,
-    endpoint_id: &str,
-    endpoint_created_at: i64,
-    events_json: &str,
-    since: i64,
-    now: i64,
-) -> Result<usize, AppError> {
-    let from = since.max(endpoint_created_at);
-    let requeued = conn
-        .prepare_cached(
-            "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?4, updated_at = ?4
-             WHERE environment = ?1 AND endpoint_id = ?2 AND status IN ('failed', 'dead')
-               AND message_id IN (SELECT id FROM outbox_messages WHERE environment = ?1 AND created_at >= ?3)",
-        )?
-        .execute(params![env, endpoint_id, from, now])?;
-    let missing: Vec<String> = conn
-        .prepare_cached(
-            "SELECT m.id FROM outbox_messages m
-             WHERE m.environment = ?1 AND m.created_at >= ?3
-               AND (?4 = '[]' OR EXISTS (SELECT 1 FROM json_each(?4) WHERE value = m.type))
-               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = ?2 AND d.message_id = m.id)
-             ORDER BY m.created_at, m.id",
-        )?
-        .query_map(params![env, endpoint_id, from, events_json], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let endpoint = [endpoint_id.to_string()];
-    let mut created = 0;
-    for message_id in &missing {
-        created += create(conn, env, message_id, &endpoint, now)?;
-    }
-    Ok(requeued + created)
-}
-
 /// Deliveries still to be made to enabled endpoints (pending or awaiting a retry).
 pub fn open_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "SELECT count(*) FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.status IN ('pending', 'failed') AND e.disabled_at IS NULL",
+         WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND e.disabled_at IS NULL",
     )?
     .query_row([], |row| row.get(0))
 }
 
-/// Queue gauges for `/metrics`.
+/// Queue gauges for `/metrics`; deliveries parked behind a disabled endpoint are left out.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct QueueStats {
     /// Deliveries not yet delivered nor dead.
@@ -352,7 +337,7 @@ pub fn queue_stats(conn: &Connection, now: i64) -> rusqlite::Result<QueueStats> 
     conn.prepare_cached(
         "SELECT count(*), count(*) FILTER (WHERE next_attempt_at <= ?1),
                 coalesce(?1 - min(next_attempt_at) FILTER (WHERE next_attempt_at <= ?1), 0)
-         FROM deliveries WHERE status IN ('pending', 'failed')",
+         FROM deliveries WHERE status IN ('pending', 'failed') AND paused = 0",
     )?
     .query_row(params![now], |row| Ok(QueueStats { depth: row.get(0)?, due: row.get(1)?, oldest_due_ms: row.get(2)? }))
 }

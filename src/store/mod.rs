@@ -14,6 +14,7 @@ pub mod links;
 mod migrate;
 mod read;
 pub mod readiness;
+pub mod redeliver;
 pub mod sealed;
 pub mod sessions;
 pub mod smartlink;
@@ -21,6 +22,8 @@ pub mod users;
 pub mod webhooks;
 mod writer;
 
+#[cfg(test)]
+mod outbox_tests;
 #[cfg(test)]
 mod tests;
 
@@ -197,8 +200,7 @@ thread_local! {
 }
 
 /// From inside a `write` closure: once this transaction has committed, notify
-/// [`Store::commit_signal`]. If the job or its batch rolls back, nobody is woken (a job
-/// rolled back alone may still cause one harmless spurious wake-up).
+/// [`Store::commit_signal`]. If the job or its batch rolls back, nobody is woken for it.
 pub fn wake_after_commit() {
     WAKE_AFTER_COMMIT.with(|flag| flag.set(true));
 }
@@ -206,6 +208,11 @@ pub fn wake_after_commit() {
 /// Reads and clears the flag (writer thread only).
 pub(crate) fn take_wake_flag() -> bool {
     WAKE_AFTER_COMMIT.with(|flag| flag.replace(false))
+}
+
+/// Sets the flag back to what the batch asked for before a job (writer thread only).
+pub(crate) fn set_wake_flag(value: bool) {
+    WAKE_AFTER_COMMIT.with(|flag| flag.set(value));
 }
 
 /// Opens one connection with the pragmas every connection needs.

@@ -86,7 +86,8 @@ pub fn subscribed(conn: &Connection, env: Environment, kind: &str) -> rusqlite::
     rows.collect()
 }
 
-/// Writes the editable fields (url, events, enabled state) back.
+/// Writes the editable fields (url, events, enabled state) back. The caller parks or
+/// unparks the endpoint's deliveries when the enabled state changes.
 pub fn update(conn: &Connection, row: &EndpointRow, now: i64) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
@@ -124,7 +125,8 @@ pub fn rotate_secret(
     Ok(n == 1)
 }
 
-/// Disables an endpoint that is still enabled; true if this call disabled it.
+/// Disables an endpoint that is still enabled and parks its open deliveries; true if
+/// this call disabled it.
 pub fn disable(conn: &Connection, id: &str, reason: &str, now: i64) -> rusqlite::Result<bool> {
     let n = conn
         .prepare_cached(
@@ -132,6 +134,9 @@ pub fn disable(conn: &Connection, id: &str, reason: &str, now: i64) -> rusqlite:
              WHERE id = ?1 AND disabled_at IS NULL",
         )?
         .execute(params![id, now, reason])?;
+    if n == 1 {
+        super::redeliver::park(conn, id)?;
+    }
     Ok(n == 1)
 }
 

@@ -127,11 +127,16 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, sig
 
 /// Runs one job inside a savepoint; the job's own failure rolls back only its savepoint.
 /// An error of the savepoint statements themselves fails the whole batch.
+/// A job rolled back also forgets its wake-up request (the work it announced is gone).
 fn run_in_savepoint(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), StoreError> {
+    let earlier = super::take_wake_flag();
     conn.execute_batch("SAVEPOINT job")?;
     if job.run(conn) {
+        let asked = super::take_wake_flag();
+        super::set_wake_flag(earlier || asked);
         conn.execute_batch("RELEASE job")?;
     } else {
+        super::set_wake_flag(earlier);
         conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
     }
     Ok(())

@@ -25,4 +25,5 @@ mod smartlink_support;
 mod smartlink_v2;
 mod users;
 mod webhook_faults;
+mod webhook_lifecycle;
 mod webhooks;

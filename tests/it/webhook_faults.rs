@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::receiver::{Receiver, Reply};
 use crate::support::TestApp;
-use crate::webhooks::{LIMIT, deliveries, emit, hook, idle, local, local_app};
+use crate::webhooks::{LIMIT, emit, first_delivery, hook, idle, local, local_app};
 
 #[tokio::test]
 async fn a_name_resolving_to_loopback_is_refused_at_delivery_and_recorded() {
@@ -24,11 +24,11 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery_and_recorded() {
     emit(&app, &key).await;
     idle(&app).await;
     assert!(rx.requests().is_empty(), "nothing reached the receiver");
-    let list = deliveries(&app, &key, &id).await;
-    assert_eq!((list[0]["status"].as_str(), list[0]["attempts"].as_i64()), (Some("dead"), Some(2)));
-    let error = list[0]["attemptLog"][0]["error"].as_str().unwrap();
+    let d = first_delivery(&app, &key, &id).await;
+    assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("dead"), Some(2)));
+    let error = d["attemptLog"][0]["error"].as_str().unwrap();
     assert!(error.starts_with("refused") && error.contains("127.0.0.1"), "{error}");
-    assert_eq!(list[0]["lastStatusCode"], json!(null));
+    assert_eq!(d["lastStatusCode"], json!(null));
     app.stop().await;
 }
 
@@ -46,7 +46,7 @@ async fn a_receiver_that_never_answers_times_out_and_is_retried() {
     emit(&app, &key).await;
     idle(&app).await;
     assert_eq!(rx.requests().len(), 2);
-    let d = &deliveries(&app, &key, &id).await[0];
+    let d = &first_delivery(&app, &key, &id).await;
     assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("delivered"), Some(2)));
     let first = &d["attemptLog"][0];
     assert!(first["error"].as_str().unwrap().starts_with("timeout"), "{first}");
@@ -64,7 +64,7 @@ async fn a_closed_connection_is_a_failure_and_is_retried() {
     let (id, _) = hook(&app, &key, &rx.url, None).await;
     emit(&app, &key).await;
     idle(&app).await;
-    let d = &deliveries(&app, &key, &id).await[0];
+    let d = &first_delivery(&app, &key, &id).await;
     assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("delivered"), Some(2)));
     let first = &d["attemptLog"][0];
     assert_eq!(first["statusCode"], json!(null));
@@ -80,7 +80,7 @@ async fn a_ten_megabyte_answer_is_read_bounded() {
     let (id, _) = hook(&app, &key, &rx.url, None).await;
     emit(&app, &key).await;
     idle(&app).await;
-    let d = &deliveries(&app, &key, &id).await[0];
+    let d = &first_delivery(&app, &key, &id).await;
     assert_eq!(d["status"], "delivered");
     let response = d["attemptLog"][0]["response"].as_str().unwrap();
     assert_eq!(response.len(), 2048, "only the first 2 KiB are kept");
@@ -98,7 +98,7 @@ async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
     let (id, _) = hook(&app, &key, &format!("http://127.0.0.1:{port}/hook"), None).await;
     emit(&app, &key).await;
     idle(&app).await;
-    let d = deliveries(&app, &key, &id).await.remove(0);
+    let d = first_delivery(&app, &key, &id).await;
     assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("dead"), Some(4)), "{d}");
     assert_eq!(d["nextAttemptAt"], json!(null));
     assert!(d["attemptLog"].as_array().unwrap().iter().all(|a| a["error"].as_str().unwrap().starts_with("connect")));
