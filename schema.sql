@@ -193,6 +193,7 @@ CREATE TABLE install_links (
     used_at        INTEGER
 ) STRICT;
 CREATE INDEX install_links_by_user ON install_links (user_id);
+CREATE INDEX install_links_by_expiry ON install_links (expires_at);
 CREATE INDEX install_links_by_integration ON install_links (integration_id);
 
 -- Webhook endpoints of an environment. `secret` is the `whsec_...` signing secret,

@@ -98,6 +98,7 @@ pub struct Running {
     pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    housekeeping: JoinHandle<()>,
 }
 
 impl Running {
@@ -108,6 +109,8 @@ impl Running {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        // Each sweep batch is its own transaction: stopping mid-sweep loses nothing.
+        self.housekeeping.abort();
         let (served, ()) = tokio::join!(&mut self.task, self.state.outbox.stop());
         let store = self.state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
@@ -149,8 +152,9 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     let task = tokio::spawn(serve(listener, router, limits, async move {
         let _ = stopped.await;
     }));
+    let housekeeping = crate::housekeeping::start(state.store.clone(), state.config.storage.retention.0);
     state.ready.store(true, Ordering::SeqCst);
-    Ok(Running { addr, state, stop: Some(stop), task })
+    Ok(Running { addr, state, stop: Some(stop), task, housekeeping })
 }
 
 /// Serves until `shutdown` resolves, then drains.

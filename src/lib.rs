@@ -17,6 +17,7 @@
 //! - [`outbox`]: events enqueued inside write transactions, signing, delivery.
 //! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
+//! - [`housekeeping`]: the hourly retention sweep.
 //! - [`cli`]: the subcommands behind `main`.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
@@ -29,6 +30,7 @@ pub mod config;
 pub mod domain;
 pub mod egress;
 pub mod error;
+pub mod housekeeping;
 pub mod http;
 pub mod ids;
 pub mod metrics;

@@ -62,6 +62,7 @@ pub struct Storage {
     pub data_dir: PathBuf,
     pub synchronous: Synchronous,
     pub master_key_file: String,
+    pub retention: Span,
     pub write_batch: usize,
     pub readers: usize,
 }

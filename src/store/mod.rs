@@ -15,6 +15,7 @@ mod migrate;
 mod read;
 pub mod readiness;
 pub mod redeliver;
+pub mod retention;
 pub mod sealed;
 pub mod sessions;
 pub mod smartlink;

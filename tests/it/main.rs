@@ -15,6 +15,7 @@ mod master_key;
 mod portal;
 mod portal_refusals;
 mod receiver;
+mod retention;
 mod sdk;
 mod sdk_install;
 mod sha1_forge;
