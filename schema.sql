@@ -163,6 +163,7 @@ CREATE TABLE installations (
 ) STRICT;
 CREATE INDEX installations_by_env ON installations (environment, id);
 CREATE INDEX installations_by_integration ON installations (integration_id);
+CREATE INDEX installations_by_credential ON installations (credential_id);
 
 -- A user's copy of a parent workflow, made when they install.
 CREATE TABLE workflows (

@@ -14,7 +14,7 @@ use crate::vault::Keyring;
 #[derive(Subcommand)]
 pub enum MasterKeyCommand {
     /// Add a new master key, make it current, and re-encrypt every stored secret under it.
-    /// Restart `usher serve` afterwards so it seals new secrets under the new key.
+    /// A running `usher serve` follows the key file and seals new secrets under the new key.
     Rotate,
     /// Re-encrypt secrets still sealed under an older key (e.g. written by a server that
     /// ran during `rotate`). Safe to repeat.

@@ -166,7 +166,12 @@ impl Policy {
     /// Whether the client may connect to `ip`.
     pub(crate) fn allows(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
-        if self.deny.iter().any(|c| c.contains(ip)) {
+        // An IPv4 address inside a NAT64 or 6to4 address is denied as that address.
+        let embedded = match ip {
+            IpAddr::V6(v6) => embedded_v4(v6).map(IpAddr::V4),
+            IpAddr::V4(_) => None,
+        };
+        if self.deny.iter().any(|c| c.contains(ip) || embedded.is_some_and(|e| c.contains(e))) {
             return false;
         }
         if self.allow.iter().any(|c| c.contains(ip)) {
@@ -296,6 +301,8 @@ mod tests {
         assert!(!p.allows(ip("127.0.0.2")), "in both lists: deny wins");
         assert!(!p.allows(ip("10.9.9.9")));
         assert!(!p.allows(ip("::ffff:10.9.9.9")), "mapped form denied too");
+        assert!(!p.allows(ip("64:ff9b::a09:909")), "NAT64 form denied too");
+        assert!(!p.allows(ip("2002:a09:909::1")), "6to4 form denied too");
         assert!(!p.allows(ip("2001:db8:1::5")));
         assert!(p.allows(ip("11.0.0.1")));
     }

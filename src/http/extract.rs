@@ -105,20 +105,32 @@ fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAd
     if !is_trusted(peer) {
         return peer;
     }
-    let hops: Vec<&str> = headers
+    // Split the raw bytes: a client may send bytes that are not text, and the proxy
+    // appends the real address to that same header value.
+    let hops: Vec<Option<IpAddr>> = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .map(|hop| parse_hop(&String::from_utf8_lossy(hop)))
         .collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        let Ok(ip) = hop.parse::<IpAddr>() else { break };
+        let Some(ip) = *hop else { break };
         client = ip;
         if !is_trusted(ip) {
             break;
         }
     }
     client
+}
+
+/// One `X-Forwarded-For` hop: an address, or an address with a port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`) as some load balancers write it.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        .or_else(|| hop.strip_prefix('[').and_then(|h| h.strip_suffix(']')).and_then(|h| h.parse().ok()))
+        .map(|ip: IpAddr| ip.to_canonical())
 }

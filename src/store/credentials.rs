@@ -62,7 +62,7 @@ pub fn sealed(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result
 pub fn delete_unattached(conn: &Connection, env: Environment, user_id: &str, app: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(
         "DELETE FROM credentials WHERE environment = ?1 AND user_id = ?2 AND app = ?3
-           AND id NOT IN (SELECT credential_id FROM installations WHERE credential_id IS NOT NULL)",
+           AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.credential_id = credentials.id)",
     )?
     .execute(params![env, user_id, app])
 }

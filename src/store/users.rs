@@ -53,17 +53,30 @@ pub fn find_by_username(conn: &Connection, env: Environment, username: &str) -> 
         .optional()
 }
 
-/// The user whose username is this email address, ignoring ASCII case: an exact match
-/// first, else the single case-insensitive one (none when several differ only in case).
-pub fn find_by_email(conn: &Connection, env: Environment, email: &str) -> rusqlite::Result<Option<UserRow>> {
+/// Who an email address names, ignoring ASCII case.
+#[derive(Debug)]
+pub enum ByEmail {
+    Found(UserRow),
+    NotFound,
+    /// Several users differ from it only in case: none of them can be chosen.
+    Ambiguous,
+}
+
+/// The user whose username is this email address: an exact match first, else the one
+/// that matches ignoring case.
+pub fn find_by_email(conn: &Connection, env: Environment, email: &str) -> rusqlite::Result<ByEmail> {
     if let Some(user) = find_by_username(conn, env, email)? {
-        return Ok(Some(user));
+        return Ok(ByEmail::Found(user));
     }
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2 COLLATE NOCASE LIMIT 2"
     ))?;
     let mut found: Vec<UserRow> = stmt.query_map(params![env, email], from_row)?.collect::<Result<_, _>>()?;
-    Ok(if found.len() == 1 { found.pop() } else { None })
+    Ok(match (found.pop(), found.is_empty()) {
+        (None, _) => ByEmail::NotFound,
+        (Some(user), true) => ByEmail::Found(user),
+        (Some(_), false) => ByEmail::Ambiguous,
+    })
 }
 
 /// Which of `usernames` are taken in `env`.

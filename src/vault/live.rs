@@ -66,11 +66,14 @@ impl LiveKeyring {
     /// Re-reads the key file; keeps the keyring it has if the file cannot be read.
     fn reload(&self) {
         let Some(path) = &self.path else { return };
+        // The time is read before the contents: if the file is replaced in between, the
+        // next check sees a newer time and loads again, rather than never.
+        let seen = modified(path);
         match Keyring::load(path) {
             Ok(keyring) => {
                 if let Ok(mut live) = self.live.write() {
                     tracing::info!(current = keyring.current_id(), "master key file changed; keyring reloaded");
-                    *live = Live { keyring: Arc::new(keyring), modified: modified(path), checked: Instant::now() };
+                    *live = Live { keyring: Arc::new(keyring), modified: seen, checked: Instant::now() };
                 }
             }
             Err(e) => {

@@ -227,5 +227,8 @@ async fn client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy()
     assert_eq!(audited_ip(&app, "203.0.113.9").await, "203.0.113.9");
     assert_eq!(audited_ip(&app, "198.51.100.1, 203.0.113.9, 10.1.2.3").await, "203.0.113.9");
     assert_eq!(audited_ip(&app, "not-an-address").await, "127.0.0.1");
+    assert_eq!(audited_ip(&app, "203.0.113.7:5678").await, "203.0.113.7", "a hop with a port");
+    assert_eq!(audited_ip(&app, "[2001:db8::7]:443, 10.0.0.1").await, "2001:db8::7");
+    assert_eq!(audited_ip(&app, "garbage, 203.0.113.8").await, "203.0.113.8", "a bad hop on the left is ignored");
     app.stop().await;
 }

@@ -285,11 +285,13 @@ async fn an_api_user_whose_email_differs_in_case_is_signed_in_not_duplicated() {
         conn.query_row("SELECT user_id FROM sessions", [], |r| r.get(0)).unwrap()
     };
     assert_eq!(signed_in, existing);
-    // Two users differing only in case are ambiguous: a new, exact one is made instead.
+    // Two users differing only in case are ambiguous: refused, and no third one is made.
     app.user(&key, "TWIN@example.com").await;
     app.user(&key, "twin@Example.com").await;
+    let (users, sessions) = (app.count("users"), app.count("sessions"));
     let answer = login(&app, signed_legacy(&secret, &person(&id, "twin@example.com")).as_bytes()).await;
-    assert_eq!(answer.status, 303);
-    assert_eq!(app.count("users WHERE username = 'twin@example.com'"), 1);
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(answer.body.contains("capital letters"));
+    assert_eq!((app.count("users"), app.count("sessions")), (users, sessions));
     app.stop().await;
 }

@@ -174,6 +174,12 @@ async fn login(
         Err(SignInError::Replayed) => forbidden(USED),
         Err(SignInError::Expired) => forbidden("This link has expired."),
         Err(SignInError::AppGone) => forbidden(MISMATCH),
+        Err(SignInError::Ambiguous) => page::message(
+            StatusCode::CONFLICT,
+            "This account cannot be chosen",
+            "Several accounts use this email address with different capital letters.",
+            "Ask the app that sent you here to merge them, then open the link again.",
+        ),
         Err(SignInError::Failed(e)) => page::from_app_error(e),
     }
 }

@@ -13,7 +13,7 @@ use crate::store::StoreError;
 use crate::store::audit::{self, Entry};
 use crate::store::sessions::{self, NewSession};
 use crate::store::smartlink;
-use crate::store::users::{self, UserRow};
+use crate::store::users::{self, ByEmail, UserRow};
 
 /// A verified link's sign-in.
 pub struct SignIn {
@@ -46,6 +46,8 @@ pub enum SignInError {
     Expired,
     /// The app was deleted after the link was verified.
     AppGone,
+    /// Several users' usernames differ from the link's email only in case.
+    Ambiguous,
     Failed(AppError),
 }
 
@@ -100,8 +102,9 @@ pub async fn sign_in(state: &AppState, s: SignIn) -> Result<SignedIn, SignInErro
             let actor = format!("smartlink:{}", s.app_id);
             let (user_id, created) = match users::find_by_email(conn, s.env, &s.username)? {
                 // An existing user's profile is theirs (or the API's) to change, not the link's.
-                Some(user) => (user.id, false),
-                None => {
+                ByEmail::Found(user) => (user.id, false),
+                ByEmail::Ambiguous => return Err(SignInError::Ambiguous),
+                ByEmail::NotFound => {
                     let user = UserRow {
                         id: new_user_id,
                         username: s.username.clone(),
