@@ -58,7 +58,7 @@ CREATE TABLE outbox_messages (
     payload     TEXT NOT NULL,
     created_at  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX outbox_messages_by_env ON outbox_messages (environment, created_at);
+CREATE INDEX outbox_messages_by_env ON outbox_messages (environment, created_at, id);
 
 -- SmartLink apps: a customer's server signs login links with the app's shared secret.
 -- `app_id` is the public, numeric appId: unique across the appliance (both

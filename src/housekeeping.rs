@@ -14,6 +14,8 @@ use crate::store::{Store, retention};
 
 /// Rows one write transaction deletes at most.
 const BATCH: usize = 1000;
+/// Events one write transaction looks at (each may take its deliveries and attempts).
+const MESSAGE_BATCH: usize = 200;
 /// Time between sweeps (the first runs a minute after start-up).
 const EVERY: Duration = Duration::from_secs(3600);
 const FIRST: Duration = Duration::from_secs(60);
@@ -32,13 +34,33 @@ pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, AppError
     let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     let mut swept = Swept::default();
     for env in [Environment::Development, Environment::Production] {
-        swept.messages +=
-            drain(store, move |conn, now| retention::finished_messages(conn, env, now - retention_ms, BATCH)).await?;
+        swept.messages += sweep_messages(store, env, retention_ms).await?;
     }
     swept.links += drain(store, move |conn, now| retention::expired_links(conn, now - retention_ms, BATCH)).await?;
     swept.sessions += drain(store, |conn, now| retention::expired_sessions(conn, now, BATCH)).await?;
     swept.nonces += drain(store, |conn, now| retention::expired_nonces(conn, now, BATCH)).await?;
     Ok(swept)
+}
+
+/// Walks the environment's events once, oldest first, a batch per write; each batch's
+/// cascade (deliveries, attempts) is bounded by `MESSAGE_BATCH` events.
+async fn sweep_messages(store: &Store, env: Environment, retention_ms: i64) -> Result<usize, AppError> {
+    let cutoff = crate::clock::now_ms() - retention_ms;
+    let mut position: Option<retention::Position> = None;
+    let mut total = 0;
+    loop {
+        let after = position.take();
+        let (deleted, last) = store
+            .write(move |conn| {
+                Ok::<_, AppError>(retention::finished_messages(conn, env, cutoff, after.as_ref(), MESSAGE_BATCH)?)
+            })
+            .await?;
+        total += deleted;
+        match last {
+            Some(last) => position = Some(last),
+            None => return Ok(total),
+        }
+    }
 }
 
 /// Repeats one batch delete (each in its own write) until a batch comes back short.

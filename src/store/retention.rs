@@ -6,17 +6,41 @@ use rusqlite::{Connection, params};
 
 use crate::domain::Environment;
 
-/// Events older than `cutoff` none of whose deliveries is still pending or failing;
-/// their deliveries and attempts go with them (ON DELETE CASCADE).
-pub fn finished_messages(conn: &Connection, env: Environment, cutoff: i64, batch: usize) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
-        "DELETE FROM outbox_messages WHERE id IN (
-             SELECT m.id FROM outbox_messages m
-             WHERE m.environment = ?1 AND m.created_at < ?2
-               AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status IN ('pending', 'failed'))
-             LIMIT ?3)",
-    )?
-    .execute(params![env, cutoff, batch as i64])
+/// Where a sweep of events has got to: (created_at, id) of the last event looked at.
+pub type Position = (i64, String);
+
+/// Looks at up to `batch` events older than `cutoff` after `after` (in time order) and
+/// deletes those none of whose deliveries is still pending or failing; their
+/// deliveries and attempts go with them (ON DELETE CASCADE). Returns how many were
+/// deleted and the last event looked at (`None` when there were none), so that old
+/// events that must stay are looked at once per sweep, not once per batch.
+pub fn finished_messages(
+    conn: &Connection,
+    env: Environment,
+    cutoff: i64,
+    after: Option<&Position>,
+    batch: usize,
+) -> rusqlite::Result<(usize, Option<Position>)> {
+    let (after_at, after_id) = after.map_or((i64::MIN, ""), |(at, id)| (*at, id.as_str()));
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.created_at,
+                EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status IN ('pending', 'failed'))
+         FROM outbox_messages m
+         WHERE m.environment = ?1 AND m.created_at < ?2
+           AND (m.created_at > ?3 OR (m.created_at = ?3 AND m.id > ?4))
+         ORDER BY m.created_at, m.id LIMIT ?5",
+    )?;
+    let rows: Vec<(String, i64, bool)> = stmt
+        .query_map(params![env, cutoff, after_at, after_id, batch as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut delete = conn.prepare_cached("DELETE FROM outbox_messages WHERE id = ?1")?;
+    let mut deleted = 0;
+    for (id, _, open) in &rows {
+        if !open {
+            deleted += delete.execute(params![id])?;
+        }
+    }
+    Ok((deleted, rows.last().map(|(id, at, _)| (*at, id.clone()))))
 }
 
 /// Install links that expired before `cutoff` (used or not).
@@ -41,4 +65,47 @@ pub fn expired_nonces(conn: &Connection, now: i64, batch: usize) -> rusqlite::Re
              (SELECT nonce_hash FROM smartlink_nonces WHERE expires_at < ?1 LIMIT ?2)",
     )?
     .execute(params![now, batch as i64])
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params;
+
+    use super::*;
+    use crate::outbox::enqueue::{USER_DELETED, enqueue};
+
+    #[test]
+    fn the_walk_looks_at_each_old_event_once_and_keeps_open_ones() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        let mut conn = conn;
+        crate::store::migrate::migrate(&mut conn).unwrap();
+        let env = Environment::Development;
+        let event = |conn: &Connection| enqueue(conn, env, USER_DELETED, serde_json::json!({})).unwrap();
+        let (m1, m2) = (event(&conn), event(&conn));
+        conn.execute(
+            "INSERT INTO webhook_endpoints (id, environment, url, events, secret, created_at, updated_at)
+             VALUES ('e1', 'development', 'https://h.example.com/', '[]', x'00', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let (m3, m4) = (event(&conn), event(&conn));
+        conn.execute("UPDATE deliveries SET status = 'delivered' WHERE message_id = ?1", params![m4]).unwrap();
+        for (i, id) in [&m1, &m2, &m3, &m4].iter().enumerate() {
+            conn.execute("UPDATE outbox_messages SET created_at = ?2 WHERE id = ?1", params![id, i as i64]).unwrap();
+        }
+        let (deleted, last) = finished_messages(&conn, env, 100, None, 2).unwrap();
+        assert_eq!((deleted, last.clone()), (2, Some((1, m2.clone()))));
+        let (deleted, last) = finished_messages(&conn, env, 100, last.as_ref(), 2).unwrap();
+        assert_eq!((deleted, last.clone()), (1, Some((3, m4.clone()))), "m3 has a pending delivery: kept");
+        assert_eq!(finished_messages(&conn, env, 100, last.as_ref(), 2).unwrap(), (0, None));
+        let left: Vec<String> = conn
+            .prepare("SELECT id FROM outbox_messages")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(left, vec![m3]);
+    }
 }
