@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::auth::KeyAuth;
 use super::extract::{ClientIp, JsonBody, Params};
-use super::paging::{Page, next_cursor};
+use super::paging::{self, Page, next_cursor};
 use super::webhooks::find_endpoint;
 use crate::domain::Environment;
 use crate::domain::webhook::parse_status;
@@ -21,7 +21,7 @@ use crate::outbox::recover::{self, disabled_error};
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::deliveries::{self, AttemptRow, DeliveryRow};
-use crate::store::redeliver;
+use crate::store::redeliver::{self, RecoverCursor};
 use crate::store::webhooks;
 
 /// Attempts shown per delivery (the latest ones).
@@ -44,6 +44,8 @@ pub fn public_routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct Recover {
     since: Value,
+    /// From an earlier answer with `"more": true`: go on where it stopped.
+    cursor: Option<String>,
 }
 
 fn attempt_json(a: &AttemptRow) -> Value {
@@ -178,14 +180,33 @@ async fn recover(
     if !crate::ids::is_id(&id) {
         return Err(AppError::NotFound("webhook"));
     }
-    let request = recover::Request { env: auth.env, endpoint_id: id, since, actor: auth.actor(), ip };
+    let scope = format!("recover:{id}");
+    let resume = match input.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(cursor) => {
+            let position = paging::open(cursor, &state.cursor_key, auth.env, &scope)?;
+            let bad = || AppError::bad("invalid_cursor", "cursor is not one this server issued for this recover");
+            let (at, message_id) = position.split_once(':').ok_or_else(bad)?;
+            Some(RecoverCursor { created_at: at.parse().map_err(|_| bad())?, message_id: message_id.to_string() })
+        }
+    };
+    let request = recover::Request { env: auth.env, endpoint_id: id, since, actor: auth.actor(), ip, resume };
     // Its own task: a client that hangs up mid-way does not cut the paging (and its
     // audit entry) short.
     let store = state.store.clone();
     let done = tokio::spawn(async move { recover::recover(&store, request, recover::Limits::default()).await })
         .await
         .map_err(AppError::internal)??;
-    Ok(Json(json!({ "requeued": done.requeued, "more": done.more })))
+    let cursor = match &done.next {
+        Some(next) => Some(paging::seal(
+            &format!("{}:{}", next.created_at, next.message_id),
+            &state.cursor_key,
+            auth.env,
+            &scope,
+        )?),
+        None => None,
+    };
+    Ok(Json(json!({ "requeued": done.requeued, "more": cursor.is_some(), "cursor": cursor })))
 }
 
 async fn signing_key(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {

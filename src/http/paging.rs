@@ -60,7 +60,8 @@ pub fn seal(position: &str, key: &[u8; 32], env: Environment, scope: &str) -> Re
     Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(position), URL_SAFE_NO_PAD.encode(&mac[..16])))
 }
 
-fn open(cursor: &str, key: &[u8; 32], env: Environment, scope: &str) -> Result<String, AppError> {
+/// Reads a cursor made by [`seal`] for the same environment and scope.
+pub fn open(cursor: &str, key: &[u8; 32], env: Environment, scope: &str) -> Result<String, AppError> {
     let invalid = || AppError::bad("invalid_cursor", "cursor is not one this server issued for this list");
     let (body, sig) = cursor.split_once('.').ok_or_else(invalid)?;
     let position = URL_SAFE_NO_PAD.decode(body).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(invalid)?;

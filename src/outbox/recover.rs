@@ -39,14 +39,17 @@ pub struct Request {
     pub since: i64,
     pub actor: String,
     pub ip: Option<String>,
+    /// Where an earlier call that answered `more` stopped.
+    pub resume: Option<RecoverCursor>,
 }
 
 /// What one call did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovered {
     pub requeued: usize,
-    /// The cap was reached: call again (with the same `since`) for the rest.
-    pub more: bool,
+    /// Where the cap stopped this call: pass it back to go on from there (the events
+    /// before it are not queued again, even if they failed again meanwhile).
+    pub next: Option<RecoverCursor>,
 }
 
 /// The answer to a recover on a disabled endpoint.
@@ -59,11 +62,12 @@ pub fn disabled_error() -> AppError {
 pub async fn recover(store: &Store, req: Request, limits: Limits) -> Result<Recovered, AppError> {
     let now = crate::clock::now_ms();
     let (chunk, cap) = (limits.chunk.max(1), limits.cap.max(1));
-    let mut cursor: Option<RecoverCursor> = None;
+    let mut cursor: Option<RecoverCursor> = req.resume.clone();
     let mut total = 0;
     loop {
-        let (req, from) = (req.clone(), cursor.take());
-        let (next, done, more) = store
+        let (job, from) = (req.clone(), cursor.take());
+        let req = job.clone();
+        let answer = store
             .write(move |conn| {
                 let endpoint = webhooks::find(conn, req.env, &req.endpoint_id)?.ok_or(AppError::NotFound("webhook"))?;
                 if endpoint.disabled_at.is_some() {
@@ -98,11 +102,34 @@ pub async fn recover(store: &Store, req: Request, limits: Limits) -> Result<Reco
                 }
                 Ok::<_, AppError>(((step.next, step.requeued), done, more))
             })
-            .await?;
+            .await;
+        let (next, done, more) = match answer {
+            Ok(answer) => answer,
+            Err(e) => {
+                if total > 0 {
+                    interrupted(store, &job, total, &e).await;
+                }
+                return Err(e);
+            }
+        };
         total += next.1;
         if done {
-            return Ok(Recovered { requeued: total, more });
+            return Ok(Recovered { requeued: total, next: if more { next.0 } else { None } });
         }
         cursor = next.0;
+    }
+}
+
+/// Records what a recover that failed part-way had already queued (those re-queues
+/// committed with their own jobs).
+async fn interrupted(store: &Store, req: &Request, requeued: usize, error: &AppError) {
+    let entry = Entry::new(req.env, "webhook.recovered", req.actor.clone()).from_ip(req.ip.clone()).details(json!({
+        "webhookId": req.endpoint_id,
+        "since": crate::clock::rfc3339(req.since),
+        "requeued": requeued,
+        "interrupted": error.to_string(),
+    }));
+    if let Err(e) = store.write(move |conn| audit::record(conn, &entry)).await {
+        tracing::warn!(error = %e, "cannot record an interrupted recover");
     }
 }

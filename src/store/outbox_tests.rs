@@ -222,21 +222,32 @@ fn a_recover_call_is_paged_and_capped() {
         })
         .unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let request = || crate::outbox::recover::Request {
+    let request = |resume| crate::outbox::recover::Request {
         env: DEV,
         endpoint_id: hook.id.clone(),
         since: 0,
         actor: "test".into(),
         ip: None,
+        resume,
     };
     let limits = crate::outbox::recover::Limits { chunk: 4, cap: 10 };
     let mut calls = Vec::new();
+    let mut resume = None;
     loop {
-        let done = rt.block_on(crate::outbox::recover::recover(&store, request(), limits)).unwrap();
-        calls.push((done.requeued, done.more));
-        if !done.more {
-            break;
+        let done = rt.block_on(crate::outbox::recover::recover(&store, request(resume.take()), limits)).unwrap();
+        calls.push((done.requeued, done.next.is_some()));
+        // What was queued fails again at once: going on from the cursor must not
+        // queue it again (without the cursor this would never end).
+        store
+            .write_blocking(|conn| {
+                Ok::<_, AppError>(conn.execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", [])?)
+            })
+            .unwrap();
+        match done.next {
+            Some(next) => resume = Some(next),
+            None => break,
         }
+        assert!(calls.len() < 10, "recover never finished: {calls:?}");
     }
     assert_eq!(calls, vec![(10, true), (10, true), (5, false)]);
     let audit = store.write_blocking(|conn| {

@@ -123,6 +123,12 @@ async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
     assert_eq!(app.post("/deliveries/zzz/retry", &key, json!({})).await.0, StatusCode::NOT_FOUND);
     let (status, body) = app.post(&format!("/webhooks/{id}/recover"), &key, json!({"since": "yesterday"})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_since")));
+    // A cursor that this server did not issue for this webhook's recover.
+    for cursor in ["garbage", "MTIzOmFiYw.AAAAAAAAAAAAAAAAAAAAAA"] {
+        let body = json!({"since": "2020-01-01T00:00:00Z", "cursor": cursor});
+        let (status, answer) = app.post(&format!("/webhooks/{id}/recover"), &key, body).await;
+        assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
+    }
     assert_eq!(app.count("audit_log WHERE action = 'webhook.recovered'"), 0);
     app.stop().await;
 }

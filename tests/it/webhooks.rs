@@ -282,7 +282,7 @@ async fn gone_disables_the_endpoint_until_enabled_again() {
     assert_eq!(rx.requests().len(), 2);
     let (status, body) =
         app.post(&format!("/webhooks/{id}/recover"), &key, json!({"since": "2020-01-01T00:00:00Z"})).await;
-    assert_eq!(body, json!({"requeued": 1, "more": false}), "{status}");
+    assert_eq!(body, json!({"requeued": 1, "more": false, "cursor": null}), "{status}");
     idle(&app).await;
     let seen = rx.requests();
     assert_eq!(seen.len(), 3);
