@@ -65,7 +65,9 @@ pub(super) async fn watch(
     let worker_ended = matches!(first, Ok(Part::Worker) | Err((Part::Worker, _)));
     up.store(false, Ordering::SeqCst);
     match first {
-        Ok(Part::Worker) if asked => {}
+        // A requested stop may end either task first (the recorder finishes once the
+        // worker closes its channel); only an unrequested end is an error.
+        Ok(_) if asked => {}
         Ok(part) => {
             tracing::error!(task = ?part, "outbox: a webhook task ended unexpectedly; deliveries stop; not ready")
         }
