@@ -1,4 +1,6 @@
 //! The `usher` command line: parses arguments and hands each subcommand to `usher::cli`.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
