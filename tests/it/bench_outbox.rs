@@ -15,7 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::receiver::{Receiver, Reply};
-use crate::support::{BinServer, cli};
+use crate::support::{BinServer, cli, json_call};
+use reqwest::Method;
 
 const BACKLOG: usize = 5000;
 const ENV: &[(&str, &str)] = &[
@@ -98,16 +99,8 @@ async fn bench_outbox() {
 
     // 1. Throughput: a pre-filled queue drained by a freshly started server.
     let mut server = BinServer::start(dir.path(), ENV);
-    let created: Value = http
-        .post(format!("{}/webhooks", server.url))
-        .bearer_auth(&key)
-        .json(&json!({ "url": rx.url }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value =
+        json_call(&http, Method::POST, &format!("{}/webhooks", server.url), &key, Some(json!({ "url": rx.url }))).await;
     let endpoint = created["webhookId"].as_str().unwrap().to_string();
     server.signal("TERM");
     server.wait();
@@ -135,16 +128,14 @@ async fn bench_outbox() {
         .unwrap();
     let mut latencies = Vec::new();
     for i in 0..200 {
-        let user: Value = http
-            .post(format!("{}/users", server.url))
-            .bearer_auth(&key)
-            .json(&json!({ "username": format!("lat{i}") }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let user: Value = json_call(
+            &http,
+            Method::POST,
+            &format!("{}/users", server.url),
+            &key,
+            Some(json!({ "username": format!("lat{i}") })),
+        )
+        .await;
         let id = user["userId"].as_str().unwrap();
         http.delete(format!("{}/users/{id}", server.url)).bearer_auth(&key).send().await.unwrap();
         let got = rx2.wait_for(i + 1, Duration::from_secs(10)).await;

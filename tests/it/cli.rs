@@ -4,10 +4,10 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{BinServer, bin, cli, cli_env};
+use crate::support::{BinServer, bin, cli, cli_env, json_call};
 
 async fn status(url: &str, key: &str) -> StatusCode {
     reqwest::Client::new().get(format!("{url}/users")).bearer_auth(key).send().await.unwrap().status()
@@ -72,15 +72,8 @@ async fn keys_create_list_revoke_and_rotate_beside_a_running_server() {
     assert!(!ok && err.contains("staging"), "{err}");
 
     // Every key change is in the audit log.
-    let audit: Value = reqwest::Client::new()
-        .get(format!("{}/audit-log?limit=1000", server.url))
-        .bearer_auth(newest["key"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("{}/audit-log?limit=1000", server.url);
+    let audit = json_call(&reqwest::Client::new(), Method::GET, &url, newest["key"].as_str().unwrap(), None).await;
     let actions: Vec<&str> = audit["data"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     for action in ["key.created", "key.revoked", "key.rotated", "key.retired"] {
         assert!(actions.contains(&action), "{action} in {actions:?}");

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::receiver::{Receiver, Reply};
-use crate::support::{BinServer, cli};
+use crate::support::{BinServer, cli, json_call};
 use crate::webhooks::verifies;
+use reqwest::Method;
 
 const ENV: &[(&str, &str)] = &[
     ("USHER_LOG__LEVEL", "error"),
@@ -61,28 +62,13 @@ async fn sigkill_mid_flight_loses_no_committed_event_and_invents_none() {
 
     let server = BinServer::start(dir.path(), ENV);
     let http = reqwest::Client::new();
-    let created: Value = http
-        .post(format!("{}/webhooks", server.url))
-        .bearer_auth(&key)
-        .json(&json!({ "url": rx.url }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: Value =
+        json_call(&http, Method::POST, &format!("{}/webhooks", server.url), &key, Some(json!({ "url": rx.url }))).await;
     let secret = created["secret"].as_str().unwrap().to_string();
     let users: Vec<Value> = (0..400).map(|i| json!({ "username": format!("crash{i}") })).collect();
-    let batch: Value = http
-        .post(format!("{}/users/batch", server.url))
-        .bearer_auth(&key)
-        .json(&json!({ "users": users }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let batch: Value =
+        json_call(&http, Method::POST, &format!("{}/users/batch", server.url), &key, Some(json!({ "users": users })))
+            .await;
     let ids: Vec<String> = batch["userIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().into()).collect();
 
     // Delete them all concurrently (each deletion commits one user.deleted event).

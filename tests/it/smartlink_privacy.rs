@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use serde_json::json;
 
 use crate::smartlink_support::*;
-use crate::support::{bin, cli};
+use crate::support::{bin, cli, json_call};
+use reqwest::Method;
 
 #[tokio::test]
 async fn tokens_queries_and_session_ids_never_reach_the_log() {
@@ -31,16 +32,14 @@ async fn tokens_queries_and_session_ids_never_reach_the_log() {
     let url = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
 
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let created: serde_json::Value = client
-        .post(format!("{url}/smartlink-apps"))
-        .bearer_auth(&key)
-        .json(&json!({"name": "Portal", "legacySha1": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created: serde_json::Value = json_call(
+        &client,
+        Method::POST,
+        &format!("{url}/smartlink-apps"),
+        &key,
+        Some(json!({"name": "Portal", "legacySha1": true})),
+    )
+    .await;
     let (id, secret) = (created["appId"].as_str().unwrap(), created["secret"].as_str().unwrap());
     let legacy = signed_legacy(secret, &person(id, "private.person@example.com"));
     let nonce = fresh_nonce();

@@ -118,6 +118,16 @@ impl TestApp {
     }
 }
 
+/// Sends `body` as JSON with an API key to an absolute `url` (the real binary, or any
+/// server) and returns the JSON answer, whatever its status.
+pub async fn json_call(client: &reqwest::Client, method: Method, url: &str, key: &str, body: Option<Value>) -> Value {
+    let mut request = client.request(method, url).bearer_auth(key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Path of the real binary built by cargo for these tests.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_usher"))
