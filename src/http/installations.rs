@@ -43,7 +43,7 @@ async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> R
         .store
         .read(move |conn| {
             let user_id = match user {
-                Some(ident) => Some(users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?.id),
+                Some(ident) => Some(users::existing(conn, env, &ident)?.id),
                 None => None,
             };
             Ok::<_, AppError>(installations::page(conn, env, user_id.as_deref(), page.after.as_deref(), limit + 1)?)

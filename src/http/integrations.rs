@@ -58,7 +58,7 @@ pub fn integration_json(conn: &Connection, row: &IntegrationRow, user: Option<&U
 /// Resolves `?userId=` (an id or a username of the caller's environment) to its state.
 fn user_state(conn: &Connection, env: Environment, ident: Option<&str>) -> Result<Option<UserState>, AppError> {
     let Some(ident) = ident else { return Ok(None) };
-    let user = users::find(conn, env, ident)?.ok_or(AppError::NotFound("user"))?;
+    let user = users::existing(conn, env, ident)?;
     Ok(Some(installations::user_state(conn, env, &user.id)?))
 }
 

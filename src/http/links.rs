@@ -77,7 +77,7 @@ async fn make(
     state
         .store
         .write(move |conn| {
-            let user = users::find(conn, env, &user)?.ok_or(AppError::NotFound("user"))?;
+            let user = users::existing(conn, env, &user)?;
             let integration = catalog::find(conn, env, &integration)?.ok_or(AppError::NotFound("integration"))?;
             let link = LinkRow {
                 id: link_id.clone(),

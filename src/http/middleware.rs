@@ -25,8 +25,7 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
         None => "(no route)".to_owned(),
     };
     let span = state.config.server.request_timeout;
-    let counted = state.clone();
-    let in_flight = counted.metrics.request_started();
+    let in_flight = state.metrics.request_started();
     let mut response = REQUEST_ID
         .scope(id.clone(), async move {
             match tokio::time::timeout(span.0, next.run(request)).await {

@@ -82,7 +82,7 @@ fn taken_error(names: Vec<String>) -> AppError {
 /// Finds a user of the caller's environment or answers 404.
 pub async fn find_user(state: &AppState, auth: &KeyAuth, ident: String) -> Result<UserRow, AppError> {
     let env = auth.env;
-    state.store.read(move |conn| users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))).await
+    state.store.read(move |conn| users::existing(conn, env, &ident)).await
 }
 
 async fn create(
@@ -203,7 +203,7 @@ async fn update(
     let user = state
         .store
         .write(move |conn| {
-            let mut user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
+            let mut user = users::existing(conn, env, &ident)?;
             users::set_full_name(conn, env, &user.id, full_name.as_deref(), crate::clock::now_ms())?;
             user.full_name = full_name;
             audit::record(
@@ -230,7 +230,7 @@ async fn remove(
     state
         .store
         .write(move |conn| {
-            let user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
+            let user = users::existing(conn, env, &ident)?;
             users::delete(conn, env, &user.id)?;
             let fields = json!({ "userId": user.id, "username": user.username });
             crate::outbox::enqueue(conn, env, crate::outbox::enqueue::USER_DELETED, fields)?;

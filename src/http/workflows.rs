@@ -32,7 +32,7 @@ async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> R
     let mut rows = state
         .store
         .read(move |conn| {
-            let user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
+            let user = users::existing(conn, env, &ident)?;
             Ok::<_, AppError>(installations::user_workflows(conn, env, &user.id, page.after.as_deref(), limit + 1)?)
         })
         .await?;
@@ -73,7 +73,7 @@ async fn set_active(
     state
         .store
         .write(move |conn| {
-            let user = users::find(conn, env, &input.user_id)?.ok_or(AppError::NotFound("user"))?;
+            let user = users::existing(conn, env, &input.user_id)?;
             if !installations::set_active(conn, env, &user.id, &input.workflow_id, active)? {
                 return Err(AppError::NotFound("workflow"));
             }
@@ -124,7 +124,7 @@ async fn list_credentials(
     let mut rows = state
         .store
         .read(move |conn| {
-            let user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
+            let user = users::existing(conn, env, &ident)?;
             Ok::<_, AppError>(credentials::page(conn, env, &user.id, page.after.as_deref(), limit + 1)?)
         })
         .await?;
@@ -154,7 +154,7 @@ async fn remove_credential(
     state
         .store
         .write(move |conn| {
-            let user = users::find(conn, env, &ident)?.ok_or(AppError::NotFound("user"))?;
+            let user = users::existing(conn, env, &ident)?;
             let credential = credentials::find(conn, env, &user.id, &id)?.ok_or(AppError::NotFound("credential"))?;
             credentials::delete(conn, env, &credential.id)?;
             audit::record(

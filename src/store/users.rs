@@ -47,6 +47,11 @@ pub fn find(conn: &Connection, env: Environment, id_or_username: &str) -> rusqli
     find_by_username(conn, env, id_or_username)
 }
 
+/// [`find`], or a 404 `user` error, for use inside a transaction.
+pub fn existing(conn: &Connection, env: Environment, id_or_username: &str) -> Result<UserRow, crate::error::AppError> {
+    find(conn, env, id_or_username)?.ok_or(crate::error::AppError::NotFound("user"))
+}
+
 pub fn find_by_username(conn: &Connection, env: Environment, username: &str) -> rusqlite::Result<Option<UserRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2"))?
         .query_row(params![env, username], from_row)
