@@ -19,8 +19,7 @@ use crate::outbox::sign::WebhookSecret;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::redeliver;
-use crate::store::webhooks::{self, EndpointRow, PREVIOUS_SECRET_AAD, SECRET_AAD};
-use crate::vault::row_aad;
+use crate::store::webhooks::{self, EndpointRow, PREVIOUS_SECRET, SECRET};
 
 /// How long the previous secret keeps signing after rotate-secret.
 pub const ROTATION_GRACE_MS: i64 = 24 * 60 * 60 * 1000;
@@ -106,8 +105,7 @@ async fn create(
     let events = parse_events(input.events).map_err(|m| AppError::bad("invalid_events", m))?;
     let secret = new_secret()?;
     let id = crate::ids::new_id()?;
-    let blob =
-        state.keyring.encrypt(&row_aad(SECRET_AAD, &id), secret.as_str().as_bytes()).map_err(AppError::internal)?;
+    let blob = state.keyring.encrypt(&SECRET.aad(&id), secret.as_str().as_bytes()).map_err(AppError::internal)?;
     let now = crate::clock::now_ms();
     let row = EndpointRow {
         id,
@@ -256,11 +254,10 @@ async fn rotate(
         .write(move |conn| {
             // In one job: two rotations at once each keep the secret the other replaced.
             let row = webhooks::find(conn, env, &id)?.ok_or(AppError::NotFound("webhook"))?;
-            let current = keyring.decrypt(&row_aad(SECRET_AAD, &row.id), &row.secret).map_err(AppError::internal)?;
+            let current = keyring.decrypt(&SECRET.aad(&row.id), &row.secret).map_err(AppError::internal)?;
             // The current secret becomes the previous one, re-sealed for its own column.
-            let previous =
-                keyring.encrypt(&row_aad(PREVIOUS_SECRET_AAD, &row.id), &current).map_err(AppError::internal)?;
-            let sealed = keyring.encrypt(&row_aad(SECRET_AAD, &row.id), text.as_bytes()).map_err(AppError::internal)?;
+            let previous = keyring.encrypt(&PREVIOUS_SECRET.aad(&row.id), &current).map_err(AppError::internal)?;
+            let sealed = keyring.encrypt(&SECRET.aad(&row.id), text.as_bytes()).map_err(AppError::internal)?;
             webhooks::rotate_secret(conn, env, &row.id, &sealed, &previous, until, now)?;
             let details = json!({ "webhookId": row.id, "previousValidUntil": crate::clock::rfc3339(until) });
             audit::record(

@@ -12,8 +12,8 @@ use super::sign::{self, WebhookSecret};
 use crate::egress::BODY_PREFIX_LIMIT;
 use crate::state::AppState;
 use crate::store::deliveries::Claimed;
-use crate::store::webhooks::{PREVIOUS_SECRET_AAD, SECRET_AAD};
-use crate::vault::row_aad;
+use crate::store::sealed::SealedColumn;
+use crate::store::webhooks::{PREVIOUS_SECRET, SECRET};
 
 /// A finished attempt on its way to the recorder.
 #[derive(Debug)]
@@ -97,19 +97,19 @@ async fn run(state: &AppState, job: Claimed) -> Finished {
 
 /// The current secret, then the previous one while its rotation grace lasts.
 fn secrets(state: &AppState, job: &Claimed, now: i64) -> Result<Vec<WebhookSecret>, String> {
-    let open = |aad_table: &str, blob: &[u8]| -> Result<WebhookSecret, String> {
+    let open = |column: SealedColumn, blob: &[u8]| -> Result<WebhookSecret, String> {
         let plain = state
             .keyring
-            .decrypt(&row_aad(aad_table, &job.endpoint_id), blob)
+            .decrypt(&column.aad(&job.endpoint_id), blob)
             .map_err(|e| format!("cannot open the endpoint's signing secret: {e}"))?;
         let text = String::from_utf8(plain).map_err(|_| "the endpoint's signing secret is not text".to_string())?;
         WebhookSecret::parse(&text).map_err(|e| e.to_string())
     };
-    let mut out = vec![open(SECRET_AAD, &job.secret)?];
+    let mut out = vec![open(SECRET, &job.secret)?];
     if let (Some(blob), Some(until)) = (&job.previous_secret, job.previous_until)
         && until > now
     {
-        out.push(open(PREVIOUS_SECRET_AAD, blob)?);
+        out.push(open(PREVIOUS_SECRET, blob)?);
     }
     Ok(out)
 }

@@ -5,9 +5,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 
-/// The vault AAD table names of the two secret columns (so the blobs cannot be swapped).
-pub const SECRET_AAD: &str = "webhook_endpoints.secret";
-pub const PREVIOUS_SECRET_AAD: &str = "webhook_endpoints.previous_secret";
+/// The two secret columns, from the sealed-column registry (their AADs differ, so the
+/// blobs cannot be swapped, and `master-key rotate` walks both).
+pub use super::sealed::{WEBHOOK_PREVIOUS_SECRET as PREVIOUS_SECRET, WEBHOOK_SECRET as SECRET};
 
 /// One endpoint as stored; secrets stay encrypted.
 #[derive(Debug, Clone)]

@@ -24,14 +24,15 @@ pub fn routes() -> Router<AppState> {
         .route("/smartlink-apps/{app_id}/rotate-secret", post(rotate))
 }
 
-/// The AAD of an app's current secret.
+/// The AAD of an app's current secret (from the sealed-column registry, which
+/// `master-key rotate` walks).
 pub fn secret_aad(app_id: i64) -> Vec<u8> {
-    crate::vault::row_aad("smartlink_apps.secret", &app_id.to_string())
+    crate::store::sealed::SMARTLINK_SECRET.aad(&app_id.to_string())
 }
 
 /// The AAD of an app's previous (grace-period) secret.
 pub fn previous_aad(app_id: i64) -> Vec<u8> {
-    crate::vault::row_aad("smartlink_apps.previous_secret", &app_id.to_string())
+    crate::store::sealed::SMARTLINK_PREVIOUS_SECRET.aad(&app_id.to_string())
 }
 
 const MAX_NAME: usize = 100;
