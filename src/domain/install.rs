@@ -3,13 +3,13 @@
 //! link, credential, installation, child workflows, audit entry and outbox event commit
 //! together or not at all. No SQL here: it composes `store` functions.
 
-use rusqlite::Connection;
+use crate::store::Tx;
 use serde_json::json;
 
 use super::Environment;
 use super::credential::CredentialValues;
+use crate::domain::event::{Event, InstallationCompleted, InstallationDeleted};
 use crate::error::AppError;
-use crate::outbox::enqueue::{self as outbox, INSTALLATION_COMPLETED, INSTALLATION_DELETED};
 use crate::store::audit::{self, Entry};
 use crate::store::installations::{self, WorkflowRow};
 use crate::store::{catalog, credentials, links, sealed, users};
@@ -79,7 +79,7 @@ pub struct Installed {
 
 /// Encrypts `values` under a new credential id (bound as associated data) and stores it.
 fn seal_credential(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keyring: &Keyring,
     env: Environment,
     user_id: &str,
@@ -117,7 +117,7 @@ pub struct NewCredential {
 /// Stores a credential without installing anything, with an audit entry; returns its
 /// id. It replaces the user's earlier stand-alone credential for the same app, so
 /// repeated `authenticate` calls keep one, not a growing pile. 404 when the user is gone.
-pub fn store_credential(conn: &Connection, keyring: &Keyring, req: &NewCredential) -> Result<String, AppError> {
+pub fn store_credential(conn: &Tx<'_>, keyring: &Keyring, req: &NewCredential) -> Result<String, AppError> {
     let env = req.env;
     let user =
         users::find(conn, env, &req.user_id)?.filter(|u| u.id == req.user_id).ok_or(AppError::NotFound("user"))?;
@@ -138,7 +138,7 @@ pub fn store_credential(conn: &Connection, keyring: &Keyring, req: &NewCredentia
 }
 
 /// Installs (or reinstalls) an integration for a user; see the module docs.
-pub fn install(conn: &Connection, keyring: &Keyring, req: &InstallRequest) -> Result<Installed, AppError> {
+pub fn install(conn: &Tx<'_>, keyring: &Keyring, req: &InstallRequest) -> Result<Installed, AppError> {
     let now = crate::clock::now_ms();
     let env = req.env;
     if let InstallVia::Link { link_id } = &req.via
@@ -213,19 +213,15 @@ pub fn install(conn: &Connection, keyring: &Keyring, req: &InstallRequest) -> Re
             details,
         },
     )?;
-    outbox::enqueue(
-        conn,
-        env,
-        INSTALLATION_COMPLETED,
-        json!({
-            "userId": user.id,
-            "workflowIds": workflow_ids,
-            "integrationId": integration.id,
-            "credentials": { integration.app.clone(): credential_id },
-            "success": true,
-            "installationId": installation_id,
-        }),
-    )?;
+    let event = InstallationCompleted {
+        user_id: user.id.clone(),
+        workflow_ids: workflow_ids.clone(),
+        integration_id: integration.id.clone(),
+        credentials: [(integration.app.clone(), credential_id.clone())].into(),
+        success: true,
+        installation_id: installation_id.clone(),
+    };
+    crate::ops::emit(conn, env, &Event::InstallationCompleted(event))?;
     Ok(Installed {
         installation_id,
         integration_id: integration.id,
@@ -241,7 +237,7 @@ pub fn install(conn: &Connection, keyring: &Keyring, req: &InstallRequest) -> Re
 /// audit entry and an `installation.deleted` event. 404 when there is no such installation
 /// (or it belongs to another user than `only_user`, when given).
 pub fn uninstall(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     installation_id: &str,
     only_user: Option<&str>,
@@ -270,16 +266,12 @@ pub fn uninstall(
             }),
         },
     )?;
-    outbox::enqueue(
-        conn,
-        env,
-        INSTALLATION_DELETED,
-        json!({
-            "userId": found.user_id,
-            "installationId": found.id,
-            "integrationId": found.integration_id,
-            "workflowIds": found.workflow_ids,
-        }),
-    )?;
+    let event = InstallationDeleted {
+        user_id: found.user_id.clone(),
+        installation_id: found.id.clone(),
+        integration_id: found.integration_id.clone(),
+        workflow_ids: found.workflow_ids.clone(),
+    };
+    crate::ops::emit(conn, env, &Event::InstallationDeleted(event))?;
     Ok(())
 }

@@ -94,10 +94,66 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-        let ip = peer.map(|peer| forwarded_client(peer, &parts.headers, &state.trusted_proxies));
-        Ok(ClientIp(ip.map(|ip| ip.to_canonical().to_string())))
+        Ok(ClientIp(client_ip(parts, state)))
     }
+}
+
+/// The client's address (see [`ClientIp`]), as the audit log writes it.
+pub fn client_ip(parts: &Parts, state: &AppState) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let ip = peer.map(|peer| forwarded_client(peer, &parts.headers, &state.trusted_proxies));
+    ip.map(|ip| ip.to_canonical().to_string())
+}
+
+/// A kind of row addressed by id in a path; its name is the 404's.
+pub trait Resource {
+    const NAME: &'static str;
+}
+
+/// The id in the last path segment: a malformed id is a 404 of the resource `R` (no
+/// such thing can exist), exactly like a well-formed id that names nothing.
+pub struct Id<R>(pub String, std::marker::PhantomData<R>);
+
+impl<R> Id<R> {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl<S: Send + Sync, R: Resource> FromRequestParts<S> for Id<R> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let axum::extract::Path(segments) = axum::extract::Path::<Vec<String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound(R::NAME))?;
+        match segments.last() {
+            Some(id) if crate::ids::is_id(id) => Ok(Id(id.clone(), std::marker::PhantomData)),
+            _ => Err(AppError::NotFound(R::NAME)),
+        }
+    }
+}
+
+/// Declares resource markers for [`Id`].
+macro_rules! resources {
+    ($($name:ident = $text:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", $text, "` resource, for [`Id`].")]
+            pub struct $name;
+            impl Resource for $name {
+                const NAME: &'static str = $text;
+            }
+        )*
+    };
+}
+
+resources! {
+    Webhook = "webhook",
+    Delivery = "delivery",
+    Integration = "integration",
+    Installation = "installation",
+    Workflow = "workflow",
+    Credential = "credential",
 }
 
 fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {

@@ -12,7 +12,6 @@ use crate::domain::install;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::installations::{self, InstallationRow};
-use crate::store::users;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/installations", get(list)).route("/installations/{id}", delete(remove))
@@ -43,7 +42,7 @@ async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> R
         .store
         .read(move |conn| {
             let user_id = match user {
-                Some(ident) => Some(users::existing(conn, env, &ident)?.id),
+                Some(ident) => Some(crate::ops::users::existing(conn, env, &ident)?.id),
                 None => None,
             };
             Ok::<_, AppError>(installations::page(conn, env, user_id.as_deref(), page.after.as_deref(), limit + 1)?)

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rusqlite::Connection;
+
 use serde_json::{Value, json};
 
 use super::auth::KeyAuth;
@@ -15,11 +15,11 @@ use super::paging::{Page, next_cursor};
 use crate::domain::Environment;
 use crate::domain::install;
 use crate::domain::integration::{IntegrationInput, NewIntegration};
-use crate::error::{AppError, is_unique_violation};
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::catalog::{self, IntegrationRow};
-use crate::store::{installations, users};
+use crate::store::installations;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/integrations", post(create).get(list)).route("/integrations/{id}", get(show).delete(remove))
@@ -29,7 +29,11 @@ pub fn routes() -> Router<AppState> {
 type UserState = (HashSet<String>, HashMap<String, bool>);
 
 /// The catalog JSON of one integration, as API.md fixes it.
-pub fn integration_json(conn: &Connection, row: &IntegrationRow, user: Option<&UserState>) -> rusqlite::Result<Value> {
+pub fn integration_json(
+    conn: &crate::store::Db<'_>,
+    row: &IntegrationRow,
+    user: Option<&UserState>,
+) -> crate::store::StoreResult<Value> {
     let installed = user.is_some_and(|(ids, _)| ids.contains(&row.id));
     let workflows: Vec<Value> = catalog::parent_workflows(conn, &row.id)?
         .into_iter()
@@ -56,9 +60,13 @@ pub fn integration_json(conn: &Connection, row: &IntegrationRow, user: Option<&U
 }
 
 /// Resolves `?userId=` (an id or a username of the caller's environment) to its state.
-fn user_state(conn: &Connection, env: Environment, ident: Option<&str>) -> Result<Option<UserState>, AppError> {
+fn user_state(
+    conn: &crate::store::Db<'_>,
+    env: Environment,
+    ident: Option<&str>,
+) -> Result<Option<UserState>, AppError> {
     let Some(ident) = ident else { return Ok(None) };
-    let user = users::existing(conn, env, ident)?;
+    let user = crate::ops::users::existing(conn, env, ident)?;
     Ok(Some(installations::user_state(conn, env, &user.id)?))
 }
 
@@ -79,7 +87,7 @@ async fn create(
         .store
         .write(move |conn| {
             catalog::insert(conn, env, &id, &new, &workflow_ids, crate::clock::now_ms()).map_err(|e| {
-                if is_unique_violation(&e) {
+                if matches!(e, crate::store::StoreError::Unique(_)) {
                     AppError::conflict(
                         "integration_exists",
                         format!("an integration for app `{}` exists already", new.app),
@@ -98,7 +106,8 @@ async fn create(
                     ip,
                     details: json!({ "integrationId": id, "app": new.app, "workflowIds": workflow_ids }),
                 },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(answer))
@@ -117,7 +126,7 @@ async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> R
             let data = rows
                 .iter()
                 .map(|r| Ok((r.id.clone(), integration_json(conn, r, user.as_ref())?)))
-                .collect::<rusqlite::Result<Vec<(String, Value)>>>()?;
+                .collect::<crate::store::StoreResult<Vec<(String, Value)>>>()?;
             Ok::<_, AppError>(data)
         })
         .await?;
@@ -193,7 +202,8 @@ async fn remove(
                     ip,
                     details: json!({ "integrationId": row.id, "app": row.app, "uninstalled": installed.len() }),
                 },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({ "success": true })))

@@ -12,8 +12,8 @@ use super::extract::{ClientIp, Params};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
+use crate::store::catalog;
 use crate::store::links::{self, LinkRow};
-use crate::store::{catalog, users};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -77,7 +77,7 @@ async fn make(
     state
         .store
         .write(move |conn| {
-            let user = users::existing(conn, env, &user)?;
+            let user = crate::ops::users::existing(conn, env, &user)?;
             let integration = catalog::find(conn, env, &integration)?.ok_or(AppError::NotFound("integration"))?;
             let link = LinkRow {
                 id: link_id.clone(),
@@ -103,7 +103,8 @@ async fn make(
                         "expiresAt": crate::clock::rfc3339(expires_at),
                     }),
                 },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({

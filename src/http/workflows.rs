@@ -13,7 +13,7 @@ use super::paging::{Page, next_cursor};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
-use crate::store::{credentials, installations, users};
+use crate::store::{credentials, installations};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -32,7 +32,7 @@ async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> R
     let mut rows = state
         .store
         .read(move |conn| {
-            let user = users::existing(conn, env, &ident)?;
+            let user = crate::ops::users::existing(conn, env, &ident)?;
             Ok::<_, AppError>(installations::user_workflows(conn, env, &user.id, page.after.as_deref(), limit + 1)?)
         })
         .await?;
@@ -73,7 +73,7 @@ async fn set_active(
     state
         .store
         .write(move |conn| {
-            let user = users::existing(conn, env, &input.user_id)?;
+            let user = crate::ops::users::existing(conn, env, &input.user_id)?;
             if !installations::set_active(conn, env, &user.id, &input.workflow_id, active)? {
                 return Err(AppError::NotFound("workflow"));
             }
@@ -87,7 +87,8 @@ async fn set_active(
                     ip,
                     details: json!({ "workflowId": input.workflow_id }),
                 },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({ "message": "success" })))
@@ -124,7 +125,7 @@ async fn list_credentials(
     let mut rows = state
         .store
         .read(move |conn| {
-            let user = users::existing(conn, env, &ident)?;
+            let user = crate::ops::users::existing(conn, env, &ident)?;
             Ok::<_, AppError>(credentials::page(conn, env, &user.id, page.after.as_deref(), limit + 1)?)
         })
         .await?;
@@ -154,7 +155,7 @@ async fn remove_credential(
     state
         .store
         .write(move |conn| {
-            let user = users::existing(conn, env, &ident)?;
+            let user = crate::ops::users::existing(conn, env, &ident)?;
             let credential = credentials::find(conn, env, &user.id, &id)?.ok_or(AppError::NotFound("credential"))?;
             credentials::delete(conn, env, &credential.id)?;
             audit::record(
@@ -167,7 +168,8 @@ async fn remove_credential(
                     ip,
                     details: json!({ "credentialId": credential.id, "app": credential.app }),
                 },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({ "success": true })))

@@ -14,7 +14,6 @@
 //! again, with the same `webhook-id` (the message id). The worker and the recorder run
 //! under `supervise.rs`: if one dies, both stop and the appliance reports not ready.
 
-pub mod enqueue;
 mod recorder;
 pub mod recover;
 pub mod rsa_sign;
@@ -30,8 +29,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
-
-pub use enqueue::enqueue;
 
 use crate::config::Config;
 use crate::egress::Egress;

@@ -19,7 +19,7 @@ pub fn token(app: &TestApp, sub: &str, env: &str, exp_from_now: i64) -> String {
         iat: now.min(now + exp_from_now),
         exp: now + exp_from_now,
         jti: usher::ids::new_id().unwrap(),
-        aud: usher::state::JWT_AUDIENCE.into(),
+        aud: usher::auth::jwt::JWT_AUDIENCE.into(),
     };
     jwt::sign(&app.state().jwt_key, &claims)
 }
@@ -120,7 +120,7 @@ async fn forged_tampered_expired_foreign_and_orphaned_tokens_are_401_and_change_
             iat: now,
             exp: now + 600,
             jti: "x".into(),
-            aud: usher::state::JWT_AUDIENCE.into(),
+            aud: usher::auth::jwt::JWT_AUDIENCE.into(),
         };
         jwt::sign(&[7u8; 32], &claims)
     };

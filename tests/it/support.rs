@@ -54,10 +54,9 @@ impl TestApp {
 
     /// Makes an API key the way `usher keys create` does.
     pub async fn key(&self, env: Environment) -> String {
-        let store = self.state().store.clone();
-        tokio::task::spawn_blocking(move || usher::auth::api_key::create(&store, env, "test".into()).unwrap().key)
-            .await
-            .unwrap()
+        let ctx = usher::ops::Ctx::new(self.state().deps.clone(), env, usher::domain::Actor::Cli, None);
+        let op = usher::ops::keys::create::CreateKey { label: "test".into() };
+        usher::ops::run(&ctx, op).await.unwrap().key
     }
 
     pub async fn dev_key(&self) -> String {

@@ -207,13 +207,15 @@ async fn token_is_a_pinned_hs256_jwt_for_the_user() {
     assert_eq!(status, StatusCode::OK);
     let token = body["token"].as_str().unwrap();
     let now = usher::clock::now_secs();
-    let claims = usher::auth::jwt::verify(&app.state().jwt_key, token, now, 60, usher::state::JWT_AUDIENCE).unwrap();
+    let claims =
+        usher::auth::jwt::verify(&app.state().jwt_key, token, now, 60, usher::auth::jwt::JWT_AUDIENCE).unwrap();
     assert_eq!(claims.sub, id);
     assert_eq!(claims.env, "development");
     assert!(claims.exp - claims.iat <= 30 * 60 && claims.exp > now);
     assert!(body["expiresAt"].as_str().unwrap().ends_with('Z'));
     assert!(
-        usher::auth::jwt::verify(&app.state().jwt_key, token, claims.exp + 61, 60, usher::state::JWT_AUDIENCE).is_err()
+        usher::auth::jwt::verify(&app.state().jwt_key, token, claims.exp + 61, 60, usher::auth::jwt::JWT_AUDIENCE)
+            .is_err()
     );
     assert_eq!(app.get("/users/nobody/token", &key).await.0, StatusCode::NOT_FOUND);
     app.stop().await;

@@ -97,9 +97,9 @@ async fn a_gone_endpoint_parks_its_backlog_until_enabled() {
     assert_eq!(app.count("deliveries WHERE status = 'failed' AND paused = 1"), 3);
     assert_eq!(metric(&app, "usher_webhook_queue_depth").await, 0.0);
     assert_eq!(metric(&app, "usher_webhook_queue_due").await, 0.0);
-    let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
     let far = usher::clock::now_ms() + 3_600_000;
-    assert_eq!(usher::store::deliveries::next_due(&conn, far).unwrap(), None);
+    let due = app.state().store.read(move |db| usher::store::deliveries::next_due(db, far)).await.unwrap();
+    assert_eq!(due, None);
     // Enabled again: the backlog goes out.
     rx.set_default(Reply::Status(200));
     let patch = Some(json!({"enabled": true}));

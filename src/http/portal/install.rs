@@ -54,7 +54,7 @@ fn failed(portal: &PortalSession, e: AppError) -> Response {
 
 /// Fails with 401 unless the request's session is still live: checked inside the write
 /// transaction, so a session ended by a concurrent sign-out changes nothing.
-fn still_signed_in(conn: &rusqlite::Connection, portal_hash: &[u8], session_id: &str) -> Result<(), AppError> {
+fn still_signed_in(conn: &crate::store::Db<'_>, portal_hash: &[u8], session_id: &str) -> Result<(), AppError> {
     match sessions::find_live(conn, portal_hash, crate::clock::now_ms())? {
         Some(live) if live.id == session_id => Ok(()),
         _ => Err(AppError::Unauthorized("the session has ended".into())),

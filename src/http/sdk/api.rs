@@ -166,7 +166,7 @@ fn invalid_fields(errors: &FieldErrors) -> Response {
 /// Checks the submitted values against the fields of the integration found by `find`.
 async fn checked(
     state: &AppState,
-    find: impl FnOnce(&rusqlite::Connection) -> Result<(IntegrationRow, Vec<ParentWorkflowRow>), AppError> + Send + 'static,
+    find: impl FnOnce(&crate::store::Db<'_>) -> Result<(IntegrationRow, Vec<ParentWorkflowRow>), AppError> + Send + 'static,
     input: BTreeMap<String, String>,
 ) -> Result<Result<(IntegrationRow, Vec<ParentWorkflowRow>, CredentialValues), FieldErrors>, AppError> {
     let (row, parents) = state.store.read(find).await?;
