@@ -155,6 +155,16 @@ impl Outbox {
         }
     }
 
+    /// Stops the worker at once, without draining (a server dropped without `shutdown`):
+    /// attempts in flight keep their leases and are retried by the next start.
+    pub fn abort(&self) {
+        self.inner.stop.send_replace(true);
+        if let Some(task) = self.inner.task.lock().ok().and_then(|mut t| t.take()) {
+            task.abort();
+        }
+        self.inner.up.store(false, Ordering::SeqCst);
+    }
+
     /// Waits until no delivery to an enabled endpoint is pending or awaiting a retry
     /// (every one delivered or dead), following the worker's progress; scheduled
     /// retries are waited for, not skipped. Fails after `limit`. For tests and tools.

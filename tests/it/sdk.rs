@@ -29,7 +29,7 @@ async fn sdk_call(app: &TestApp, method: Method, path: &str, bearer: Option<&str
 }
 
 fn counts(app: &TestApp) -> [i64; 3] {
-    [app.count("users"), app.count("audit_log"), app.count("outbox_messages")]
+    [app.db().users(), app.db().audit_entries(), app.db().events()]
 }
 
 #[tokio::test]
