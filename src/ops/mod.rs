@@ -17,6 +17,7 @@ mod ctx;
 mod error;
 pub mod keys;
 pub mod users;
+pub mod vault;
 
 pub use ctx::{Ctx, Deps, emit};
 pub use error::OpError;
