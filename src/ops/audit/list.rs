@@ -42,3 +42,30 @@ impl Query for ListAudit {
         Ok(audit::page(db, ctx.env, &self.filter, before, self.limit)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_names_time_and_id_and_nothing_else_is_one() {
+        let entry = EntryRow {
+            id: "0123456789abcdef01234567".into(),
+            at: 1_700_000_000_123,
+            action: "user.created".into(),
+            actor: "cli".into(),
+            user_id: None,
+            ip: None,
+            details: "{}".into(),
+        };
+        let page = ListAudit::new(Filter::default(), Some(&position(&entry)), 10).unwrap();
+        assert_eq!(page.before, Some((entry.at, entry.id)));
+        assert!(ListAudit::new(Filter::default(), None, 10).unwrap().before.is_none());
+        for bad in ["", "nocolon", "soon:0123", ":"] {
+            assert!(matches!(
+                ListAudit::new(Filter::default(), Some(bad), 10),
+                Err(OpError::Invalid { code: "invalid_cursor", .. })
+            ));
+        }
+    }
+}
