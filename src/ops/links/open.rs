@@ -2,11 +2,12 @@
 //! page shows, and the context its install runs in. Nothing is consumed here; the
 //! install consumes the link in its own transaction.
 
+use std::sync::Arc;
+
 use crate::domain::Actor;
 use crate::ops::{Ctx, Deps, OpError};
 use crate::store::catalog::{self, IntegrationRow, ParentWorkflowRow};
 use crate::store::links::{self, LinkRow};
-use std::sync::Arc;
 
 /// A usable link with what its page shows.
 #[derive(Debug, Clone)]
