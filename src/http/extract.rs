@@ -1,9 +1,11 @@
 //! Request extractors that answer in the API's error format: JSON bodies (415, 413,
-//! `invalid_json`, a field named on a type error) and strict query parameters.
+//! `invalid_json`, a field named on a type error), the content-type check and size
+//! limit of every body read ([`body_of`]), strict query parameters, path ids.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -23,18 +25,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, AppError> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::TooLarge)?;
+        let bytes = body_of(request, "application/json", BODY_LIMIT).await?;
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// The body of a request sent as `mime` (parameters such as `charset` aside): 415 for
+/// any other content type, 413 past `limit` bytes. JSON bodies and hosted forms read
+/// through this.
+pub async fn body_of(request: Request, mime: &str, limit: usize) -> Result<Bytes, AppError> {
+    if !has_content_type(request.headers(), mime) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    axum::body::to_bytes(request.into_body(), limit).await.map_err(|_| AppError::TooLarge)
+}
+
+/// Whether the request's `Content-Type` is `mime`, in any case, ignoring parameters.
+pub fn has_content_type(headers: &HeaderMap, mime: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|given| given.trim().eq_ignore_ascii_case(mime))
 }
 
 /// Parses JSON, telling a syntax error (`invalid_json`) from a wrong field (`invalid_field`).

@@ -13,11 +13,18 @@
 //! To add one: copy a file such as `users/create.rs`, give it its input type and
 //! `impl Operation` (or `Query`), list it in its folder's `mod.rs`, and call it.
 
+pub mod audit;
+pub mod credentials;
 mod ctx;
 mod error;
+pub mod install;
+pub mod installations;
+pub mod integrations;
 pub mod keys;
+pub mod links;
 pub mod users;
 pub mod vault;
+pub mod workflows;
 
 pub use ctx::{Ctx, Deps, emit};
 pub use error::OpError;

@@ -244,3 +244,47 @@ async fn master_key_rotate_reencrypts_every_credential() {
     let (ok, out, _) = cli(&dir, &["master-key", "reencrypt"]);
     assert!(ok && out.contains("re-encrypted 0"), "{out}");
 }
+
+#[tokio::test]
+async fn installations_workflows_and_credentials_page_with_cursors() {
+    let app = TestApp::start().await;
+    let key = app.dev_key().await;
+    let a = app.user(&key, "pa@example.com").await;
+    let b = app.user(&key, "pb@example.com").await;
+    let shop = integration(&app, &key, "shopify").await.id;
+    let hub = integration(&app, &key, "hubspot").await.id;
+    for (user, integration_id) in [(&a, &shop), (&a, &hub), (&b, &shop)] {
+        let url = link(&app, &key, user, integration_id).await;
+        assert_eq!(install(&app, &url, "k").await.0, StatusCode::OK);
+    }
+    // Walks a list page by page; returns the ids seen under `field`.
+    let walk = |path: String, field: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            let mut seen = Vec::new();
+            let mut next = path.clone();
+            loop {
+                let (status, body) = app.get(&next, &key).await;
+                assert_eq!(status, StatusCode::OK, "{next}: {body}");
+                let data = body["data"].as_array().unwrap();
+                seen.extend(data.iter().map(|row| row[field].as_str().unwrap().to_string()));
+                match body["nextCursor"].as_str() {
+                    Some(cursor) => next = format!("{path}&cursor={cursor}"),
+                    None => return seen,
+                }
+            }
+        }
+    };
+    let mut all = walk("/installations?limit=2".into(), "installationId").await;
+    all.dedup();
+    assert_eq!(all.len(), 3, "each installation once: {all:?}");
+    assert_eq!(walk(format!("/installations?userId={a}&limit=1"), "installationId").await.len(), 2);
+    assert_eq!(walk(format!("/workflows?userId={a}&limit=1"), "workflowId").await.len(), 4);
+    assert_eq!(walk(format!("/users/{a}/credentials?limit=1"), "credentialId").await.len(), 2);
+    // A cursor is bound to its list: one of all installations does not page one user's.
+    let (_, first) = app.get("/installations?limit=2", &key).await;
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let (status, body) = app.get(&format!("/installations?userId={a}&limit=2&cursor={cursor}"), &key).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
+    app.stop().await;
+}
