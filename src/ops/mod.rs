@@ -16,6 +16,10 @@
 mod ctx;
 mod error;
 pub mod keys;
+pub mod portal;
+pub mod sdk;
+pub mod sessions;
+pub mod smartlink;
 pub mod users;
 
 pub use ctx::{Ctx, Deps, emit};
