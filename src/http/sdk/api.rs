@@ -56,7 +56,7 @@ pub async fn me(auth: UserAuth) -> Json<Value> {
     Json(json!({
         "userId": auth.user_id,
         "username": auth.username,
-        "environment": auth.env.as_str(),
+        "environment": auth.ctx.env.as_str(),
         "expiresAt": crate::clock::rfc3339(auth.expires_at.saturating_mul(1000)),
     }))
 }

@@ -26,12 +26,11 @@ pub const LEEWAY_SECS: i64 = 0;
 /// A request authenticated by an end user's JWT.
 #[derive(Clone)]
 pub struct UserAuth {
-    pub env: Environment,
     pub user_id: String,
     pub username: String,
     /// When the token expires (Unix seconds).
     pub expires_at: i64,
-    /// What the SDK's operations run with.
+    /// What the SDK's operations run with (`ctx.env` is the token's environment).
     pub ctx: Ctx,
 }
 
@@ -61,6 +60,6 @@ impl FromRequestParts<AppState> for UserAuth {
             Ok(_) | Err(OpError::NotFound(_)) => return Err(gone()),
             Err(e) => return Err(e.into()),
         };
-        Ok(UserAuth { env, user_id: user.id, username: user.username, expires_at: claims.exp, ctx })
+        Ok(UserAuth { user_id: user.id, username: user.username, expires_at: claims.exp, ctx })
     }
 }

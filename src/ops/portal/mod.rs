@@ -27,3 +27,29 @@ pub(crate) fn from_install(e: AppError) -> OpError {
         other => OpError::Internal(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the install transaction answers reaches the client as it did before.
+    #[test]
+    fn from_install_inverts_the_http_mapping() {
+        let cases = [
+            OpError::invalid("c", "m"),
+            OpError::Rejected { code: "c", message: "m".into() },
+            OpError::Unauthenticated("m".into()),
+            OpError::forbidden("c", "m"),
+            OpError::NotFound("installation"),
+            OpError::Conflict { code: "c", message: "m".into(), extra: Some(serde_json::json!({ "x": 1 })) },
+            OpError::Gone("m".into()),
+            OpError::Throttled { retry_after_secs: 3 },
+            OpError::Unavailable { code: "c", message: "m".into() },
+            OpError::internal("m"),
+        ];
+        for op in cases {
+            let before = format!("{op:?}");
+            assert_eq!(format!("{:?}", from_install(AppError::from(op))), before);
+        }
+    }
+}

@@ -63,3 +63,18 @@ pub struct WithSecret {
     pub app: AppRow,
     pub secret: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_names_are_trimmed_and_bounded() {
+        assert_eq!(AppName::parse("  Acme  ").unwrap().as_str(), "Acme");
+        assert_eq!(AppName::parse(&"é".repeat(MAX_NAME)).unwrap().as_str().chars().count(), MAX_NAME);
+        for bad in ["", "   ", "a\nb"] {
+            assert!(matches!(AppName::parse(bad), Err(OpError::Invalid { code: "invalid_name", .. })), "{bad:?}");
+        }
+        assert!(AppName::parse(&"a".repeat(MAX_NAME + 1)).is_err());
+    }
+}

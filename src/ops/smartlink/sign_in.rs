@@ -185,3 +185,26 @@ impl SignIn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_survive_the_trip_through_op_error() {
+        for refusal in Refusal::ALL {
+            assert_eq!(Refusal::of(&refusal.into()), Some(refusal));
+        }
+        assert_eq!(Refusal::of(&OpError::forbidden("csrf_failed", "no")), None);
+        assert_eq!(Refusal::of(&OpError::conflict("username_taken", "no")), None);
+        assert_eq!(Refusal::of(&OpError::internal("disk")), None);
+    }
+
+    #[test]
+    fn refusals_have_the_statuses_of_their_pages() {
+        assert!(matches!(OpError::from(Refusal::Replayed), OpError::Forbidden { .. }));
+        assert!(matches!(OpError::from(Refusal::Expired), OpError::Forbidden { .. }));
+        assert!(matches!(OpError::from(Refusal::AppGone), OpError::Forbidden { .. }));
+        assert!(matches!(OpError::from(Refusal::Ambiguous), OpError::Conflict { .. }));
+    }
+}

@@ -98,3 +98,44 @@ pub async fn link_used(deps: &Deps, nonce: &Nonce) -> Result<bool, OpError> {
     let hash = nonce.hash.clone();
     Ok(deps.store.read(move |db| store::nonce_used(db, &hash)).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "appId=7&firstName=Ada&surname=Lovelace&username=ada%40example.com";
+
+    fn legacy() -> LoginQuery {
+        smartlink::parse(&format!("{BASE}&token={}", "a".repeat(40))).unwrap()
+    }
+
+    fn v2(expires: i64) -> LoginQuery {
+        let q = format!("{BASE}&v=2&expires={expires}&nonce=0123456789abcdef&token={}", "b".repeat(64));
+        smartlink::parse(&q).unwrap()
+    }
+
+    #[test]
+    fn legacy_links_only_where_the_app_allows_them() {
+        assert!(admit(&legacy(), true, 900, 1_000).unwrap().is_none());
+        let refused = admit(&legacy(), false, 900, 1_000).unwrap_err();
+        assert!(matches!(refused, OpError::Forbidden { code: "legacy_not_allowed", .. }));
+        assert_eq!(refused.to_string(), "This app accepts only version 2 links (v=2, expires, nonce).");
+    }
+
+    #[test]
+    fn v2_links_inside_their_window_give_the_nonce_to_keep() {
+        let now = 1_700_000_000;
+        let nonce = admit(&v2(now + 600), false, 900, now).unwrap().unwrap();
+        assert_eq!(nonce.hash, nonce_hash(7, "0123456789abcdef"));
+        assert_eq!(nonce.keep_until, (now + 600 + DEFAULT_V2_LEEWAY_SECS) * 1000);
+        let late = admit(&v2(now - DEFAULT_V2_LEEWAY_SECS - 1), false, 900, now).unwrap_err();
+        assert!(matches!(late, OpError::Forbidden { code: "link_window", .. }));
+        assert!(admit(&v2(now + 900 + DEFAULT_V2_LEEWAY_SECS + 1), false, 900, now).is_err());
+    }
+
+    #[test]
+    fn nonces_are_kept_per_app() {
+        assert_ne!(nonce_hash(1, "n"), nonce_hash(2, "n"));
+        assert_eq!(app_row_id(&legacy()), 7);
+    }
+}
