@@ -12,13 +12,12 @@ use super::paging::Paging;
 use crate::domain::integration::IntegrationInput;
 use crate::error::AppError;
 use crate::ops;
+use crate::ops::integrations::IntegrationView;
 use crate::ops::integrations::create::CreateIntegration;
 use crate::ops::integrations::delete::DeleteIntegration;
 use crate::ops::integrations::get::GetIntegration;
 use crate::ops::integrations::list::ListIntegrations;
-use crate::ops::integrations::{IntegrationView, UserState};
 use crate::state::AppState;
-use crate::store::catalog::IntegrationRow;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/integrations", post(create).get(list)).route("/integrations/{id}", get(show).delete(remove))
@@ -49,16 +48,6 @@ pub fn view_json(view: &IntegrationView) -> Value {
         "credentialFields": row.fields,
         "workflows": workflows,
     })
-}
-
-/// Transitional: the catalog JSON read inside a caller's own store closure, for
-/// handlers not yet moved onto `ops::integrations` (the SDK's). Removed once none uses it.
-pub fn integration_json(
-    db: &crate::store::Db<'_>,
-    row: &IntegrationRow,
-    user: Option<&UserState>,
-) -> crate::store::StoreResult<Value> {
-    Ok(view_json(&ops::integrations::view(db, row.clone(), user)?))
 }
 
 async fn create(KeyCtx(ctx): KeyCtx, JsonBody(input): JsonBody<IntegrationInput>) -> Result<Json<Value>, AppError> {

@@ -3,7 +3,6 @@
 //! sign-out; plus the static assets of the hosted pages.
 
 mod install;
-pub mod integrations;
 pub mod page;
 pub mod session;
 
@@ -14,13 +13,11 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::json;
 
-use crate::error::AppError;
-use crate::http::extract::ClientIp;
+use crate::ops;
+use crate::ops::portal::section::{PortalSection, Section};
+use crate::ops::sessions::sign_out::SignOut;
 use crate::state::AppState;
-use crate::store::audit::{self, Entry};
-use crate::store::sessions;
 use session::{PortalSession, form_fields};
 
 pub fn routes() -> Router<AppState> {
@@ -43,26 +40,21 @@ struct Portal<'a> {
     username: &'a str,
     csrf: &'a str,
     /// Rendered by the included `portal_integrations.html`.
-    section: integrations::Section,
+    section: Section,
 }
 
 async fn show(State(state): State<AppState>, portal: PortalSession) -> Response {
     let csrf = portal.csrf(&state);
-    let section = match integrations::section(&state, &portal).await {
+    let section = match ops::query(&portal.ctx, PortalSection { user_id: portal.session.user_id.clone() }).await {
         Ok(section) => section,
-        Err(e) => return page::from_app_error(e),
+        Err(e) => return page::from_app_error(e.into()),
     };
     let (display_name, username) = portal.account();
     let full_name = if display_name == username { "" } else { display_name };
     page::render(StatusCode::OK, &Portal { display_name, full_name, username, csrf: &csrf, section })
 }
 
-async fn sign_out(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    portal: PortalSession,
-    body: Bytes,
-) -> Response {
+async fn sign_out(State(state): State<AppState>, portal: PortalSession, body: Bytes) -> Response {
     let form = match form_fields(&body) {
         Ok(form) => form,
         Err(page) => return *page,
@@ -70,28 +62,8 @@ async fn sign_out(
     if let Err(page) = portal.check_csrf(&state, &form) {
         return *page;
     }
-    let hash = portal.token_hash.clone();
-    let ended = state
-        .store
-        .write(move |conn| {
-            if let Some((session_id, env, user_id)) = sessions::delete_by_hash(conn, &hash)? {
-                audit::record(
-                    conn,
-                    &Entry {
-                        environment: env,
-                        action: "portal.signed_out",
-                        actor: format!("user:{user_id}"),
-                        user_id: Some(user_id),
-                        ip,
-                        details: json!({ "sessionId": session_id }),
-                    },
-                )?;
-            }
-            Ok::<_, AppError>(())
-        })
-        .await;
-    if let Err(e) = ended {
-        return page::from_app_error(e);
+    if let Err(e) = ops::run(&portal.ctx, SignOut { token_hash: portal.token_hash.clone() }).await {
+        return page::from_app_error(e.into());
     }
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();

@@ -1,5 +1,6 @@
-//! Portal: the session extractor (cookie → live session and its user; a 401 page
-//! otherwise) and the CSRF check of the portal's forms.
+//! Portal: the session extractor (cookie → live session and its user, and the request's
+//! [`Ctx`]: the session's environment with the user as actor; a 401 page otherwise) and
+//! the CSRF check of the portal's forms.
 
 use std::collections::HashMap;
 
@@ -12,9 +13,12 @@ use axum::response::Response;
 use super::page;
 use crate::auth::csrf;
 use crate::auth::session::{self, CookiePolicy};
-use crate::error::AppError;
+use crate::domain::Actor;
+use crate::http::extract::client_ip;
+use crate::ops::sessions::{self as ops_sessions, ActiveSession};
+use crate::ops::{Ctx, OpError};
 use crate::state::AppState;
-use crate::store::sessions::{self, SessionRow};
+use crate::store::sessions::SessionRow;
 
 /// A request from a signed-in end user.
 pub struct PortalSession {
@@ -22,6 +26,8 @@ pub struct PortalSession {
     /// SHA-256 of the cookie value (what the CSRF token is bound to).
     pub token_hash: Vec<u8>,
     pub policy: CookiePolicy,
+    /// What the portal's operations run with.
+    pub ctx: Ctx,
 }
 
 impl PortalSession {
@@ -46,6 +52,12 @@ impl PortalSession {
             return Ok(());
         }
         Err(Box::new(page::csrf_refused()))
+    }
+
+    /// This session, for an operation that checks it is still live inside its write.
+    pub fn active(&self) -> ActiveSession {
+        let session = &self.session;
+        ActiveSession { id: session.id.clone(), user_id: session.user_id.clone(), token_hash: self.token_hash.clone() }
     }
 
     /// Whose account this is: (display name, username). The display name is the full
@@ -81,13 +93,14 @@ impl FromRequestParts<AppState> for PortalSession {
             return Err(not_signed_in(policy, false));
         };
         let token_hash = session::hash(&value);
-        let lookup = token_hash.clone();
-        let now = crate::clock::now_ms();
-        let found = state.store.read(move |conn| Ok::<_, AppError>(sessions::find_live(conn, &lookup, now)?)).await;
-        match found {
-            Ok(Some(session)) => Ok(PortalSession { session, token_hash, policy }),
-            Ok(None) => Err(not_signed_in(policy, had_cookie)),
-            Err(e) => Err(page::from_app_error(e)),
+        match ops_sessions::authenticate(&state.deps, token_hash.clone()).await {
+            Ok(session) => {
+                let actor = Actor::EndUser(session.user_id.clone());
+                let ctx = Ctx::new(state.deps.clone(), session.environment, actor, client_ip(parts, state));
+                Ok(PortalSession { session, token_hash, policy, ctx })
+            }
+            Err(OpError::Unauthenticated(_)) => Err(not_signed_in(policy, had_cookie)),
+            Err(e) => Err(page::from_app_error(e.into())),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! SmartLink: `GET|POST /signable/token/login`: throttle, strict parse of the raw
-//! query, app lookup, token check (unknown apps cost the same), version rules, then
-//! either the v2 confirmation page (GET) or the sign-in (legacy GET, any POST).
+//! SmartLink: `GET|POST /signable/token/login`: throttle (per process, here), strict
+//! parse of the raw query (`auth::smartlink`), then `ops::smartlink`: the token check
+//! (unknown apps cost the same), the version rules, and either the v2 confirmation page
+//! (GET) or the sign-in (legacy GET, any POST). Refusals are human pages.
 //!
 //! The query is taken from the request URI exactly as received and never re-encoded:
 //! the token signs those bytes. Nothing here logs the query, the token or the cookie.
@@ -12,50 +13,41 @@ use std::time::Instant;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, OriginalUri, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::apps::{previous_aad, secret_aad};
-use super::signin::{self, SignIn, SignInError};
 use super::throttle::{Key, Throttle};
 use crate::auth::session::{self, CookiePolicy};
-use crate::auth::smartlink::{self, DEFAULT_V2_LEEWAY_SECS, LinkVersion, LoginQuery};
-use crate::domain::Environment;
-use crate::error::AppError;
+use crate::auth::smartlink::{self, LoginQuery};
+use crate::domain::{Actor, Environment};
 use crate::http::extract::ClientIp;
 use crate::http::portal::page;
+use crate::ops::smartlink::sign_in::{Refusal, SignIn};
+use crate::ops::smartlink::verify::{self, Verified, verify_link};
+use crate::ops::{self, Ctx, OpError};
 use crate::state::AppState;
-use crate::store;
 
 pub const LOGIN_PATH: &str = "/signable/token/login";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(LOGIN_PATH, get(login_get).post(login_post)).layer(Extension(Arc::new(Throttle::default())))
+    Router::new().route(LOGIN_PATH, get(login_page).post(login_page)).layer(Extension(Arc::new(Throttle::default())))
 }
 
 #[derive(Template)]
 #[template(path = "smartlink_continue.html")]
 struct Continue;
 
-async fn login_get(
+/// GET shows a v2 link's confirmation page (or signs a legacy link in); POST signs in.
+async fn login_page(
     State(state): State<AppState>,
     Extension(throttle): Extension<Arc<Throttle>>,
     ClientIp(ip): ClientIp,
     OriginalUri(uri): OriginalUri,
+    method: Method,
     headers: HeaderMap,
 ) -> Response {
-    login(&state, &throttle, ip, uri.query(), &headers, false).await
-}
-
-async fn login_post(
-    State(state): State<AppState>,
-    Extension(throttle): Extension<Arc<Throttle>>,
-    ClientIp(ip): ClientIp,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    login(&state, &throttle, ip, uri.query(), &headers, true).await
+    login(&state, &throttle, ip, uri.query(), &headers, method == Method::POST).await
 }
 
 const NOT_VALID: &str = "This sign-in link is not valid";
@@ -113,124 +105,79 @@ async fn login(
         }
         Err(e) => return bad_request(&e.to_string()),
     };
-    let (env, legacy_allowed) = match verify(state, &query).await {
-        Ok(Verified::Valid { env, legacy_allowed }) => (env, legacy_allowed),
+    let (env, legacy_allowed) = match check_token(state, &failures, &query).await {
+        Ok(valid) => valid,
+        Err(refused) => return refused,
+    };
+    // From here the signature is valid: refusals below are not counted as failures.
+    let max_ttl = state.config.smartlink.v2_max_ttl.secs() as i64;
+    let nonce = match verify::admit(&query, legacy_allowed, max_ttl, crate::clock::now_secs()) {
+        Ok(nonce) => nonce,
+        Err(e) => return forbidden(&e.to_string()),
+    };
+    if let (Some(nonce), false) = (&nonce, is_post) {
+        // A GET of a v2 link only shows the page that POSTs it: mail scanners GET links.
+        return match verify::link_used(&state.deps, nonce).await {
+            Ok(true) => forbidden(USED),
+            Ok(false) => page::render(StatusCode::OK, &Continue),
+            Err(e) => page::from_app_error(e.into()),
+        };
+    }
+    let policy = CookiePolicy::for_public_url(&state.public_url);
+    let replaced_session = policy.read(headers).map(|v| session::hash(&v));
+    let ctx = Ctx::new(state.deps.clone(), env, Actor::SmartLink(verify::app_row_id(&query)), ip);
+    let signed = match SignIn::new(&query, nonce, replaced_session) {
+        Ok(sign_in) => ops::run(&ctx, sign_in).await,
+        Err(e) => Err(e),
+    };
+    match signed {
+        Ok(signed) => signed_in(policy, &signed.cookie_value, state.config.sessions.ttl.secs()),
+        Err(e) => refused(e),
+    }
+}
+
+/// The token check: the app's environment and whether it takes legacy links, or the
+/// refusal page (a mismatch counts as a failure).
+async fn check_token(
+    state: &AppState,
+    failures: &Failures<'_>,
+    query: &LoginQuery,
+) -> Result<(Environment, bool), Response> {
+    match verify_link(&state.deps, query).await {
+        Ok(Verified::Valid { env, legacy_allowed }) => Ok((env, legacy_allowed)),
         Ok(Verified::Mismatch) => {
             // An app past its limit answers further failures 429, but never refuses a
             // valid link: one client's bad tokens must not lock everyone out.
-            if let Err(wait) = throttle.check(&Key::App(query.app_id), limit, Instant::now()) {
+            if let Err(wait) = failures.throttle.check(&Key::App(query.app_id), failures.limit, Instant::now()) {
                 failures.record(None);
-                return page::too_many(wait);
+                return Err(page::too_many(wait));
             }
             failures.record(Some(query.app_id));
-            return forbidden(MISMATCH);
+            Err(forbidden(MISMATCH))
         }
         Ok(Verified::UnknownApp) => {
             // Counted against the client only: made-up appIds must not fill the table.
             failures.record(None);
-            return forbidden(MISMATCH);
+            Err(forbidden(MISMATCH))
         }
-        Err(e) => return page::from_app_error(e),
-    };
-    // From here the signature is valid: refusals below are not counted as failures.
-    let nonce = match &query.version {
-        LinkVersion::Legacy if !legacy_allowed => {
-            return forbidden("This app accepts only version 2 links (v=2, expires, nonce).");
-        }
-        LinkVersion::Legacy => None,
-        LinkVersion::V2 { expires, nonce } => {
-            let max_ttl = state.config.smartlink.v2_max_ttl.secs() as i64;
-            let now = crate::clock::now_secs();
-            if let Err(e) = smartlink::check_v2_window(*expires, now, max_ttl, DEFAULT_V2_LEEWAY_SECS) {
-                return forbidden(&e.to_string());
-            }
-            let keep_until = expires.saturating_add(DEFAULT_V2_LEEWAY_SECS).saturating_mul(1000);
-            Some((signin::nonce_hash(app_row_id(&query), nonce), keep_until))
-        }
-    };
-    if let (Some((hash, _)), false) = (&nonce, is_post) {
-        // A GET of a v2 link only shows the page that POSTs it: mail scanners GET links.
-        let hash = hash.clone();
-        return match state.store.read(move |conn| Ok::<_, AppError>(store::smartlink::nonce_used(conn, &hash)?)).await {
-            Ok(true) => forbidden(USED),
-            Ok(false) => page::render(StatusCode::OK, &Continue),
-            Err(e) => page::from_app_error(e),
-        };
+        Err(e) => Err(page::from_app_error(e.into())),
     }
-    let policy = CookiePolicy::for_public_url(&state.public_url);
-    let request = SignIn {
-        env,
-        app_id: app_row_id(&query),
-        username: query.username.clone(),
-        full_name: format!("{} {}", query.first_name.trim(), query.surname.trim()),
-        phone: query.phone.clone(),
-        nonce,
-        replaced_session: policy.read(headers).map(|v| session::hash(&v)),
-        ip,
-        version: if matches!(query.version, LinkVersion::Legacy) { "1" } else { "2" },
-    };
-    match signin::sign_in(state, request).await {
-        Ok(signed) => signed_in(policy, &signed.cookie_value, state.config.sessions.ttl.secs()),
-        Err(SignInError::Replayed) => forbidden(USED),
-        Err(SignInError::Expired) => forbidden("This link has expired."),
-        Err(SignInError::AppGone) => forbidden(MISMATCH),
-        Err(SignInError::Ambiguous) => page::message(
+}
+
+/// The page for a sign-in that did not happen.
+fn refused(e: OpError) -> Response {
+    match Refusal::of(&e) {
+        Some(Refusal::Replayed) => forbidden(USED),
+        Some(Refusal::Expired) => forbidden("This link has expired."),
+        Some(Refusal::AppGone) => forbidden(MISMATCH),
+        Some(Refusal::Ambiguous) => page::message(
             StatusCode::CONFLICT,
             "This account cannot be chosen",
             "Several accounts use this email address with different capital letters.",
             "Ask the app that sent you here to merge them, then open the link again.",
         ),
-        Err(SignInError::Failed(e)) => page::from_app_error(e),
+        None => page::from_app_error(e.into()),
     }
-}
-
-/// The appId as the store's row id (ids beyond i64 cannot exist: -1 finds nothing).
-fn app_row_id(query: &LoginQuery) -> i64 {
-    i64::try_from(query.app_id).unwrap_or(-1)
-}
-
-/// What checking a link's token found.
-enum Verified {
-    Valid { env: Environment, legacy_allowed: bool },
-    Mismatch,
-    UnknownApp,
-}
-
-/// Checks the token against the app's secret (and its previous one during the grace
-/// period). An unknown app goes through the same decryptions and hashes against
-/// stand-ins, so it costs the same time.
-async fn verify(state: &AppState, query: &LoginQuery) -> Result<Verified, AppError> {
-    let app_id = app_row_id(query);
-    let app = state.store.read(move |conn| Ok::<_, AppError>(store::smartlink::find(conn, app_id)?)).await?;
-    let keyring = &state.keyring;
-    let now = crate::clock::now_ms();
-    let Some(app) = app else {
-        let _ = std::hint::black_box(keyring.encrypt(b"usher smartlink stand-in", &[0u8; 43]));
-        let _ = std::hint::black_box(keyring.encrypt(b"usher smartlink stand-in", &[0u8; 43]));
-        let _ = query.verify_against_dummy();
-        let _ = query.verify_against_dummy();
-        return Ok(Verified::UnknownApp);
-    };
-    let current = keyring.decrypt(&secret_aad(app.app_id), &app.secret).map_err(AppError::internal)?;
-    let previous = match (&app.previous_secret, app.previous_until) {
-        (Some(blob), Some(until)) if until > now => {
-            Some(keyring.decrypt(&previous_aad(app.app_id), blob).map_err(AppError::internal)?)
-        }
-        _ => {
-            let _ = std::hint::black_box(keyring.encrypt(b"usher smartlink stand-in", &[0u8; 43]));
-            None
-        }
-    };
-    let by_current = query.verify(&current);
-    let by_previous = match &previous {
-        Some(secret) => query.verify(secret),
-        None => query.verify_against_dummy(),
-    };
-    Ok(if by_current | by_previous {
-        Verified::Valid { env: app.environment, legacy_allowed: app.legacy_sha1 }
-    } else {
-        Verified::Mismatch
-    })
 }
 
 /// 303 to the portal with the new session cookie.

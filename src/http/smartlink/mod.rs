@@ -1,9 +1,8 @@
 //! SmartLink SSO over HTTP: the apps API (API key) and the login endpoint that turns a
-//! signed link into a portal session.
+//! signed link into a portal session. The use cases are `ops::smartlink`.
 
 pub mod apps;
 pub mod login;
-pub mod signin;
 pub mod throttle;
 
 pub use apps::routes as api_routes;
