@@ -7,8 +7,10 @@
 mod duration;
 mod egress;
 mod validate;
+mod values;
 
 use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -16,8 +18,10 @@ use figment::providers::{Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 pub use duration::Span;
-pub use egress::parse_cidrs;
-pub use validate::parse_origin;
+pub use values::Origin;
+
+use crate::egress::Cidr;
+use url::Url;
 
 /// The commented default configuration, embedded in the binary.
 pub const DEFAULT_TOML: &str = include_str!("../../config.toml");
@@ -40,13 +44,16 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
-    pub listen: String,
-    pub public_url: String,
+    #[serde(with = "values::listen")]
+    pub listen: SocketAddr,
+    /// An origin; `None` (empty in the file): `http://` + the address listened on.
+    #[serde(with = "values::public_url")]
+    pub public_url: Option<Url>,
     pub request_timeout: Span,
     pub header_read_timeout: Span,
     pub max_concurrency: usize,
     pub max_connections: usize,
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +68,8 @@ pub enum Synchronous {
 pub struct Storage {
     pub data_dir: PathBuf,
     pub synchronous: Synchronous,
-    pub master_key_file: String,
+    #[serde(with = "values::optional_path")]
+    pub master_key_file: Option<PathBuf>,
     pub retention: Span,
     pub write_batch: usize,
     pub readers: usize,
@@ -100,23 +108,28 @@ pub struct Webhooks {
     pub retry_schedule: Vec<u64>,
     pub timeout: Span,
     pub concurrency: usize,
-    pub rsa_signing_key_file: String,
+    #[serde(with = "values::optional_path")]
+    pub rsa_signing_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Egress {
-    pub local_address: String,
-    pub proxy: String,
-    pub ca_bundle: String,
-    pub allow_cidrs: Vec<String>,
-    pub deny_cidrs: Vec<String>,
+    #[serde(with = "values::optional_ip")]
+    pub local_address: Option<IpAddr>,
+    /// Printed (check-config) with its password redacted.
+    #[serde(with = "values::proxy")]
+    pub proxy: Option<Url>,
+    #[serde(with = "values::optional_path")]
+    pub ca_bundle: Option<PathBuf>,
+    pub allow_cidrs: Vec<Cidr>,
+    pub deny_cidrs: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sdk {
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: Vec<Origin>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -205,11 +218,10 @@ impl Config {
         Ok(Loaded { config, warnings })
     }
 
-    /// The effective configuration as TOML, with secrets (proxy credentials) redacted.
+    /// The effective configuration as TOML, with secrets (proxy credentials) redacted:
+    /// the proxy's serializer never writes its password.
     pub fn redacted_toml(&self) -> String {
-        let mut copy = self.clone();
-        copy.egress.proxy = validate::redact_url_password(&copy.egress.proxy);
-        toml::to_string_pretty(&copy).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
     }
 
     pub fn database_path(&self) -> PathBuf {

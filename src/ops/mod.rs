@@ -14,9 +14,12 @@
 //! `impl Operation` (or `Query`), list it in its folder's `mod.rs`, and call it.
 
 mod ctx;
+pub mod deliveries;
 mod error;
+pub mod health;
 pub mod keys;
 pub mod users;
+pub mod webhooks;
 
 pub use ctx::{Ctx, Deps, emit};
 pub use error::OpError;

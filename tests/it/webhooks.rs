@@ -16,7 +16,7 @@ pub const LIMIT: Duration = Duration::from_secs(30);
 
 /// Receivers on this host are allowed; retries come after 1 s; attempts time out at 2 s.
 pub fn local(cfg: &mut Config) {
-    cfg.egress.allow_cidrs = vec!["127.0.0.0/8".into()];
+    cfg.egress.allow_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
     cfg.webhooks.retry_schedule = vec![1, 1, 1];
     cfg.webhooks.timeout = usher::config::Span(Duration::from_secs(2));
 }
