@@ -6,6 +6,9 @@
 
 mod duration;
 mod egress;
+mod layers;
+#[cfg(test)]
+mod tests;
 mod validate;
 mod values;
 
@@ -14,11 +17,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
-use figment::providers::{Format, Serialized, Toml};
+use figment::providers::{Format, Toml};
+use figment::value::Value;
 use serde::{Deserialize, Serialize};
 
 pub use duration::Span;
 pub use values::Origin;
+
+use layers::Setting;
 
 use crate::egress::Cidr;
 use url::Url;
@@ -197,23 +203,24 @@ impl Config {
             let Some(rest) = name.strip_prefix("USHER_") else { continue };
             let key = rest.to_ascii_lowercase().replace("__", ".");
             if known.contains(&key) {
-                env_pairs.push((key, value));
+                env_pairs.push((name, key, value));
             } else {
                 warnings.push(format!("ignoring environment variable {name}: no configuration key `{key}`"));
             }
         }
-        for (key, value) in env_pairs {
+        for (name, key, value) in env_pairs {
             // Env's value parsing turns "20" into a number and "[5, 300]" into a list.
-            let parsed: figment::value::Value = value.parse().unwrap_or(figment::value::Value::from(value.clone()));
-            figment = figment.merge(Serialized::default(&key, parsed));
+            let parsed: Value = value.parse().unwrap_or(Value::from(value.clone()));
+            figment = figment.merge(Setting::new(format!("environment variable {name}"), &key, parsed));
         }
         if let Some(listen) = &flags.listen {
-            figment = figment.merge(Serialized::default("server.listen", listen));
+            figment = figment.merge(Setting::new("--listen".into(), "server.listen", Value::from(listen.as_str())));
         }
         if let Some(dir) = &flags.data_dir {
-            figment = figment.merge(Serialized::default("storage.data_dir", dir));
+            let dir = Value::from(dir.to_string_lossy().into_owned());
+            figment = figment.merge(Setting::new("--data-dir".into(), "storage.data_dir", dir));
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError(layers::describe(e)))?;
         config.validate()?;
         Ok(Loaded { config, warnings })
     }
@@ -241,20 +248,4 @@ fn known_keys() -> Result<BTreeSet<String>, ConfigError> {
         }
     }
     Ok(keys)
-}
-
-fn describe(error: figment::Error) -> String {
-    error
-        .into_iter()
-        .map(|e| {
-            let key = e.path.join(".");
-            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
-            if key.is_empty() {
-                format!("configuration: {}{source}", e.kind)
-            } else {
-                format!("configuration key `{key}`: {}{source}", e.kind)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
