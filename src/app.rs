@@ -4,17 +4,21 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use std::time::Duration;
-
 use crate::config::Config;
+use crate::egress::Egress;
 use crate::http::serve::{ServeLimits, serve};
-use crate::outbox::Outbox;
+use crate::metrics::Metrics;
+use crate::ops::Deps;
+use crate::outbox::rsa_sign::RsaSigner;
+use crate::outbox::{self, Outbox, OutboxDeps};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
 use crate::vault::{Keyring, LiveKeyring};
@@ -33,8 +37,8 @@ impl std::error::Error for StartError {}
 
 /// Where the master key lives: the configured file, a systemd credential, or data_dir.
 pub fn master_key_path(config: &Config) -> (PathBuf, bool) {
-    if !config.storage.master_key_file.is_empty() {
-        return (PathBuf::from(&config.storage.master_key_file), true);
+    if let Some(path) = &config.storage.master_key_file {
+        return (path.clone(), true);
     }
     if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
         let path = Path::new(&dir).join("usher-master-key");
@@ -131,29 +135,58 @@ impl Drop for Running {
     }
 }
 
+/// The outbox's dependencies: the egress client (its CA bundle is read here) and the
+/// RSA signer (its key file too). Blocking.
+fn outbox_deps(
+    config: &Config,
+    store: Store,
+    keyring: Arc<LiveKeyring>,
+    metrics: Arc<Metrics>,
+) -> Result<OutboxDeps, StartError> {
+    let egress = Egress::new(config.egress_settings()).map_err(|e| StartError(e.to_string()))?;
+    let rsa = match &config.webhooks.rsa_signing_key_file {
+        Some(path) => Some(Arc::new(RsaSigner::from_file(path).map_err(|e| StartError(e.to_string()))?)),
+        None => None,
+    };
+    let webhooks = &config.webhooks;
+    let settings = outbox::Settings {
+        concurrency: webhooks.concurrency.max(1),
+        timeout: webhooks.timeout.0,
+        retry_schedule: webhooks.retry_schedule.clone(),
+    };
+    Ok(OutboxDeps { store, egress, keyring, rsa, metrics, settings })
+}
+
+/// Base of every URL handed out: the configured origin, or the address listened on.
+fn public_url(config: &Config, addr: SocketAddr) -> String {
+    match &config.server.public_url {
+        Some(url) => url.origin().ascii_serialization(),
+        None => format!("http://{addr}"),
+    }
+}
+
 /// Opens everything and starts serving on `listener`; returns once the server is ready.
 pub async fn start(config: Config, listener: TcpListener) -> Result<Running, StartError> {
     let addr = listener.local_addr().map_err(|e| StartError(format!("listener: {e}")))?;
+    let config = Arc::new(config);
     let opened = {
-        let config = config.clone();
+        let config = Arc::clone(&config);
         tokio::task::spawn_blocking(move || open(&config)).await.map_err(|e| StartError(e.to_string()))??
     };
     let (store, keyring) = opened;
+    let keyring = Arc::new(LiveKeyring::following(master_key_path(&config).0, keyring));
+    let metrics = Arc::new(Metrics::default());
     let outbox = {
-        let (config, store) = (config.clone(), store.clone());
-        tokio::task::spawn_blocking(move || Outbox::new(&config, store))
+        let (config, store, keyring, metrics) =
+            (Arc::clone(&config), store.clone(), Arc::clone(&keyring), Arc::clone(&metrics));
+        let deps = tokio::task::spawn_blocking(move || outbox_deps(&config, store, keyring, metrics))
             .await
-            .map_err(|e| StartError(e.to_string()))?
-            .map_err(StartError)?
+            .map_err(|e| StartError(e.to_string()))??;
+        Outbox::new(deps)
     };
-    let public_url = if config.server.public_url.is_empty() {
-        format!("http://{addr}")
-    } else {
-        config.server.public_url.trim_end_matches('/').to_string()
-    };
-    let keyring = LiveKeyring::following(master_key_path(&config).0, keyring);
-    let state = AppState::new(config, store, keyring, public_url, outbox);
-    state.outbox.start(state.clone());
+    let deps = Deps::new(Arc::clone(&config), store, keyring, public_url(&config, addr));
+    let state = AppState::new(deps, metrics, outbox);
+    state.outbox.start();
     let router = crate::http::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let server = &state.config.server;

@@ -3,8 +3,11 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::outbox::schedule::Outcome;
 use crate::store::deliveries::QueueStats;
+
+/// The outcomes webhook attempts are counted by, in the order of their counters (the
+/// outbox's `Outcome::index`).
+pub const WEBHOOK_OUTCOMES: [&str; 5] = ["success", "http_error", "timeout", "refused", "network_error"];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -12,7 +15,7 @@ pub struct Metrics {
     responses: [AtomicU64; 5],
     /// Requests being served now.
     in_flight: AtomicU64,
-    /// Webhook delivery attempts by outcome, in the order of [`Outcome::LABELS`].
+    /// Webhook delivery attempts by outcome, in the order of [`WEBHOOK_OUTCOMES`].
     webhook_attempts: [AtomicU64; 5],
 }
 
@@ -36,7 +39,7 @@ impl Metrics {
         self.responses[class].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts one webhook attempt; `outcome` is [`Outcome::index`].
+    /// Counts one webhook attempt; `outcome` is its position in [`WEBHOOK_OUTCOMES`].
     pub fn webhook_attempt(&self, outcome: usize) {
         if let Some(counter) = self.webhook_attempts.get(outcome) {
             counter.fetch_add(1, Ordering::Relaxed);
@@ -60,7 +63,7 @@ impl Metrics {
         let _ = writeln!(out, "usher_http_requests_in_flight {}", self.in_flight.load(Ordering::Relaxed));
         out.push_str("# HELP usher_webhook_attempts_total Webhook delivery attempts by outcome.\n");
         out.push_str("# TYPE usher_webhook_attempts_total counter\n");
-        for (label, counter) in Outcome::LABELS.iter().zip(&self.webhook_attempts) {
+        for (label, counter) in WEBHOOK_OUTCOMES.iter().zip(&self.webhook_attempts) {
             let _ = writeln!(
                 out,
                 "usher_webhook_attempts_total{{outcome=\"{label}\"}} {}",

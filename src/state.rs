@@ -1,12 +1,11 @@
 //! What every request handler shares: the operations' dependencies, derived keys,
-//! readiness flags, metrics and the outbox handle.
+//! readiness flags, metrics and the outbox handle. Built by `app.rs`.
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
-use crate::egress::Cidr;
 use crate::metrics::Metrics;
 use crate::ops::Deps;
 use crate::outbox::Outbox;
@@ -31,11 +30,10 @@ pub struct Shared {
     pub public_url: String,
     pub ready: AtomicBool,
     pub draining: AtomicBool,
-    pub metrics: Metrics,
+    /// Shared with the outbox, which counts its attempts in it.
+    pub metrics: Arc<Metrics>,
     /// The webhook outbox: egress client, signers, the delivery worker's handle.
     pub outbox: Outbox,
-    /// Reverse proxies whose X-Forwarded-For is believed (`server.trusted_proxies`).
-    pub trusted_proxies: Vec<Cidr>,
 }
 
 impl Deref for AppState {
@@ -46,28 +44,20 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, keyring: LiveKeyring, public_url: String, outbox: Outbox) -> AppState {
-        let jwt_key = keyring.derive("usher jwt v1");
-        let cursor_key = keyring.derive("usher cursor v1");
-        // Validated with the rest of the configuration; nothing is left to refuse here.
-        let trusted_proxies =
-            crate::config::parse_cidrs("server.trusted_proxies", &config.server.trusted_proxies).unwrap_or_default();
-        let config = Arc::new(config);
-        let keyring = Arc::new(keyring);
-        let deps = Deps::new(Arc::clone(&config), store.clone(), Arc::clone(&keyring), public_url.clone());
+    pub fn new(deps: Arc<Deps>, metrics: Arc<Metrics>, outbox: Outbox) -> AppState {
+        let cursor_key = deps.keyring.derive("usher cursor v1");
         AppState(Arc::new(Shared {
-            deps,
-            config,
-            store,
-            keyring,
-            jwt_key,
+            config: Arc::clone(&deps.config),
+            store: deps.store.clone(),
+            keyring: Arc::clone(&deps.keyring),
+            jwt_key: deps.jwt_key,
             cursor_key,
-            public_url,
+            public_url: deps.public_url.clone(),
+            deps,
             ready: AtomicBool::new(false),
             draining: AtomicBool::new(false),
-            metrics: Metrics::default(),
+            metrics,
             outbox,
-            trusted_proxies,
         }))
     }
 }

@@ -1,14 +1,21 @@
 //! `usher healthcheck`: the binary is its own container healthcheck (GET /readyz).
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use http_body_util::Empty;
 use hyper::body::Bytes;
 
 /// `http://<listen>/readyz`, with a wildcard address replaced by loopback.
-pub fn default_url(listen: &str) -> String {
-    let host = listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
-    format!("http://{host}/readyz")
+pub fn default_url(listen: SocketAddr) -> String {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    format!("http://{addr}/readyz")
 }
 
 pub async fn check(url: &str) -> Result<(), String> {
@@ -38,4 +45,17 @@ pub async fn check(url: &str) -> Result<(), String> {
         }
     };
     tokio::time::timeout(Duration::from_secs(5), work).await.map_err(|_| format!("{url} did not answer within 5 s"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_listen_addresses_are_asked_on_loopback() {
+        let url = |text: &str| default_url(text.parse().unwrap());
+        assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/readyz");
+        assert_eq!(url("[::]:8080"), "http://[::1]:8080/readyz");
+        assert_eq!(url("10.0.0.5:80"), "http://10.0.0.5:80/readyz");
+    }
 }

@@ -49,7 +49,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 pub fn serve(global: &Global, listen: Option<String>) -> Result<(), String> {
     let config = load(global, listen)?;
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        let listener = tokio::net::TcpListener::bind(config.server.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.server.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -133,6 +133,6 @@ pub fn backup(global: &Global, to: &Path) -> Result<(), String> {
 
 pub fn healthcheck(global: &Global, url: Option<String>) -> Result<(), String> {
     let config = load(global, None)?;
-    let url = url.unwrap_or_else(|| health::default_url(&config.server.listen));
+    let url = url.unwrap_or_else(|| health::default_url(config.server.listen));
     runtime()?.block_on(health::check(&url))
 }

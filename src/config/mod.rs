@@ -6,18 +6,28 @@
 
 mod duration;
 mod egress;
+mod layers;
+#[cfg(test)]
+mod tests;
 mod validate;
+mod values;
 
 use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
-use figment::providers::{Format, Serialized, Toml};
+use figment::providers::{Format, Toml};
+use figment::value::Value;
 use serde::{Deserialize, Serialize};
 
 pub use duration::Span;
-pub use egress::parse_cidrs;
-pub use validate::parse_origin;
+pub use values::Origin;
+
+use layers::Setting;
+
+use crate::egress::Cidr;
+use url::Url;
 
 /// The commented default configuration, embedded in the binary.
 pub const DEFAULT_TOML: &str = include_str!("../../config.toml");
@@ -40,13 +50,16 @@ pub struct Config {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
-    pub listen: String,
-    pub public_url: String,
+    #[serde(with = "values::listen")]
+    pub listen: SocketAddr,
+    /// An origin; `None` (empty in the file): `http://` + the address listened on.
+    #[serde(with = "values::public_url")]
+    pub public_url: Option<Url>,
     pub request_timeout: Span,
     pub header_read_timeout: Span,
     pub max_concurrency: usize,
     pub max_connections: usize,
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +74,8 @@ pub enum Synchronous {
 pub struct Storage {
     pub data_dir: PathBuf,
     pub synchronous: Synchronous,
-    pub master_key_file: String,
+    #[serde(with = "values::optional_path")]
+    pub master_key_file: Option<PathBuf>,
     pub retention: Span,
     pub write_batch: usize,
     pub readers: usize,
@@ -100,23 +114,28 @@ pub struct Webhooks {
     pub retry_schedule: Vec<u64>,
     pub timeout: Span,
     pub concurrency: usize,
-    pub rsa_signing_key_file: String,
+    #[serde(with = "values::optional_path")]
+    pub rsa_signing_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Egress {
-    pub local_address: String,
-    pub proxy: String,
-    pub ca_bundle: String,
-    pub allow_cidrs: Vec<String>,
-    pub deny_cidrs: Vec<String>,
+    #[serde(with = "values::optional_ip")]
+    pub local_address: Option<IpAddr>,
+    /// Printed (check-config) with its password redacted.
+    #[serde(with = "values::proxy")]
+    pub proxy: Option<Url>,
+    #[serde(with = "values::optional_path")]
+    pub ca_bundle: Option<PathBuf>,
+    pub allow_cidrs: Vec<Cidr>,
+    pub deny_cidrs: Vec<Cidr>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sdk {
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: Vec<Origin>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,32 +203,32 @@ impl Config {
             let Some(rest) = name.strip_prefix("USHER_") else { continue };
             let key = rest.to_ascii_lowercase().replace("__", ".");
             if known.contains(&key) {
-                env_pairs.push((key, value));
+                env_pairs.push((name, key, value));
             } else {
                 warnings.push(format!("ignoring environment variable {name}: no configuration key `{key}`"));
             }
         }
-        for (key, value) in env_pairs {
+        for (name, key, value) in env_pairs {
             // Env's value parsing turns "20" into a number and "[5, 300]" into a list.
-            let parsed: figment::value::Value = value.parse().unwrap_or(figment::value::Value::from(value.clone()));
-            figment = figment.merge(Serialized::default(&key, parsed));
+            let parsed: Value = value.parse().unwrap_or(Value::from(value.clone()));
+            figment = figment.merge(Setting::new(format!("environment variable {name}"), &key, parsed));
         }
         if let Some(listen) = &flags.listen {
-            figment = figment.merge(Serialized::default("server.listen", listen));
+            figment = figment.merge(Setting::new("--listen".into(), "server.listen", Value::from(listen.as_str())));
         }
         if let Some(dir) = &flags.data_dir {
-            figment = figment.merge(Serialized::default("storage.data_dir", dir));
+            let dir = Value::from(dir.to_string_lossy().into_owned());
+            figment = figment.merge(Setting::new("--data-dir".into(), "storage.data_dir", dir));
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError(layers::describe(e)))?;
         config.validate()?;
         Ok(Loaded { config, warnings })
     }
 
-    /// The effective configuration as TOML, with secrets (proxy credentials) redacted.
+    /// The effective configuration as TOML, with secrets (proxy credentials) redacted:
+    /// the proxy's serializer never writes its password.
     pub fn redacted_toml(&self) -> String {
-        let mut copy = self.clone();
-        copy.egress.proxy = validate::redact_url_password(&copy.egress.proxy);
-        toml::to_string_pretty(&copy).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot print: {e}\n"))
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -229,20 +248,4 @@ fn known_keys() -> Result<BTreeSet<String>, ConfigError> {
         }
     }
     Ok(keys)
-}
-
-fn describe(error: figment::Error) -> String {
-    error
-        .into_iter()
-        .map(|e| {
-            let key = e.path.join(".");
-            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
-            if key.is_empty() {
-                format!("configuration: {}{source}", e.kind)
-            } else {
-                format!("configuration key `{key}`: {}{source}", e.kind)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }

@@ -1,6 +1,6 @@
-//! Checks on a loaded configuration: each failure names the key and the bad value.
+//! Checks on a loaded configuration that span values or touch the disk (ranges, the
+//! retry schedule, files that must exist): each failure names the key and the bad value.
 
-use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use super::{Config, ConfigError, Span};
@@ -24,55 +24,17 @@ fn count_within(key: &str, n: usize, min: usize, max: usize) -> Result<(), Confi
     Ok(())
 }
 
-fn file_exists(key: &str, path: &str) -> Result<(), ConfigError> {
-    if !path.is_empty() && !Path::new(path).is_file() {
-        return Err(bad(key, path, "no such file"));
-    }
-    Ok(())
-}
-
-/// Parses an origin `scheme://host[:port]` and returns it normalised (no trailing slash).
-pub fn parse_origin(text: &str) -> Option<String> {
-    let url = url::Url::parse(text).ok()?;
-    let plain_path = url.path() == "/" || url.path().is_empty();
-    if !matches!(url.scheme(), "http" | "https")
-        || url.host_str().is_none()
-        || !plain_path
-        || url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-    {
-        return None;
-    }
-    Some(url.origin().ascii_serialization())
-}
-
-/// `http://user:secret@host` becomes `http://user:***@host`; other text is unchanged.
-pub fn redact_url_password(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        _ => text.to_string(),
+fn file_exists(key: &str, path: Option<&Path>) -> Result<(), ConfigError> {
+    match path {
+        Some(path) if !path.is_file() => Err(bad(key, path.display(), "no such file")),
+        _ => Ok(()),
     }
 }
 
 impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Addresses, URLs, origins and CIDRs were parsed (and refused) while loading.
         let s = &self.server;
-        s.listen
-            .parse::<SocketAddr>()
-            .map_err(|_| bad("server.listen", &s.listen, "expected an address such as 127.0.0.1:8080"))?;
-        // An origin: the hosted pages, cookies and redirects assume usher is served
-        // at the root of its host.
-        if !s.public_url.is_empty() && parse_origin(&s.public_url).is_none() {
-            return Err(bad(
-                "server.public_url",
-                &s.public_url,
-                "expected scheme://host[:port] with no path, e.g. https://usher.example.com (serve usher at the root of its host)",
-            ));
-        }
         span_within("server.request_timeout", s.request_timeout, 1, 600)?;
         span_within("server.header_read_timeout", s.header_read_timeout, 1, 600)?;
         count_within("server.max_concurrency", s.max_concurrency, 1, 100_000)?;
@@ -101,26 +63,8 @@ impl Config {
         }
         span_within("webhooks.timeout", w.timeout, 1, 300)?;
         count_within("webhooks.concurrency", w.concurrency, 1, 1024)?;
-        file_exists("webhooks.rsa_signing_key_file", &w.rsa_signing_key_file)?;
-        let e = &self.egress;
-        if !e.local_address.is_empty() && e.local_address.parse::<IpAddr>().is_err() {
-            return Err(bad("egress.local_address", &e.local_address, "expected an IP address"));
-        }
-        if !e.proxy.is_empty() {
-            let ok = url::Url::parse(&e.proxy).is_ok_and(|u| u.scheme() == "http" && u.host_str().is_some());
-            if !ok {
-                return Err(bad("egress.proxy", redact_url_password(&e.proxy), "expected http://host:port"));
-            }
-        }
-        file_exists("egress.ca_bundle", &e.ca_bundle)?;
-        super::egress::parse_cidrs("egress.allow_cidrs", &e.allow_cidrs)?;
-        super::egress::parse_cidrs("server.trusted_proxies", &self.server.trusted_proxies)?;
-        super::egress::parse_cidrs("egress.deny_cidrs", &e.deny_cidrs)?;
-        for origin in &self.sdk.allowed_origins {
-            if parse_origin(origin).is_none() {
-                return Err(bad("sdk.allowed_origins", origin, "expected an origin such as https://app.example.com"));
-            }
-        }
+        file_exists("webhooks.rsa_signing_key_file", w.rsa_signing_key_file.as_deref())?;
+        file_exists("egress.ca_bundle", self.egress.ca_bundle.as_deref())?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(bad("log.level", &self.log.level, "expected error, warn, info, debug or trace"));
         }

@@ -15,17 +15,13 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use url::{Host, Url};
 
+use super::EgressError;
 use super::guard::Policy;
-use super::{EgressError, tls};
-
-/// Any byte stream the HTTP client can run over (plain TCP or TLS).
-pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-pub(crate) type BoxIo = Box<dyn Io>;
+use super::tls::{self, BoxIo};
 
 /// The largest CONNECT response head accepted from a proxy.
 const MAX_PROXY_HEAD: usize = 8 * 1024;
@@ -38,16 +34,17 @@ pub(crate) struct Proxy {
 }
 
 impl Proxy {
-    /// Accepts `http://host[:port][/]` only (port 80 by default); no credentials, path or query.
-    pub(crate) fn parse(text: &str) -> Result<Proxy, EgressError> {
-        // Never echo a URL that may carry credentials.
-        let shown = if text.contains('@') { "<redacted>" } else { text };
+    /// Accepts `http://host[:port][/]` only (port 80 by default); no credentials, path or
+    /// query. The URL was parsed once, with the configuration; this checks its shape.
+    pub(crate) fn from_url(url: &Url) -> Result<Proxy, EgressError> {
+        // Never echo a URL that carries credentials.
+        let has_credentials = !url.username().is_empty() || url.password().is_some();
+        let shown = if has_credentials { "<redacted>" } else { url.as_str() };
         let bad = |why: &str| EgressError::Config(format!("proxy {shown:?}: {why}"));
-        let url = Url::parse(text).map_err(|e| bad(&e.to_string()))?;
         if url.scheme() != "http" {
             return Err(bad("only http:// proxies (CONNECT) are supported"));
         }
-        if !url.username().is_empty() || url.password().is_some() {
+        if has_credentials {
             return Err(bad("proxy credentials are not supported"));
         }
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
@@ -205,15 +202,21 @@ fn parse_status_line(line: &[u8]) -> Option<u16> {
 mod tests {
     use super::*;
 
+    /// The configuration's parse, then the shape check.
+    fn parse(text: &str) -> Result<Proxy, EgressError> {
+        let url = Url::parse(text).map_err(|e| EgressError::Config(format!("proxy: {e}")))?;
+        Proxy::from_url(&url)
+    }
+
     #[test]
     fn proxy_parse() {
-        let p = Proxy::parse("http://proxy.internal:3128").unwrap();
+        let p = parse("http://proxy.internal:3128").unwrap();
         assert_eq!((p.host.as_str(), p.port), ("proxy.internal", 3128));
-        let p = Proxy::parse("http://[::1]:8080/").unwrap();
+        let p = parse("http://[::1]:8080/").unwrap();
         assert_eq!((p.host.as_str(), p.port), ("::1", 8080));
-        assert_eq!(Proxy::parse("http://10.0.0.1").unwrap().port, 80);
+        assert_eq!(parse("http://10.0.0.1").unwrap().port, 80);
         for bad in ["https://p:1", "socks5://p:1", "http://u:pw@p:1", "http://p:1/x", "http://p:1/?q", "p:1", ""] {
-            let e = Proxy::parse(bad).unwrap_err();
+            let e = parse(bad).unwrap_err();
             assert!(matches!(e, EgressError::Config(_)), "{bad}: {e}");
             assert!(!e.to_string().contains("pw"), "{e}");
         }

@@ -47,7 +47,7 @@ impl Cidr {
     /// Parses `addr/prefix` or a bare address (a full-length prefix).
     pub fn parse(input: &str) -> Result<Cidr, CidrError> {
         let s = input.trim();
-        let bad = |why: &str| CidrError(format!("invalid CIDR {input:?}: {why}"));
+        let bad = |why: &str| CidrError(format!("invalid CIDR `{}`: {why}", input.trim()));
         let (addr_text, prefix_text) = match s.split_once('/') {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),

@@ -56,7 +56,7 @@ pub struct EgressSettings {
     /// Source address bound before connecting (the customer's static egress IP).
     pub local_address: Option<IpAddr>,
     /// `http://host:port` proxy used with CONNECT for every target.
-    pub proxy: Option<String>,
+    pub proxy: Option<Url>,
     /// PEM file of extra trust roots, added to the webpki roots.
     pub ca_bundle: Option<PathBuf>,
     /// Opens built-in refused ranges (e.g. `127.0.0.0/8` for a receiver on the same host).
@@ -125,7 +125,7 @@ impl std::fmt::Debug for Egress {
 impl Egress {
     /// Validates the settings and loads the CA bundle (blocking file read; call at start-up).
     pub fn new(settings: EgressSettings) -> Result<Egress, EgressError> {
-        let proxy = settings.proxy.as_deref().map(connect::Proxy::parse).transpose()?;
+        let proxy = settings.proxy.as_ref().map(connect::Proxy::from_url).transpose()?;
         if settings.connect_timeout.is_zero() {
             return Err(EgressError::Config("connect_timeout must be above zero".to_owned()));
         }

@@ -7,11 +7,17 @@ use std::sync::Arc;
 use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use url::Host;
 
 use super::EgressError;
-use super::connect::BoxIo;
+
+/// Any byte stream the HTTP client can run over: plain TCP from `connect.rs`, or the TLS
+/// stream [`handshake`] wraps around it.
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+pub(crate) type BoxIo = Box<dyn Io>;
 
 /// Builds the connector: always the ring provider (never the process default, so no
 /// other crypto stack can slip in), TLS 1.2/1.3 safe defaults, HTTP/1.1 by ALPN.

@@ -1,8 +1,9 @@
 //! Deliveries of a webhook endpoint (the list shows each one's latest attempt, a single
-//! delivery its attempt log), manual retry, recover (paged, `outbox/recover.rs`), and the
-//! public key of the optional RSA signature header.
+//! delivery its attempt log), manual retry, recover (paged), and the public key of the
+//! optional RSA signature header. Each API handler parses, runs one operation of
+//! `ops::deliveries` or `ops::webhooks::recover`, and answers.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -10,22 +11,20 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::KeyAuth;
-use super::extract::{ClientIp, JsonBody, Params};
-use super::paging::{self, Page, next_cursor};
-use super::webhooks::find_endpoint;
+use super::auth::KeyCtx;
+use super::extract::{Delivery, Id, JsonBody, Params, Webhook};
+use super::paging::{self, Paging};
 use crate::domain::Environment;
-use crate::domain::webhook::parse_status;
 use crate::error::AppError;
-use crate::outbox::recover::{self, disabled_error};
+use crate::ops;
+use crate::ops::deliveries::get::GetDelivery;
+use crate::ops::deliveries::list::{ListDeliveries, Listed};
+use crate::ops::deliveries::retry::RetryDelivery;
+use crate::ops::deliveries::{DeliveryLog, parse_status};
+use crate::ops::webhooks::recover::{self, Limits, Recover};
 use crate::state::AppState;
-use crate::store::audit::{self, Entry};
-use crate::store::deliveries::{self, AttemptRow, DeliveryRow};
-use crate::store::redeliver::{self, RecoverCursor};
-use crate::store::webhooks;
-
-/// Attempts shown per delivery (the latest ones).
-const ATTEMPTS_SHOWN: usize = 50;
+use crate::store::deliveries::{AttemptRow, DeliveryRow};
+use crate::store::redeliver::RecoverCursor;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -42,7 +41,7 @@ pub fn public_routes() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Recover {
+struct RecoverBody {
     since: Value,
     /// From an earlier answer with `"more": true`: go on where it stopped.
     cursor: Option<String>,
@@ -74,102 +73,40 @@ fn delivery_json(d: &DeliveryRow) -> Value {
     })
 }
 
-async fn list(
-    State(state): State<AppState>,
-    auth: KeyAuth,
-    Path(id): Path<String>,
-    params: Params,
-) -> Result<Json<Value>, AppError> {
-    let env = auth.env;
-    let status = params.get("status").map(parse_status).transpose().map_err(|m| AppError::bad("invalid_status", m))?;
-    let endpoint = find_endpoint(&state, env, id).await?;
-    let scope = format!("deliveries:{}", endpoint.id);
-    let page = Page::from_params(&params, &state.cursor_key, env, &scope)?;
-    let limit = page.limit;
-    let mut rows = state
-        .store
-        .read(move |conn| {
-            let rows = deliveries::page(conn, env, &endpoint.id, status, page.after.as_deref(), limit + 1)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                // Only the latest attempt: the full log is on GET /deliveries/{id}.
-                let last = deliveries::attempts(conn, &row.id, 1)?.pop();
-                out.push((row, last));
-            }
-            Ok::<_, AppError>(out)
-        })
-        .await?;
-    let next = next_cursor(&mut rows, limit, |(d, _)| d.id.as_str(), &state.cursor_key, env, &scope)?;
-    let data: Vec<Value> = rows
-        .iter()
-        .map(|(d, last)| {
-            let mut item = delivery_json(d);
-            item["lastAttempt"] = last.as_ref().map(attempt_json).unwrap_or(Value::Null);
-            item
-        })
-        .collect();
-    Ok(Json(json!({ "data": data, "nextCursor": next })))
+fn listed_json(listed: &Listed) -> Value {
+    let mut item = delivery_json(&listed.delivery);
+    item["lastAttempt"] = listed.last_attempt.as_ref().map(attempt_json).unwrap_or(Value::Null);
+    item
 }
 
-async fn find_delivery(state: &AppState, env: Environment, id: String) -> Result<Value, AppError> {
-    if !crate::ids::is_id(&id) {
-        return Err(AppError::NotFound("delivery"));
-    }
-    state
-        .store
-        .read(move |conn| {
-            let row = deliveries::find(conn, env, &id)?.ok_or(AppError::NotFound("delivery"))?;
-            let attempts = deliveries::attempts(conn, &row.id, ATTEMPTS_SHOWN)?;
-            let mut body = delivery_json(&row);
-            body["attemptLog"] = attempts.iter().map(attempt_json).collect();
-            Ok(body)
-        })
-        .await
+fn log_json(log: &DeliveryLog) -> Value {
+    let mut body = delivery_json(&log.delivery);
+    body["attemptLog"] = log.attempts.iter().map(attempt_json).collect();
+    body
 }
 
-async fn show(State(state): State<AppState>, auth: KeyAuth, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    Ok(Json(find_delivery(&state, auth.env, id).await?))
+async fn list(KeyCtx(ctx): KeyCtx, id: Id<Webhook>, paging: Paging, params: Params) -> Result<Json<Value>, AppError> {
+    let status = params.get("status").map(parse_status).transpose()?;
+    let endpoint_id = id.into_inner();
+    let scope = format!("deliveries:{endpoint_id}");
+    let after = paging.after(ctx.env, &scope)?;
+    let rows = ops::query(&ctx, ListDeliveries { endpoint_id, status, after, limit: paging.fetch() }).await?;
+    paging.respond(ctx.env, &scope, rows, |l| l.delivery.id.as_str(), listed_json)
 }
 
-async fn retry(
-    State(state): State<AppState>,
-    auth: KeyAuth,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    if !crate::ids::is_id(&id) {
-        return Err(AppError::NotFound("delivery"));
-    }
-    let (env, actor) = (auth.env, auth.actor());
-    let now = crate::clock::now_ms();
-    let delivery_id = id.clone();
-    state
-        .store
-        .write(move |conn| {
-            let row = deliveries::find(conn, env, &id)?.ok_or(AppError::NotFound("delivery"))?;
-            let endpoint = webhooks::find(conn, env, &row.endpoint_id)?.ok_or(AppError::NotFound("delivery"))?;
-            if endpoint.disabled_at.is_some() {
-                return Err(disabled_error());
-            }
-            redeliver::requeue(conn, env, &id, now)?;
-            let details = json!({ "webhookId": row.endpoint_id, "deliveryId": id, "messageId": row.message_id });
-            audit::record(
-                conn,
-                &Entry { environment: env, action: "webhook.delivery_retried", actor, user_id: None, ip, details },
-            )?;
-            crate::store::wake_after_commit();
-            Ok(())
-        })
-        .await?;
-    Ok(Json(find_delivery(&state, env, delivery_id).await?))
+async fn show(KeyCtx(ctx): KeyCtx, id: Id<Delivery>) -> Result<Json<Value>, AppError> {
+    Ok(Json(log_json(&ops::query(&ctx, GetDelivery(id.into_inner())).await?)))
+}
+
+async fn retry(KeyCtx(ctx): KeyCtx, id: Id<Delivery>) -> Result<Json<Value>, AppError> {
+    Ok(Json(log_json(&ops::run(&ctx, RetryDelivery(id.into_inner())).await?)))
 }
 
 async fn recover(
     State(state): State<AppState>,
-    auth: KeyAuth,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<Recover>,
+    KeyCtx(ctx): KeyCtx,
+    id: Id<Webhook>,
+    JsonBody(input): JsonBody<RecoverBody>,
 ) -> Result<Json<Value>, AppError> {
     let since = match &input.since {
         Value::String(text) => crate::clock::parse_time(text),
@@ -177,36 +114,34 @@ async fn recover(
         _ => None,
     }
     .ok_or_else(|| AppError::bad("invalid_since", "`since` must be an RFC 3339 time or Unix seconds"))?;
-    if !crate::ids::is_id(&id) {
-        return Err(AppError::NotFound("webhook"));
-    }
-    let scope = format!("recover:{id}");
+    let endpoint_id = id.into_inner();
+    let scope = format!("recover:{endpoint_id}");
     let resume = match input.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,
-        Some(cursor) => {
-            let position = paging::open(cursor, &state.cursor_key, auth.env, &scope)?;
-            let bad = || AppError::bad("invalid_cursor", "cursor is not one this server issued for this recover");
-            let (at, message_id) = position.split_once(':').ok_or_else(bad)?;
-            Some(RecoverCursor { created_at: at.parse().map_err(|_| bad())?, message_id: message_id.to_string() })
-        }
+        Some(cursor) => Some(open_recover_cursor(cursor, &state.cursor_key, ctx.env, &scope)?),
     };
-    let request = recover::Request { env: auth.env, endpoint_id: id, since, actor: auth.actor(), ip, resume };
+    let env = ctx.env;
     // Its own task: a client that hangs up mid-way does not cut the paging (and its
     // audit entry) short.
-    let store = state.store.clone();
-    let done = tokio::spawn(async move { recover::recover(&store, request, recover::Limits::default()).await })
+    let input = Recover { endpoint_id, since, resume };
+    let done = tokio::spawn(async move { recover::recover(&ctx, input, Limits::default()).await })
         .await
         .map_err(AppError::internal)??;
     let cursor = match &done.next {
-        Some(next) => Some(paging::seal(
-            &format!("{}:{}", next.created_at, next.message_id),
-            &state.cursor_key,
-            auth.env,
-            &scope,
-        )?),
+        Some(next) => {
+            Some(paging::seal(&format!("{}:{}", next.created_at, next.message_id), &state.cursor_key, env, &scope)?)
+        }
         None => None,
     };
     Ok(Json(json!({ "requeued": done.requeued, "more": cursor.is_some(), "cursor": cursor })))
+}
+
+/// Where an earlier recover call stopped, from the cursor it answered.
+fn open_recover_cursor(cursor: &str, key: &[u8; 32], env: Environment, scope: &str) -> Result<RecoverCursor, AppError> {
+    let position = paging::open(cursor, key, env, scope)?;
+    let bad = || AppError::bad("invalid_cursor", "cursor is not one this server issued for this recover");
+    let (at, message_id) = position.split_once(':').ok_or_else(bad)?;
+    Ok(RecoverCursor { created_at: at.parse().map_err(|_| bad())?, message_id: message_id.to_string() })
 }
 
 async fn signing_key(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {

@@ -113,7 +113,7 @@ impl FromRequestParts<AppState> for ClientIp {
 /// The client's address (see [`ClientIp`]), as the audit log writes it.
 pub fn client_ip(parts: &Parts, state: &AppState) -> Option<String> {
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-    let ip = peer.map(|peer| forwarded_client(peer, &parts.headers, &state.trusted_proxies));
+    let ip = peer.map(|peer| forwarded_client(peer, &parts.headers, &state.config.server.trusted_proxies));
     ip.map(|ip| ip.to_canonical().to_string())
 }
 

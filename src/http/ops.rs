@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-use crate::error::AppError;
+use crate::ops::health;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -27,16 +27,11 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
     // The webhook worker or its recorder died: events queue up but nothing is delivered.
     if !state.outbox.is_up() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "webhook worker down
-",
-        );
+        return (StatusCode::SERVICE_UNAVAILABLE, "webhook worker down\n");
     }
     // A real (one-row) write through the writer proves the database and its disk take
     // writes: a full disk or a read-only file fails it.
-    let probe = state.store.write(|conn| Ok::<_, AppError>(crate::store::readiness::touch(conn)?));
-    match tokio::time::timeout(Duration::from_secs(2), probe).await {
+    match tokio::time::timeout(Duration::from_secs(2), health::probe_write(&state.deps)).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database not writable\n"),
     }
@@ -46,10 +41,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
     crate::metrics::Metrics::render_worker_up(state.outbox.is_up(), &mut out);
-    let now = crate::clock::now_ms();
-    let queue =
-        state.store.read(move |conn| Ok::<_, AppError>(crate::store::deliveries::queue_stats(conn, now)?)).await;
-    match queue {
+    match health::queue_stats(&state.deps).await {
         Ok(stats) => crate::metrics::Metrics::render_queue(&stats, &mut out),
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox queue"),
     }

@@ -16,7 +16,9 @@
 pub mod audit;
 pub mod credentials;
 mod ctx;
+pub mod deliveries;
 mod error;
+pub mod health;
 pub mod install;
 pub mod installations;
 pub mod integrations;
@@ -28,6 +30,7 @@ pub mod sessions;
 pub mod smartlink;
 pub mod users;
 pub mod vault;
+pub mod webhooks;
 pub mod workflows;
 
 pub use ctx::{Ctx, Deps, emit};

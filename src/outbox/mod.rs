@@ -13,9 +13,14 @@
 //! plus a margin; if the process dies, the lease expires and the delivery is claimed
 //! again, with the same `webhook-id` (the message id). The worker and the recorder run
 //! under `supervise.rs`: if one dies, both stop and the appliance reports not ready.
+//!
+//! The tasks get an [`OutboxDeps`] (store, egress client, keyring, signer, metrics,
+//! settings) built by `app.rs`, never the application state: the outbox sits below the
+//! HTTP layer and the operations, and imports neither. Recover (re-queueing what an
+//! endpoint missed) is an operation: `ops::webhooks::recover`.
 
+mod context;
 mod recorder;
-pub mod recover;
 pub mod rsa_sign;
 pub mod schedule;
 mod send;
@@ -23,33 +28,22 @@ pub mod sign;
 mod supervise;
 mod worker;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::config::Config;
 use crate::egress::Egress;
-use crate::error::AppError;
-use crate::state::AppState;
-use crate::store::{Store, deliveries};
+use crate::store::deliveries;
+use context::Context;
+pub use context::{DRAIN_MARGIN, LEASE_MARGIN, OutboxDeps, Settings};
 use rsa_sign::RsaSigner;
 
-/// Added to the request timeout to make the lease: covers recording the attempt.
-pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
-/// Added to the request timeout to make the drain: how long shutdown lets in-flight
-/// attempts finish before abandoning them to their lease.
-pub const DRAIN_MARGIN: Duration = Duration::from_secs(2);
 /// After the drain, how long stop waits for the attempts to be recorded before it
 /// aborts the outbox's tasks.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
-
-/// How long shutdown lets in-flight attempts run: the request timeout plus a margin.
-pub fn drain_time(config: &Config) -> Duration {
-    config.webhooks.timeout.0 + DRAIN_MARGIN
-}
 
 /// The outbox's shared handle: the egress client, signing keys, the worker's wake-up
 /// and progress signals. Cheap to clone.
@@ -59,80 +53,51 @@ pub struct Outbox {
 }
 
 struct Inner {
-    store: Store,
-    egress: Egress,
-    rsa: Option<Arc<RsaSigner>>,
-    /// The store's commit signal: new deliveries, re-queues; also the recorder's.
-    wake: Arc<Notify>,
-    /// Bumped after every recorded batch of attempts (tests and drains wait on it).
-    progress: watch::Sender<u64>,
+    cx: Arc<Context>,
     stop: watch::Sender<bool>,
     /// The supervisor task (it owns the worker and the recorder).
     task: Mutex<Option<JoinHandle<()>>>,
-    /// True while the worker and the recorder both run (see `supervise.rs`).
-    up: AtomicBool,
-    /// The drain time, from the configuration.
-    drain: Duration,
 }
 
 impl Outbox {
-    /// Builds the egress client and loads the RSA key, if any. Blocking (reads files).
-    pub fn new(config: &Config, store: Store) -> Result<Outbox, String> {
-        let settings = config.egress_settings().map_err(|e| e.to_string())?;
-        let egress = Egress::new(settings).map_err(|e| e.to_string())?;
-        let key_file = &config.webhooks.rsa_signing_key_file;
-        let rsa = if key_file.is_empty() {
-            None
-        } else {
-            Some(Arc::new(RsaSigner::from_file(std::path::Path::new(key_file)).map_err(|e| e.to_string())?))
-        };
-        Ok(Outbox {
-            inner: Arc::new(Inner {
-                wake: store.commit_signal(),
-                store,
-                egress,
-                rsa,
-                progress: watch::Sender::new(0),
-                stop: watch::Sender::new(false),
-                task: Mutex::new(None),
-                up: AtomicBool::new(false),
-                drain: drain_time(config),
-            }),
-        })
+    pub fn new(deps: OutboxDeps) -> Outbox {
+        let cx = Arc::new(Context::new(deps));
+        Outbox { inner: Arc::new(Inner { cx, stop: watch::Sender::new(false), task: Mutex::new(None) }) }
     }
 
     /// The outbound client (webhook URLs are checked with it at create time).
     pub fn egress(&self) -> &Egress {
-        &self.inner.egress
+        &self.inner.cx.deps.egress
     }
 
     /// The RSA signer, when `webhooks.rsa_signing_key_file` is set.
     pub fn rsa(&self) -> Option<&RsaSigner> {
-        self.inner.rsa.as_deref()
+        self.inner.cx.deps.rsa.as_deref()
     }
 
     /// Wakes the worker to look for due deliveries now.
     pub fn wake(&self) {
-        self.inner.wake.notify_one();
+        self.inner.cx.wake.notify_one();
     }
 
     /// Changes after every recorded batch of attempts.
     pub fn progress(&self) -> watch::Receiver<u64> {
-        self.inner.progress.subscribe()
+        self.inner.cx.progress.subscribe()
     }
 
     /// Whether the delivery worker and its recorder are running (`/readyz`, `/metrics`).
     pub fn is_up(&self) -> bool {
-        self.inner.up.load(Ordering::SeqCst)
+        self.inner.cx.up.load(Ordering::SeqCst)
     }
 
     /// Starts the worker and the recorder under their supervisor (once).
-    pub fn start(&self, state: AppState) {
+    pub fn start(&self) {
         let Ok(mut task) = self.inner.task.lock() else { return };
         if task.is_none() {
             // Up from the start: the supervisor may only ever turn it off.
-            self.inner.up.store(true, Ordering::SeqCst);
-            *task = Some(tokio::spawn(supervise::run(state, self.inner.stop.subscribe())));
+            self.inner.cx.up.store(true, Ordering::SeqCst);
+            let cx = Arc::clone(&self.inner.cx);
+            *task = Some(tokio::spawn(supervise::run(cx, self.inner.stop.subscribe())));
         }
     }
 
@@ -144,14 +109,15 @@ impl Outbox {
         self.inner.stop.send_replace(true);
         let task = self.inner.task.lock().ok().and_then(|mut t| t.take());
         if let Some(mut task) = task {
-            if tokio::time::timeout(self.inner.drain + STOP_GRACE, &mut task).await.is_err() {
+            let drain = self.inner.cx.deps.settings.drain_time();
+            if tokio::time::timeout(drain + STOP_GRACE, &mut task).await.is_err() {
                 tracing::warn!(
                     "outbox worker did not stop in time; aborted; unfinished deliveries wait for their lease"
                 );
                 task.abort();
                 let _ = task.await;
             }
-            self.inner.up.store(false, Ordering::SeqCst);
+            self.inner.cx.up.store(false, Ordering::SeqCst);
         }
     }
 
@@ -162,7 +128,7 @@ impl Outbox {
         if let Some(task) = self.inner.task.lock().ok().and_then(|mut t| t.take()) {
             task.abort();
         }
-        self.inner.up.store(false, Ordering::SeqCst);
+        self.inner.cx.up.store(false, Ordering::SeqCst);
     }
 
     /// Waits until no delivery to an enabled endpoint is pending or awaiting a retry
@@ -172,12 +138,7 @@ impl Outbox {
         let deadline = tokio::time::Instant::now() + limit;
         let mut progress = self.progress();
         loop {
-            let open = self
-                .inner
-                .store
-                .read(|conn| Ok::<_, AppError>(deliveries::open_count(conn)?))
-                .await
-                .map_err(|e| e.to_string())?;
+            let open = self.inner.cx.deps.store.read(deliveries::open_count).await.map_err(|e| e.to_string())?;
             if open == 0 {
                 return Ok(());
             }

@@ -3,21 +3,27 @@
 //! endpoints that answered 410 Gone, and logs one line per attempt. It runs beside the
 //! worker, so sending never waits for recording.
 
+use std::sync::Arc;
+
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::context::Context;
 use super::schedule::{self, Outcome};
 use super::send::Finished;
-use crate::state::AppState;
+use crate::domain::Actor;
 use crate::store::audit::{self, Entry};
 use crate::store::deliveries::{self, AttemptRecord, NextState, Recorded};
 use crate::store::{StoreError, Tx, webhooks};
+
+/// How the audit log names the recorder when it disables an endpoint.
+const ACTOR: Actor = Actor::System("outbox");
 
 /// Most attempts written in one store job.
 const MAX_BATCH: usize = 256;
 
 /// Records until every sender (the worker and its in-flight attempts) is gone.
-pub(super) async fn run(state: AppState, mut results: mpsc::Receiver<Finished>) {
+pub(super) async fn run(cx: Arc<Context>, mut results: mpsc::Receiver<Finished>) {
     while let Some(first) = results.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -26,7 +32,7 @@ pub(super) async fn run(state: AppState, mut results: mpsc::Receiver<Finished>) 
                 Err(_) => break,
             }
         }
-        record(&state, batch).await;
+        record(&cx, batch).await;
     }
 }
 
@@ -39,9 +45,9 @@ struct Verdict {
     outcome: Outcome,
 }
 
-async fn record(state: &AppState, batch: Vec<Finished>) {
+async fn record(cx: &Context, batch: Vec<Finished>) {
     let now = crate::clock::now_ms();
-    let schedule = &state.config.webhooks.retry_schedule;
+    let schedule = &cx.deps.settings.retry_schedule;
     let verdicts: Vec<Verdict> = batch
         .into_iter()
         .map(|f| {
@@ -73,13 +79,14 @@ async fn record(state: &AppState, batch: Vec<Finished>) {
             }
         })
         .collect();
-    let written = state
+    let written = cx
+        .deps
         .store
-        .write(move |conn| {
+        .write(move |tx| {
             let mut applied = Vec::with_capacity(verdicts.len());
             for verdict in &verdicts {
                 // A failure here spoils only this attempt's record; its lease brings it back.
-                match conn.savepoint(|tx| write_one(tx, verdict, now)) {
+                match tx.savepoint(|tx| write_one(tx, verdict, now)) {
                     Ok(done) => applied.push(Ok(done)),
                     Err(e) => applied.push(Err(e.to_string())),
                 }
@@ -95,31 +102,30 @@ async fn record(state: &AppState, batch: Vec<Finished>) {
         }
         Err(e) => tracing::error!(error = %e, "webhook attempts not recorded; their leases will return them"),
     }
-    state.outbox.wake();
-    state.outbox.inner.progress.send_modify(|n| *n += 1);
+    cx.wake.notify_one();
+    cx.progress.send_modify(|n| *n += 1);
 }
 
-fn write_one(conn: &Tx<'_>, verdict: &Verdict, now: i64) -> Result<Recorded, StoreError> {
-    let applied = deliveries::record(conn, &verdict.record, now)?;
+fn write_one(tx: &Tx<'_>, verdict: &Verdict, now: i64) -> Result<Recorded, StoreError> {
+    let applied = deliveries::record(tx, &verdict.record, now)?;
     // A 410 disables the endpoint even if the delivery was re-queued meanwhile: the
     // receiver said it is gone either way (disabling parks the re-queued delivery).
     if applied != Recorded::Lost && verdict.outcome == Outcome::Status(410) {
-        let reason = "the receiver answered 410 Gone";
-        if webhooks::disable(conn, &verdict.endpoint_id, reason, now)? {
-            audit::record(
-                conn,
-                &Entry {
-                    environment: verdict.record.environment,
-                    action: "webhook.disabled",
-                    actor: "system:outbox".into(),
-                    user_id: None,
-                    ip: None,
-                    details: json!({ "webhookId": verdict.endpoint_id, "reason": reason }),
-                },
-            )?;
-        }
+        disable_gone(tx, verdict, now)?;
     }
     Ok(applied)
+}
+
+/// Disables the endpoint that answered 410 Gone, with its `webhook.disabled` audit entry
+/// (once: an endpoint disabled meanwhile is left as it is).
+fn disable_gone(tx: &Tx<'_>, verdict: &Verdict, now: i64) -> Result<(), StoreError> {
+    let reason = "the receiver answered 410 Gone";
+    if webhooks::disable(tx, &verdict.endpoint_id, reason, now)? {
+        let details = json!({ "webhookId": verdict.endpoint_id, "reason": reason });
+        let entry = Entry::new(verdict.record.environment, "webhook.disabled", ACTOR.to_string()).details(details);
+        audit::record(tx, &entry)?;
+    }
+    Ok(())
 }
 
 /// One line per attempt: ids, status, outcome, timing; never the body or a secret.

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use crate::egress::EgressError;
+use crate::metrics::WEBHOOK_OUTCOMES;
 use crate::store::deliveries::NextState;
 
 /// Jitter: each delay is multiplied by a factor in [0.8, 1.2].
@@ -45,20 +46,12 @@ impl Outcome {
         }
     }
 
-    /// The metrics label.
+    /// The metrics label (and the log's name for the outcome).
     pub fn label(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Status(_) => "http_error",
-            Outcome::Timeout => "timeout",
-            Outcome::Refused => "refused",
-            Outcome::Network => "network_error",
-        }
+        WEBHOOK_OUTCOMES[self.index()]
     }
 
-    /// Labels in the order the metrics keep their counters.
-    pub const LABELS: [&'static str; 5] = ["success", "http_error", "timeout", "refused", "network_error"];
-
+    /// The position of its counter, in the order of [`WEBHOOK_OUTCOMES`].
     pub fn index(self) -> usize {
         match self {
             Outcome::Success => 0,
@@ -110,6 +103,14 @@ mod tests {
     use super::*;
 
     const DEFAULT: [u64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+    #[test]
+    fn each_outcome_has_its_own_counter_and_label() {
+        let all = [Outcome::Success, Outcome::Status(500), Outcome::Timeout, Outcome::Refused, Outcome::Network];
+        let labels: Vec<&str> = all.iter().map(|o| o.label()).collect();
+        assert_eq!(labels, ["success", "http_error", "timeout", "refused", "network_error"]);
+        assert_eq!(all.map(Outcome::index), [0, 1, 2, 3, 4]);
+    }
 
     #[test]
     fn success_is_delivered_and_everything_else_fails() {

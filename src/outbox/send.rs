@@ -2,15 +2,16 @@
 //! endpoint's secrets, sign (Standard Webhooks, optional RSA), POST through the egress
 //! client, and hand what happened to the recorder. No database handle is held here.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use url::Url;
 
+use super::context::Context;
 use super::schedule::Outcome;
 use super::sign::{self, WebhookSecret};
 use crate::egress::BODY_PREFIX_LIMIT;
-use crate::state::AppState;
 use crate::store::deliveries::Claimed;
 use crate::store::sealed::SealedColumn;
 use crate::store::webhooks::{PREVIOUS_SECRET, SECRET};
@@ -32,14 +33,14 @@ pub(super) struct Finished {
 
 /// Makes the attempt and queues the result for recording (waiting for room: that
 /// wait is the back-pressure that keeps unrecorded attempts bounded).
-pub(super) async fn attempt(state: AppState, job: Claimed, results: mpsc::Sender<Finished>) {
-    let finished = run(&state, job).await;
-    state.metrics.webhook_attempt(finished.outcome.index());
+pub(super) async fn attempt(cx: Arc<Context>, job: Claimed, results: mpsc::Sender<Finished>) {
+    let finished = run(&cx, job).await;
+    cx.deps.metrics.webhook_attempt(finished.outcome.index());
     // If the recorder is gone (shutdown), the lease brings the delivery back later.
     let _ = results.send(finished).await;
 }
 
-async fn run(state: &AppState, job: Claimed) -> Finished {
+async fn run(cx: &Context, job: Claimed) -> Finished {
     let at = crate::clock::now_ms();
     let started = Instant::now();
     let failed = |job: Claimed, outcome: Outcome, error: String| Finished {
@@ -52,7 +53,7 @@ async fn run(state: &AppState, job: Claimed) -> Finished {
         error: Some(error),
         outcome,
     };
-    let secrets = match secrets(state, &job, at) {
+    let secrets = match secrets(cx, &job, at) {
         Ok(secrets) => secrets,
         Err(e) => return failed(job, Outcome::Network, e),
     };
@@ -69,15 +70,15 @@ async fn run(state: &AppState, job: Claimed) -> Finished {
         ("webhook-timestamp".to_string(), timestamp.to_string()),
         ("webhook-signature".to_string(), sign::sign(&refs, &job.message_id, timestamp, body)),
     ];
-    if let Some(rsa) = state.outbox.rsa() {
+    if let Some(rsa) = &cx.deps.rsa {
         match rsa.sign("POST", url.as_str(), body) {
             Ok(signature) => headers.push(("x-alloy-signature".to_string(), signature)),
             Err(e) => return failed(job, Outcome::Network, e.to_string()),
         }
     }
-    let timeout = state.config.webhooks.timeout.0;
+    let timeout = cx.deps.settings.timeout;
     let body = hyper::body::Bytes::copy_from_slice(body);
-    match state.outbox.egress().post(&url, &headers, body, timeout).await {
+    match cx.deps.egress.post(&url, &headers, body, timeout).await {
         Ok(response) => Finished {
             at,
             status_code: Some(response.status),
@@ -96,9 +97,10 @@ async fn run(state: &AppState, job: Claimed) -> Finished {
 }
 
 /// The current secret, then the previous one while its rotation grace lasts.
-fn secrets(state: &AppState, job: &Claimed, now: i64) -> Result<Vec<WebhookSecret>, String> {
+fn secrets(cx: &Context, job: &Claimed, now: i64) -> Result<Vec<WebhookSecret>, String> {
     let open = |column: SealedColumn, blob: &[u8]| -> Result<WebhookSecret, String> {
-        let plain = state
+        let plain = cx
+            .deps
             .keyring
             .decrypt(&column.aad(&job.endpoint_id), blob)
             .map_err(|e| format!("cannot open the endpoint's signing secret: {e}"))?;

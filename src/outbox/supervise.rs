@@ -8,14 +8,15 @@
 //! Not restarting in-process is deliberate: a task that panicked hit a bug that would
 //! likely repeat, and a restart of the whole process is the well-tested path.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
+use super::context::Context;
 use super::{recorder, worker};
-use crate::state::AppState;
 
 /// After the worker has ended, how long the recorder gets to write what is queued.
 const RECORDER_GRACE: Duration = Duration::from_secs(5);
@@ -28,24 +29,23 @@ pub(super) enum Part {
 }
 
 /// Starts the worker and the recorder and watches them until both have ended.
-pub(super) async fn run(state: AppState, stop: watch::Receiver<bool>) {
-    let concurrency = state.config.webhooks.concurrency.max(1);
+pub(super) async fn run(cx: Arc<Context>, stop: watch::Receiver<bool>) {
+    let concurrency = cx.deps.settings.concurrency.max(1);
     let (results, to_record) = mpsc::channel(concurrency * 4);
     let mut parts = JoinSet::new();
-    let recorder_state = state.clone();
+    let recorder_cx = Arc::clone(&cx);
     parts.spawn(async move {
-        recorder::run(recorder_state, to_record).await;
+        recorder::run(recorder_cx, to_record).await;
         Part::Recorder
     });
-    let worker_state = state.clone();
+    let worker_cx = Arc::clone(&cx);
     let worker_stop = stop.clone();
     let worker = parts.spawn(async move {
-        worker::run(worker_state, worker_stop, results).await;
+        worker::run(worker_cx, worker_stop, results).await;
         Part::Worker
     });
-    let up = &state.outbox.inner.up;
-    up.store(true, Ordering::SeqCst);
-    watch(up, &stop, parts, worker.id()).await;
+    cx.up.store(true, Ordering::SeqCst);
+    watch(&cx.up, &stop, parts, worker.id()).await;
 }
 
 /// Waits for the first task to end and stops the other; `up` is false afterwards.

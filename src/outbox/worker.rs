@@ -4,15 +4,14 @@
 //! It never polls: an idle appliance waits on a `Notify` with no timer at all. On stop
 //! it drains: in-flight attempts get the request timeout (plus a margin) to finish.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
+use super::context::Context;
 use super::send::{self, Finished};
-use super::{LEASE_MARGIN, drain_time};
-use crate::error::AppError;
-use crate::state::AppState;
 use crate::store::deliveries;
 
 /// After a failed claim (database trouble), try again this much later.
@@ -22,10 +21,11 @@ const MAX_SLEEP: Duration = Duration::from_secs(3600);
 
 /// Runs until `stop` turns true, then drains; finished attempts go to `results` (the
 /// recorder). The supervisor (`supervise.rs`) runs the recorder beside it.
-pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>, results: mpsc::Sender<Finished>) {
-    let concurrency = state.config.webhooks.concurrency.max(1);
-    let lease_ms = (state.config.webhooks.timeout.0 + LEASE_MARGIN).as_millis() as i64;
-    let wake = state.store.commit_signal();
+pub(super) async fn run(cx: Arc<Context>, mut stop: watch::Receiver<bool>, results: mpsc::Sender<Finished>) {
+    let settings = &cx.deps.settings;
+    let concurrency = settings.concurrency.max(1);
+    let lease_ms = settings.lease_ms();
+    let wake = Arc::clone(&cx.wake);
     let mut inflight = JoinSet::new();
     // Look at once: deliveries may be due from before a restart.
     let mut next_due: Option<i64> = Some(0);
@@ -34,8 +34,7 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>, result
         let free = concurrency.saturating_sub(inflight.len());
         if free > 0 && next_due.is_some_and(|t| t <= now) {
             // The lease is computed on the writer thread, when the claim really happens.
-            let claimed =
-                state.store.write(move |conn| Ok::<_, AppError>(deliveries::claim(conn, lease_ms, free)?)).await;
+            let claimed = cx.deps.store.write(move |tx| deliveries::claim(tx, lease_ms, free)).await;
             match claimed {
                 Ok(claim) => {
                     // Nothing taken yet something due now cannot happen; never spin on it.
@@ -44,7 +43,7 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>, result
                         other => other,
                     };
                     for job in claim.jobs {
-                        inflight.spawn(send::attempt(state.clone(), job, results.clone()));
+                        inflight.spawn(send::attempt(Arc::clone(&cx), job, results.clone()));
                     }
                 }
                 Err(e) => {
@@ -78,7 +77,7 @@ pub(super) async fn run(state: AppState, mut stop: watch::Receiver<bool>, result
     }
     // Drain: in-flight attempts may run to their own timeout, then are recorded.
     let drained =
-        tokio::time::timeout(drain_time(&state.config), async { while inflight.join_next().await.is_some() {} }).await;
+        tokio::time::timeout(settings.drain_time(), async { while inflight.join_next().await.is_some() {} }).await;
     if drained.is_err() {
         tracing::warn!(
             unfinished = inflight.len(),

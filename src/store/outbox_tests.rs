@@ -7,12 +7,14 @@ use std::pin::pin;
 
 use super::deliveries::{self, AttemptRecord, NextState, Recorded};
 use super::events::insert_test_event;
-use super::redeliver::{self, RecoverCursor};
+use super::redeliver::{self, RecoverCursor, RecoverTarget};
 use super::webhooks::{self, EndpointRow};
 use super::{Store, StoreOptions};
 use super::{StoreError, Tx};
 use crate::config::Synchronous;
-use crate::domain::Environment;
+use crate::domain::event::EventFilter;
+use crate::domain::{Actor, Environment};
+use crate::ops::webhooks::recover::{self, Limits, Recover};
 
 const DEV: Environment = Environment::Development;
 
@@ -24,6 +26,15 @@ fn open(dir: &tempfile::TempDir) -> Store {
         readers: 2,
     })
     .unwrap()
+}
+
+/// An operations context over `store`, as the command line has one.
+fn test_ctx(store: &Store) -> crate::ops::Ctx {
+    let config = crate::config::Config::load_from(None, &Default::default(), Vec::new()).unwrap().config;
+    let keyring = crate::vault::Keyring::new("k1", [9u8; 32]).unwrap();
+    let keyring = std::sync::Arc::new(crate::vault::LiveKeyring::fixed(keyring));
+    let deps = crate::ops::Deps::new(std::sync::Arc::new(config), store.clone(), keyring, String::new());
+    crate::ops::Ctx::new(deps, DEV, Actor::Cli, None)
 }
 
 fn endpoint(conn: &Tx<'_>, created_at: i64) -> Result<EndpointRow, StoreError> {
@@ -177,6 +188,8 @@ fn recover_chunks_walk_the_events_in_order_and_stop_at_the_cap() {
         }
         conn.execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", [])?;
         let now = crate::clock::now_ms();
+        let every = EventFilter::default();
+        let hook = RecoverTarget { env: DEV, endpoint_id: &hook.id, filter: &every };
         // Three events per chunk, no cap: 3 + 3 + 1, then done.
         let mut cursor = RecoverCursor::start(0);
         let mut seen = Vec::new();
@@ -219,19 +232,13 @@ fn a_recover_call_is_paged_and_capped() {
         })
         .unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let request = |resume| crate::outbox::recover::Request {
-        env: DEV,
-        endpoint_id: hook.id.clone(),
-        since: 0,
-        actor: "test".into(),
-        ip: None,
-        resume,
-    };
-    let limits = crate::outbox::recover::Limits { chunk: 4, cap: 10 };
+    let ctx = test_ctx(&store);
+    let request = |resume| Recover { endpoint_id: hook.id.clone(), since: 0, resume };
+    let limits = Limits { chunk: 4, cap: 10 };
     let mut calls = Vec::new();
     let mut resume = None;
     loop {
-        let done = rt.block_on(crate::outbox::recover::recover(&store, request(resume.take()), limits)).unwrap();
+        let done = rt.block_on(recover::recover(&ctx, request(resume.take()), limits)).unwrap();
         calls.push((done.requeued, done.next.is_some()));
         // What was queued fails again at once: going on from the cursor must not
         // queue it again (without the cursor this would never end).

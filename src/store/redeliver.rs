@@ -7,7 +7,7 @@ use super::{StoreError, StoreResult, Tx};
 use rusqlite::params;
 
 use crate::domain::Environment;
-use crate::store::webhooks::EndpointRow;
+use crate::domain::event::EventFilter;
 
 /// Re-queues one delivery now with a fresh retry schedule (any status). Callers only
 /// re-queue for an enabled endpoint, so the delivery is unparked too (it may have been
@@ -37,6 +37,15 @@ impl RecoverCursor {
     }
 }
 
+/// The endpoint a recover pass works for, with its parsed event filter.
+#[derive(Debug, Clone, Copy)]
+pub struct RecoverTarget<'a> {
+    pub env: Environment,
+    pub endpoint_id: &'a str,
+    /// Which event types the endpoint takes.
+    pub filter: &'a EventFilter,
+}
+
 /// What one chunk of a recover did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoverChunk {
@@ -46,22 +55,21 @@ pub struct RecoverChunk {
     pub next: Option<RecoverCursor>,
 }
 
-/// One bounded step of `recover`: examines at most `max_events` events of `env` after
-/// `cursor` (in commit order) and stops early once `max_requeue` deliveries were queued.
-/// For each event: a `failed` or `dead` delivery to the endpoint starts a fresh schedule
-/// now; an event with no delivery to it (the endpoint was disabled when it committed)
-/// gets one if the endpoint's `events` filter (`[]` = all) takes it.
+/// One bounded step of `recover`: examines at most `max_events` events of the target's
+/// environment after `cursor` (in commit order) and stops early once `max_requeue`
+/// deliveries were queued. For each event: a `failed` or `dead` delivery to the endpoint
+/// starts a fresh schedule now; an event with no delivery to it (the endpoint was
+/// disabled when it committed) gets one if the endpoint's filter takes it.
 /// The caller makes sure the cursor starts no earlier than the endpoint's creation.
 pub fn recover_chunk(
     conn: &Tx<'_>,
-    endpoint: &EndpointRow,
+    target: &RecoverTarget<'_>,
     cursor: &RecoverCursor,
     now: i64,
     max_events: usize,
     max_requeue: usize,
 ) -> Result<RecoverChunk, StoreError> {
-    let (env, endpoint_id) = (endpoint.environment, endpoint.id.as_str());
-    let filter: Vec<String> = serde_json::from_str(&endpoint.events).unwrap_or_default();
+    let (env, endpoint_id) = (target.env, target.endpoint_id);
     let events: Vec<(String, String, i64)> = conn
         .prepare_cached(
             "SELECT id, type, created_at FROM outbox_messages
@@ -86,7 +94,7 @@ pub fn recover_chunk(
             return Ok(RecoverChunk { requeued, next: Some(last) });
         }
         let mut n = again.execute(params![endpoint_id, message_id, now])?;
-        if n == 0 && (filter.is_empty() || filter.iter().any(|f| f == kind)) {
+        if n == 0 && target.filter.takes(kind) {
             n = super::deliveries::create(conn, env, message_id, &endpoints, now)?;
         }
         requeued += n;

@@ -82,7 +82,7 @@ async fn sdk_modal_flows_in_chromium() {
     let (host_listener, host_origin) = bind().await;
     let (foreign_listener, foreign_origin) = bind().await;
     let allowed = host_origin.clone();
-    let app = TestApp::start_with(move |c| c.sdk.allowed_origins = vec![allowed]).await;
+    let app = TestApp::start_with(move |c| c.sdk.allowed_origins = vec![allowed.parse().unwrap()]).await;
     serve_host_pages(host_listener, app.url.clone()).await;
     serve_host_pages(foreign_listener, app.url.clone()).await;
 

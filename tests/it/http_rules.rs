@@ -222,8 +222,10 @@ async fn client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy()
     assert_eq!(audited_ip(&app, "203.0.113.9").await, "127.0.0.1");
     app.stop().await;
     // Behind a trusted proxy: the right-most untrusted hop, not what the client wrote.
-    let app =
-        TestApp::start_with(|c| c.server.trusted_proxies = vec!["127.0.0.1/32".into(), "10.0.0.0/8".into()]).await;
+    let app = TestApp::start_with(|c| {
+        c.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()]
+    })
+    .await;
     assert_eq!(audited_ip(&app, "203.0.113.9").await, "203.0.113.9");
     assert_eq!(audited_ip(&app, "198.51.100.1, 203.0.113.9, 10.1.2.3").await, "203.0.113.9");
     assert_eq!(audited_ip(&app, "not-an-address").await, "127.0.0.1");

@@ -165,7 +165,8 @@ async fn a_link_whose_user_or_integration_was_deleted_is_gone_and_never_installs
 #[tokio::test]
 async fn frame_ancestors_follow_sdk_allowed_origins_and_text_is_escaped() {
     let app = TestApp::start_with(|cfg| {
-        cfg.sdk.allowed_origins = vec!["https://app.example.com".into(), "http://localhost:3000".into()];
+        cfg.sdk.allowed_origins =
+            vec!["https://app.example.com".parse().unwrap(), "http://localhost:3000".parse().unwrap()];
     })
     .await;
     let key = app.dev_key().await;

@@ -22,7 +22,7 @@ fn key_ids(app: &TestApp) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn rotating_while_serving_reencrypts_everything_and_the_server_follows() {
-    let app = TestApp::start_with(|c| c.egress.allow_cidrs = vec!["127.0.0.0/8".into()]).await;
+    let app = TestApp::start_with(|c| c.egress.allow_cidrs = vec!["127.0.0.0/8".parse().unwrap()]).await;
     let key = app.dev_key().await;
     let user = app.user(&key, "rotate@example.com").await;
     let integration_id = integration(&app, &key, "shopify").await.id;

@@ -13,7 +13,7 @@ const DAY_MS: i64 = 86_400_000;
 
 #[tokio::test]
 async fn sweep_deletes_old_finished_events_and_links_and_keeps_open_ones() {
-    let app = TestApp::start_with(|c| c.egress.allow_cidrs = vec!["127.0.0.0/8".into()]).await;
+    let app = TestApp::start_with(|c| c.egress.allow_cidrs = vec!["127.0.0.0/8".parse().unwrap()]).await;
     let key = app.dev_key().await;
     // Two finished events (no endpoint to deliver to) ...
     for name in ["gone-1", "gone-2"] {

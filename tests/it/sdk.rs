@@ -53,9 +53,10 @@ async fn embedded_js_is_small_cached_and_revalidated() {
 
 #[tokio::test]
 async fn embed_page_is_framed_only_by_allowed_origins_and_has_no_inline_script() {
-    let app =
-        TestApp::start_with(|c| c.sdk.allowed_origins = vec![HOST_ORIGIN.into(), "https://app.example.com/".into()])
-            .await;
+    let app = TestApp::start_with(|c| {
+        c.sdk.allowed_origins = vec![HOST_ORIGIN.parse().unwrap(), "https://app.example.com/".parse().unwrap()]
+    })
+    .await;
     for path in ["/embed/install?integrationId=abc", "/embed/authenticate?app=magento"] {
         let response = app.client.get(format!("{}{path}", app.url)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -182,7 +183,7 @@ async fn forged_tampered_expired_foreign_and_orphaned_tokens_are_401_and_change_
 
 #[tokio::test]
 async fn cors_allows_only_configured_origins_and_answers_preflight() {
-    let app = TestApp::start_with(|c| c.sdk.allowed_origins = vec![HOST_ORIGIN.into()]).await;
+    let app = TestApp::start_with(|c| c.sdk.allowed_origins = vec![HOST_ORIGIN.parse().unwrap()]).await;
     let key = app.dev_key().await;
     let user = app.user(&key, "ada").await;
     let good = token(&app, &user, "development", 600);

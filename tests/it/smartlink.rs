@@ -168,7 +168,7 @@ async fn sign_in_creates_once_keeps_profile_sets_cookie_audit_and_event() {
 
 #[tokio::test]
 async fn https_public_url_gives_a_secure_host_prefixed_cookie() {
-    let app = TestApp::start_with(|c| c.server.public_url = "https://usher.example.com".into()).await;
+    let app = TestApp::start_with(|c| c.server.public_url = Some("https://usher.example.com".parse().unwrap())).await;
     let key = app.dev_key().await;
     let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let answer = login(&app, signed_legacy(&secret, &person(&id, "dale@example.com")).as_bytes()).await;

@@ -151,7 +151,7 @@ async fn retry_after_on_503_is_honoured() {
 async fn egress_leaves_from_the_configured_local_address() {
     let app = TestApp::start_with(|cfg| {
         local(cfg);
-        cfg.egress.local_address = "127.0.0.2".into();
+        cfg.egress.local_address = Some("127.0.0.2".parse().unwrap());
     })
     .await;
     let key = app.dev_key().await;
@@ -170,7 +170,7 @@ async fn rsa_signature_header_and_public_key() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rsa/test_key.pem");
     let app = TestApp::start_with(|cfg| {
         local(cfg);
-        cfg.webhooks.rsa_signing_key_file = fixture.into();
+        cfg.webhooks.rsa_signing_key_file = Some(fixture.into());
     })
     .await;
     let key = app.dev_key().await;

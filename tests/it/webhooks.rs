@@ -16,7 +16,7 @@ pub const LIMIT: Duration = Duration::from_secs(30);
 
 /// Receivers on this host are allowed; retries come after 1 s; attempts time out at 2 s.
 pub fn local(cfg: &mut Config) {
-    cfg.egress.allow_cidrs = vec!["127.0.0.0/8".into()];
+    cfg.egress.allow_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
     cfg.webhooks.retry_schedule = vec![1, 1, 1];
     cfg.webhooks.timeout = usher::config::Span(Duration::from_secs(2));
 }
@@ -295,5 +295,40 @@ async fn gone_disables_the_endpoint_until_enabled_again() {
     assert_eq!(seen.len(), 3);
     let ids: std::collections::HashSet<String> = seen.iter().map(|s| s.header("webhook-id")).collect();
     assert_eq!(ids.len(), 2, "two events, one of them sent twice");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_damaged_stored_events_filter_is_an_error_never_every_event() {
+    let app = local_app().await;
+    let key = app.dev_key().await;
+    let id = hook(&app, &key, "http://127.0.0.1:9/in", Some(json!(["user.deleted"]))).await.id;
+    let path = format!("/webhooks/{id}");
+    let patch = |body: Value| app.call(Method::PATCH, &path, Some(&key), Some(body));
+    // An event it missed while disabled: only a recover would queue it.
+    assert_eq!(patch(json!({"enabled": false})).await.0, StatusCode::OK);
+    emit(&app, &key).await;
+    assert_eq!(patch(json!({"enabled": true})).await.0, StatusCode::OK);
+    // A row damaged behind the appliance's back (a bad restore, a hand edit).
+    app.db().damage_event_filter(&id, "not a list");
+    for path in [format!("/webhooks/{id}"), "/webhooks".to_string()] {
+        let (status, body) = app.get(&path, &key).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {body}");
+        assert!(!body.to_string().contains("not a list"), "{body}");
+    }
+    // Recover refuses too, and queues nothing.
+    let recover = format!("/webhooks/{id}/recover");
+    let (status, body) = app.post(&recover, &key, json!({"since": 0})).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(app.db().deliveries(), 0);
+    assert_eq!(app.db().audit_of("webhook.recovered"), 0);
+    // A patch that leaves the filter as it is cannot be answered either, and changes nothing.
+    assert_eq!(patch(json!({"enabled": false})).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(app.db().disabled_webhooks(), 0);
+    // Writing a filter repairs it.
+    let (status, body) = patch(json!({"events": ["user.deleted"]})).await;
+    assert_eq!((status, body["events"].clone()), (StatusCode::OK, json!(["user.deleted"])), "{body}");
+    let (status, body) = app.post(&recover, &key, json!({"since": 0})).await;
+    assert_eq!((status, body["requeued"].clone()), (StatusCode::OK, json!(1)), "{body}");
     app.stop().await;
 }

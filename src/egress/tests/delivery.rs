@@ -67,7 +67,7 @@ async fn post_binds_local_address() {
 async fn post_through_connect_proxy() {
     let (addr, log) = receiver(200, &[], "via proxy", None).await;
     let (proxy, lines) = connect_proxy().await;
-    let with_proxy = |s: EgressSettings| EgressSettings { proxy: Some(format!("http://{proxy}")), ..s };
+    let with_proxy = |s: EgressSettings| EgressSettings { proxy: Some(url(&format!("http://{proxy}"))), ..s };
     let e = client(with_proxy(loopback_allowed()));
     let r = e.post(&url(&format!("http://{addr}/p")), &[], Bytes::from_static(b"x"), 5 * SECOND).await.unwrap();
     assert_eq!((r.status, r.body_prefix.as_slice()), (200, &b"via proxy"[..]));
@@ -85,7 +85,7 @@ async fn post_through_connect_proxy() {
 async fn proxy_literal_ip_is_guarded_and_proxy_errors_reported() {
     let idle_proxy = idle_listener();
     let e = client(EgressSettings {
-        proxy: Some(format!("http://{}", idle_proxy.local_addr().unwrap())),
+        proxy: Some(url(&format!("http://{}", idle_proxy.local_addr().unwrap()))),
         ..EgressSettings::default()
     });
     let err = e.post(&url("http://127.0.0.1:9/"), &[], Bytes::new(), 5 * SECOND).await;
@@ -97,7 +97,7 @@ async fn proxy_literal_ip_is_guarded_and_proxy_errors_reported() {
         let _ = s.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n").await;
     })
     .await;
-    let e = client(EgressSettings { proxy: Some(format!("http://{refusing}")), ..EgressSettings::default() });
+    let e = client(EgressSettings { proxy: Some(url(&format!("http://{refusing}"))), ..EgressSettings::default() });
     let err = e.post(&url("http://example.com/"), &[], Bytes::new(), 5 * SECOND).await;
     assert_eq!(err, Err(EgressError::Proxy("CONNECT answered 403".into())));
 }

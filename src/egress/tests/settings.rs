@@ -41,7 +41,7 @@ fn check_url_refusals_and_acceptance() {
 #[test]
 fn new_names_bad_settings() {
     let bad = |s: EgressSettings| Egress::new(s).unwrap_err().to_string();
-    let proxy = |p: &str| EgressSettings { proxy: Some(p.into()), ..EgressSettings::default() };
+    let proxy = |p: &str| EgressSettings { proxy: Some(url(p)), ..EgressSettings::default() };
     assert!(bad(proxy("socks5://p:1")).contains("only http://"));
     let msg = bad(proxy("http://me:secret@p:1"));
     assert!(msg.contains("credentials") && !msg.contains("secret"), "{msg}");

@@ -53,8 +53,7 @@ pub struct PagePolicy {
 
 /// The `frame-ancestors` sources: `sdk.allowed_origins`, or `'none'`.
 pub fn frame_ancestors(config: &Config) -> String {
-    let origins: Vec<String> =
-        config.sdk.allowed_origins.iter().filter_map(|o| crate::config::parse_origin(o)).collect();
+    let origins: Vec<&str> = config.sdk.allowed_origins.iter().map(|o| o.as_str()).collect();
     if origins.is_empty() { "'none'".into() } else { origins.join(" ") }
 }
 

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::config::parse_origin;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -20,7 +19,7 @@ const PREFLIGHT_MAX_AGE: &str = "600";
 
 /// `sdk.allowed_origins`, normalised (`scheme://host[:port]`, lowercase, no slash).
 pub fn allowed_origins(state: &AppState) -> Vec<String> {
-    state.config.sdk.allowed_origins.iter().filter_map(|o| parse_origin(o)).collect()
+    state.config.sdk.allowed_origins.iter().map(|o| o.as_str().to_string()).collect()
 }
 
 /// Whether `origin` (an `Origin` header value) is one of `sdk.allowed_origins`.
@@ -31,7 +30,8 @@ pub fn is_allowed(state: &AppState, origin: &str) -> bool {
 /// Whether `origin` is the appliance itself: its public URL, or the host the request
 /// was sent to (a same-origin fetch from the embed page).
 fn is_self(state: &AppState, origin: &str, headers: &HeaderMap) -> bool {
-    if parse_origin(&state.public_url).as_deref() == Some(origin) {
+    // The public URL is an origin already (`app.rs` makes it one).
+    if state.public_url == origin {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());

@@ -163,6 +163,9 @@ impl DbFile {
     pub fn webhooks_containing(&self, text: &str) -> i64 {
         self.count("webhook_endpoints WHERE instr(secret, ?1) > 0", [text])
     }
+    pub fn disabled_webhooks(&self) -> i64 {
+        self.count("webhook_endpoints WHERE disabled_at IS NOT NULL", [])
+    }
     pub fn webhooks_to(&self, url: &str) -> i64 {
         self.count("webhook_endpoints WHERE url = ?1", [url])
     }
@@ -230,6 +233,12 @@ impl DbFile {
     /// Marks the database as made by a newer usher (`PRAGMA user_version`).
     pub fn set_schema_version(&self, version: i64) {
         self.conn().execute_batch(&format!("PRAGMA user_version = {version}")).unwrap();
+    }
+
+    /// Overwrites an endpoint's stored event filter (a bad restore, a hand edit).
+    pub fn damage_event_filter(&self, webhook_id: &str, filter: &str) {
+        let sql = "UPDATE webhook_endpoints SET events = ?2 WHERE id = ?1";
+        self.conn().execute(sql, [webhook_id, filter]).unwrap();
     }
 
     // Moving time: rows made to look older than they are (retention, expiry).
