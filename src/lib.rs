@@ -29,7 +29,6 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod egress;
-pub mod error;
 pub mod housekeeping;
 pub mod http;
 pub mod ids;

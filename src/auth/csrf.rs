@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::hmac;
 
-use crate::error::AppError;
+use crate::ops::OpError;
 use crate::vault::LiveKeyring;
 
 /// The hidden input carrying the token. Credential field names never start with `_`.
@@ -33,10 +33,12 @@ pub fn token(keyring: &LiveKeyring, scope: &str, binding: &str) -> String {
 }
 
 /// Checks a submitted token: 403 `csrf_failed` when missing or not the one for `binding`.
-pub fn verify(keyring: &LiveKeyring, scope: &str, binding: &str, given: Option<&str>) -> Result<(), AppError> {
-    let refused = || AppError::Forbidden {
-        code: "csrf_failed",
-        message: "the form's security token is missing or wrong; open the link again and resubmit".into(),
+pub fn verify(keyring: &LiveKeyring, scope: &str, binding: &str, given: Option<&str>) -> Result<(), OpError> {
+    let refused = || {
+        OpError::forbidden(
+            "csrf_failed",
+            "the form's security token is missing or wrong; open the link again and resubmit",
+        )
     };
     let tag = URL_SAFE_NO_PAD.decode(given.ok_or_else(refused)?).map_err(|_| refused())?;
     hmac::verify(&key(keyring), &message(scope, binding), &tag).map_err(|_| refused())

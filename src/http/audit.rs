@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::auth::KeyCtx;
 use super::extract::Params;
 use super::paging::Paging;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::audit::list::{ListAudit, position};
 use crate::state::AppState;

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 
 use super::extract::client_ip;
 use crate::domain::Actor;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops::Ctx;
 use crate::state::AppState;
 
@@ -38,30 +38,5 @@ impl FromRequestParts<AppState> for KeyCtx {
         let (key_id, env) = crate::ops::keys::authenticate(&state.deps, key).await?;
         let ip = client_ip(parts, state);
         Ok(KeyCtx(Ctx::new(state.deps.clone(), env, Actor::ApiKey(key_id), ip)))
-    }
-}
-
-/// Transitional: the API-key caller as (environment, key id), for handlers not yet moved
-/// onto [`KeyCtx`] and the operations layer. Removed once none uses it.
-#[derive(Debug, Clone)]
-pub struct KeyAuth {
-    pub env: crate::domain::Environment,
-    pub key_id: String,
-}
-
-impl KeyAuth {
-    /// How the audit log names this caller.
-    pub fn actor(&self) -> String {
-        Actor::ApiKey(self.key_id.clone()).to_string()
-    }
-}
-
-impl FromRequestParts<AppState> for KeyAuth {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let key = bearer(parts, "API key")?;
-        let (key_id, env) = crate::ops::keys::authenticate(&state.deps, key).await?;
-        Ok(KeyAuth { env, key_id })
     }
 }

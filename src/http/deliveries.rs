@@ -15,7 +15,7 @@ use super::auth::KeyCtx;
 use super::extract::{Delivery, Id, JsonBody, Params, Webhook};
 use super::paging::{self, Paging};
 use crate::domain::Environment;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::deliveries::get::GetDelivery;
 use crate::ops::deliveries::list::{ListDeliveries, Listed};

@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
 use crate::egress::Cidr;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// Largest accepted request body.

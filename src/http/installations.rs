@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::auth::KeyCtx;
 use super::extract::{Id, Installation, Params};
 use super::paging::Paging;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::install::Uninstall;
 use crate::ops::installations::list::ListInstallations;

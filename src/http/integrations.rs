@@ -10,7 +10,7 @@ use super::auth::KeyCtx;
 use super::extract::{Id, Integration, JsonBody, Params};
 use super::paging::Paging;
 use crate::domain::integration::IntegrationInput;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::integrations::IntegrationView;
 use crate::ops::integrations::create::CreateIntegration;

@@ -16,7 +16,7 @@ use super::pages::{self, install_form};
 use crate::auth::csrf;
 use crate::domain::credential::{self, CredentialValues, FieldErrors};
 use crate::domain::integration::FieldSpec;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::install::{Install, InstallVia};
 use crate::ops::links::open::{OpenLink, open};
@@ -39,10 +39,8 @@ fn form_page(
     values: &BTreeMap<String, String>,
     errors: &FieldErrors,
 ) -> Response {
-    let base = pages::base_path(&state.public_url);
     let csrf = csrf::token(&state.keyring, CSRF_SCOPE, &open.link.id);
     let form = install_form::InstallForm {
-        base: &base,
         integration: &open.integration,
         workflows: &open.workflows,
         // Relative to /link/{token}: stays right behind a proxy that adds a path prefix.
@@ -122,7 +120,7 @@ async fn submit(
         Err(e) => return pages::error_page(&state, &e),
     };
     if let Err(e) = csrf::verify(&state.keyring, CSRF_SCOPE, &open.link.id, form.csrf.as_deref()) {
-        return pages::error_page(&state, &e);
+        return pages::error_page(&state, &e.into());
     }
     let values = match form.check(&open.integration.fields) {
         Ok(values) => values,

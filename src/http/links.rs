@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::auth::KeyCtx;
 use super::extract::Params;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops::links::create::{self, CreateLink};
 use crate::ops::{self, Ctx};
 use crate::state::AppState;

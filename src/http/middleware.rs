@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::REQUEST_ID;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 pub async fn around(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -27,7 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use tower::limit::GlobalConcurrencyLimitLayer;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// Version prefixes the API answers under (and with no prefix at all).

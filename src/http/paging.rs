@@ -14,18 +14,11 @@ use serde_json::{Value, json};
 
 use super::extract::Params;
 use crate::domain::Environment;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
-
-/// Where a page starts and how long it is.
-#[derive(Debug)]
-pub struct Page {
-    pub limit: usize,
-    pub after: Option<String>,
-}
 
 fn tag(key: &[u8; 32], env: Environment, scope: &str, position: &str) -> Result<Hmac<Sha256>, AppError> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(AppError::internal)?;
@@ -35,29 +28,6 @@ fn tag(key: &[u8; 32], env: Environment, scope: &str, position: &str) -> Result<
     mac.update(b"\0");
     mac.update(position.as_bytes());
     Ok(mac)
-}
-
-impl Page {
-    /// Reads `limit` and `cursor` from the query.
-    pub fn from_params(params: &Params, key: &[u8; 32], env: Environment, scope: &str) -> Result<Page, AppError> {
-        let limit = match params.get("limit") {
-            None => DEFAULT_LIMIT,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                _ => {
-                    return Err(AppError::bad(
-                        "invalid_limit",
-                        format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
-                    ));
-                }
-            },
-        };
-        let after = match params.get("cursor") {
-            None => None,
-            Some(cursor) => Some(open(cursor, key, env, scope)?),
-        };
-        Ok(Page { limit, after })
-    }
 }
 
 /// Makes the cursor that continues after `position`.

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::auth::KeyCtx;
 use super::extract::JsonBody;
 use super::paging::Paging;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops::users::create::CreateUser;
 use crate::ops::users::create_batch::CreateUsers;
 use crate::ops::users::delete::DeleteUser;

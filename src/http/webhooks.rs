@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::auth::KeyCtx;
 use super::extract::{Id, JsonBody, Webhook};
 use super::paging::Paging;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::webhooks::create::CreateWebhook;
 use crate::ops::webhooks::delete::DeleteWebhook;

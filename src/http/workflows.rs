@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::auth::KeyCtx;
 use super::extract::{Credential, Id, JsonBody, Params};
 use super::paging::Paging;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::credentials::delete::DeleteCredential;
 use crate::ops::credentials::list::ListCredentials;

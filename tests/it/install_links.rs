@@ -115,7 +115,7 @@ async fn a_person_opens_the_link_fills_the_form_and_finishes() {
     let cid = credential_id.clone();
     let blob = store
         .read(move |conn| {
-            Ok::<_, usher::error::AppError>(
+            Ok::<_, usher::store::StoreError>(
                 usher::store::credentials::sealed(conn, Environment::Development, &cid)?.unwrap(),
             )
         })

@@ -140,7 +140,7 @@ async fn install_from_the_portal() {
     let cid = credential_id.clone();
     let blob = store
         .read(move |conn| {
-            Ok::<_, usher::error::AppError>(
+            Ok::<_, usher::store::StoreError>(
                 usher::store::credentials::sealed(conn, Environment::Development, &cid)?.unwrap(),
             )
         })

@@ -9,14 +9,13 @@ use askama::Template;
 
 use crate::domain::credential::FieldErrors;
 use crate::domain::integration::{FieldKind, FieldSpec};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::store::catalog::{IntegrationRow, ParentWorkflowRow};
 
 /// Everything the form shows. `values` are the texts submitted last time: they are put
 /// back into non-secret fields only (a secret is never echoed into a page).
 pub struct InstallForm<'a> {
     /// The public URL's path prefix ("" or "/prefix"), for the stylesheet.
-    pub base: &'a str,
     pub integration: &'a IntegrationRow,
     pub workflows: &'a [ParentWorkflowRow],
     /// Where the form posts (relative URLs resolve against the page's own URL).
@@ -56,7 +55,6 @@ struct WorkflowView {
 #[derive(Template)]
 #[template(path = "install.html")]
 struct InstallPage<'a> {
-    base: &'a str,
     name: &'a str,
     heading: String,
     description: &'a str,
@@ -116,7 +114,6 @@ fn render_page(form: &InstallForm<'_>, signed_in: Option<&SignedIn<'_>>) -> Resu
         .map(|w| WorkflowView { name: w.name.clone(), description: w.description.clone().unwrap_or_default() })
         .collect();
     let page = InstallPage {
-        base: form.base,
         name: &i.name,
         heading: form.heading.map_or_else(|| format!("Install {}", i.name), str::to_string),
         description: i.description.as_deref().unwrap_or_default(),

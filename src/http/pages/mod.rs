@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::config::Config;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::AppState;
 
 /// The one stylesheet of every hosted page (no third-party assets: air-gapped sites).
@@ -94,16 +94,9 @@ pub fn html(status: StatusCode, body: String, config: &Config, policy: PagePolic
     response
 }
 
-/// The path part of the public URL ("" or "/prefix"), so pages work behind a proxy
-/// that serves usher under a sub-path.
-pub fn base_path(public_url: &str) -> String {
-    url::Url::parse(public_url).map(|u| u.path().trim_end_matches('/').to_string()).unwrap_or_default()
-}
-
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
-    base: &'a str,
     title: &'a str,
     message: &'a str,
     hint: &'a str,
@@ -112,9 +105,8 @@ struct MessagePage<'a> {
 
 /// A plain page with a title and a message: errors (`tone` "bad") and success ("ok").
 pub fn message(state: &AppState, status: StatusCode, title: &str, message: &str, hint: &str) -> Response {
-    let base = base_path(&state.public_url);
     let tone = if status.is_success() { "ok" } else { "bad" };
-    let page = MessagePage { base: &base, title, message, hint, tone };
+    let page = MessagePage { title, message, hint, tone };
     match page.render() {
         Ok(body) => html(status, body, &state.config, PagePolicy::default()),
         Err(e) => AppError::internal(format!("rendering a page: {e}")).into_response(),

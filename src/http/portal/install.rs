@@ -14,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use super::page;
 use super::session::{PortalSession, form_fields, not_signed_in};
 use crate::domain::credential::FieldErrors;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::link_page::read_form;
-use crate::http::pages::{self, install_form};
+use crate::http::pages::install_form;
 use crate::ops::portal::install::PortalInstall;
 use crate::ops::portal::target::{FormTarget, Target};
 use crate::ops::portal::uninstall::PortalUninstall;
@@ -45,10 +45,8 @@ fn form_page(
     values: &BTreeMap<String, String>,
     errors: &FieldErrors,
 ) -> Response {
-    let base = pages::base_path(&state.public_url);
     let csrf = portal.csrf(state);
     let form = install_form::InstallForm {
-        base: &base,
         integration: &target.integration,
         workflows: &target.workflows,
         // Relative to /portal/integrations/{id}/install: the page posts to itself.

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::UserAuth;
 use crate::domain::credential::{self, FieldErrors};
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::extract::JsonBody;
 use crate::http::integrations::view_json;
 use crate::http::pages::{self, install_form};
@@ -85,9 +85,7 @@ pub async fn integration(auth: UserAuth, Path(id): Path<String>) -> Result<Json<
 /// The install form of the hosted pages, for the embed page to show. The script posts
 /// it as JSON with the JWT, so the form's own action and CSRF token are unused.
 fn form(state: &AppState, row: &IntegrationRow, workflows: &[ParentWorkflowRow], heading: Option<&str>) -> Response {
-    let base = pages::base_path(&state.public_url);
     let page = install_form::InstallForm {
-        base: &base,
         integration: row,
         workflows,
         action: "",

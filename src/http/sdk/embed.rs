@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use super::asset::{EMBED_CSS, EMBED_JS};
 use super::cors::allowed_origins;
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::http::extract::Params;
 use crate::http::pages::{self, PagePolicy};
 use crate::state::AppState;
@@ -23,7 +23,6 @@ const MAX_PARAM: usize = 100;
 #[template(path = "sdk/embed.html")]
 struct EmbedPage {
     /// The public URL's path prefix, for the hosted pages' stylesheet.
-    base: String,
     heading: String,
     mode: &'static str,
     integration_id: String,
@@ -56,7 +55,6 @@ fn origins_json(state: &AppState) -> String {
 
 pub async fn install_page(State(state): State<AppState>, params: Params) -> Result<Response, AppError> {
     let page = EmbedPage {
-        base: pages::base_path(&state.public_url),
         heading: "Connect an integration".into(),
         mode: "install",
         integration_id: param(&params, "integrationId"),
@@ -68,7 +66,6 @@ pub async fn install_page(State(state): State<AppState>, params: Params) -> Resu
 
 pub async fn authenticate_page(State(state): State<AppState>, params: Params) -> Result<Response, AppError> {
     let page = EmbedPage {
-        base: pages::base_path(&state.public_url),
         heading: "Connect an account".into(),
         mode: "authenticate",
         integration_id: String::new(),

@@ -8,8 +8,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::error::AppError;
 use crate::http::auth::KeyCtx;
+use crate::http::error::AppError;
 use crate::http::extract::JsonBody;
 use crate::http::paging::Paging;
 use crate::ops;
