@@ -26,7 +26,25 @@ pub struct ParentWorkflowRow {
     pub description: Option<String>,
 }
 
-const COLUMNS: &str = "id, app, name, description, icon, credential_fields, created_at";
+macro_rules! columns {
+    () => {
+        "id, app, name, description, icon, credential_fields, created_at"
+    };
+}
+
+super::queries! {
+    INSERT = "INSERT INTO integrations (id, environment, app, name, description, icon, credential_fields, created_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    INSERT_WORKFLOW = "INSERT INTO parent_workflows
+                         (id, environment, integration_id, position, name, trigger, description, created_at)
+                       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    BY_ID = concat!("SELECT ", columns!(), " FROM integrations WHERE environment = ?1 AND id = ?2");
+    BY_APP = concat!("SELECT ", columns!(), " FROM integrations WHERE environment = ?1 AND app = ?2");
+    PAGE = concat!("SELECT ", columns!(), " FROM integrations WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+    WORKFLOWS = "SELECT id, integration_id, name, trigger, description FROM parent_workflows
+                 WHERE integration_id = ?1 ORDER BY position";
+    DELETE = "DELETE FROM integrations WHERE environment = ?1 AND id = ?2";
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<IntegrationRow> {
     let fields: String = row.get(5)?;
@@ -54,15 +72,17 @@ pub fn insert(
 ) -> StoreResult<()> {
     let fields =
         serde_json::to_string(&new.fields).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(
-        "INSERT INTO integrations (id, environment, app, name, description, icon, credential_fields, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![id, env, new.app, new.name, new.description, new.icon, fields, now])?;
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, description, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
+    conn.prepare_cached(&INSERT)?.execute(params![
+        id,
+        env,
+        new.app,
+        new.name,
+        new.description,
+        new.icon,
+        fields,
+        now
+    ])?;
+    let mut stmt = conn.prepare_cached(&INSERT_WORKFLOW)?;
     for (i, (wf, wf_id)) in new.workflows.iter().zip(workflow_ids).enumerate() {
         stmt.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
     }
@@ -70,35 +90,24 @@ pub fn insert(
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<IntegrationRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id = ?2"))?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_ID)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 /// The integration of an app (one per app and environment), for `Usher.authenticate`.
 pub fn find_by_app(conn: &Db<'_>, env: Environment, app: &str) -> StoreResult<Option<IntegrationRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND app = ?2"))?
-        .query_row(params![env, app], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_APP)?.query_row(params![env, app], from_row).optional().map_err(Into::into)
 }
 
 /// One page of integrations ordered by id, after `after` (exclusive).
 pub fn page(conn: &Db<'_>, env: Environment, after: Option<&str>, limit: usize) -> StoreResult<Vec<IntegrationRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-    ))?;
+    let mut stmt = conn.prepare_cached(&PAGE)?;
     let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// The parent workflows of one integration, in the order they were given.
 pub fn parent_workflows(conn: &Db<'_>, integration_id: &str) -> StoreResult<Vec<ParentWorkflowRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, integration_id, name, trigger, description FROM parent_workflows
-         WHERE integration_id = ?1 ORDER BY position",
-    )?;
+    let mut stmt = conn.prepare_cached(&WORKFLOWS)?;
     let rows = stmt.query_map(params![integration_id], |row| {
         Ok(ParentWorkflowRow {
             id: row.get(0)?,
@@ -114,8 +123,6 @@ pub fn parent_workflows(conn: &Db<'_>, integration_id: &str) -> StoreResult<Vec<
 /// Deletes the integration (parent workflows, installations and their child workflows
 /// go by cascade; links keep a tombstone). Credentials are removed by the caller.
 pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached("DELETE FROM integrations WHERE environment = ?1 AND id = ?2")?
-        .execute(params![env, id])?;
+    let n = conn.prepare_cached(&DELETE)?.execute(params![env, id])?;
     Ok(n == 1)
 }

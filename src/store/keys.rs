@@ -5,6 +5,17 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::domain::Environment;
 
+super::queries! {
+    INSERT = "INSERT INTO api_keys (id, environment, label, prefix, key_hash, created_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    FIND_ACTIVE = "SELECT id, environment FROM api_keys WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)";
+    LIST = "SELECT id, environment, label, prefix, created_at, revoked_at FROM api_keys ORDER BY id";
+    REVOKE = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)
+              RETURNING environment";
+    RETIRE_OTHERS = "UPDATE api_keys SET revoked_at = MIN(COALESCE(revoked_at, ?4), ?4)
+                     WHERE environment = ?1 AND id <> ?2 AND (revoked_at IS NULL OR revoked_at > ?3) RETURNING id";
+}
+
 #[derive(Debug, Clone)]
 pub struct KeyRow {
     pub id: String,
@@ -25,26 +36,27 @@ pub struct NewKey<'a> {
 }
 
 pub fn insert(conn: &Tx<'_>, key: &NewKey<'_>) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO api_keys (id, environment, label, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![key.id, key.environment, key.label, key.prefix, key.key_hash, key.created_at])?;
+    conn.prepare_cached(&INSERT)?.execute(params![
+        key.id,
+        key.environment,
+        key.label,
+        key.prefix,
+        key.key_hash,
+        key.created_at
+    ])?;
     Ok(())
 }
 
 /// The key with this hash if it is still valid at `now`: (id, environment).
 pub fn find_active(conn: &Db<'_>, hash: &[u8], now: i64) -> StoreResult<Option<(String, Environment)>> {
-    conn.prepare_cached(
-        "SELECT id, environment FROM api_keys WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)",
-    )?
-    .query_row(params![hash, now], |row| Ok((row.get(0)?, row.get(1)?)))
-    .optional()
-    .map_err(Into::into)
+    conn.prepare_cached(&FIND_ACTIVE)?
+        .query_row(params![hash, now], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .map_err(Into::into)
 }
 
 pub fn list(conn: &Db<'_>) -> StoreResult<Vec<KeyRow>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, environment, label, prefix, created_at, revoked_at FROM api_keys ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(&LIST)?;
     let rows = stmt.query_map([], |row| {
         Ok(KeyRow {
             id: row.get(0)?,
@@ -60,19 +72,12 @@ pub fn list(conn: &Db<'_>) -> StoreResult<Vec<KeyRow>> {
 
 /// Revokes one key now; returns its environment, or None if there is no such active key.
 pub fn revoke(conn: &Tx<'_>, id: &str, at: i64) -> StoreResult<Option<Environment>> {
-    conn.prepare_cached(
-        "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND (revoked_at IS NULL OR revoked_at > ?2) RETURNING environment",
-    )?
-    .query_row(params![id, at], |row| row.get(0))
-    .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&REVOKE)?.query_row(params![id, at], |row| row.get(0)).optional().map_err(Into::into)
 }
 
 /// Makes every other still-valid key of `env` stop working at `until`; returns their ids.
 pub fn retire_others(conn: &Tx<'_>, env: Environment, keep: &str, now: i64, until: i64) -> StoreResult<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "UPDATE api_keys SET revoked_at = MIN(COALESCE(revoked_at, ?4), ?4) WHERE environment = ?1 AND id <> ?2 AND (revoked_at IS NULL OR revoked_at > ?3) RETURNING id",
-    )?;
+    let mut stmt = conn.prepare_cached(&RETIRE_OTHERS)?;
     let ids = stmt.query_map(params![env, keep, now, until], |row| row.get(0))?;
     ids.collect::<Result<_, _>>().map_err(Into::into)
 }
