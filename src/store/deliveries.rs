@@ -72,10 +72,10 @@ super::queries! {
         " WHERE d.environment = ?1 AND d.endpoint_id = ?2 AND d.status = ?5 AND d.id < ?3
           ORDER BY d.id DESC LIMIT ?4"
     );
-    ATTEMPTS = "SELECT at, status_code, duration_ms, response, error FROM (
-                  SELECT at, id, status_code, duration_ms, response, error FROM delivery_attempts
-                  WHERE delivery_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2)
-                ORDER BY at, id";
+    /// Newest first along `delivery_attempts_by_delivery` (turned around in Rust: a
+    /// second ORDER BY would build a sorter for every delivery of a listed page).
+    LATEST_ATTEMPTS = "SELECT at, status_code, duration_ms, response, error FROM delivery_attempts
+                       WHERE delivery_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2";
     /// The counts read the queue's own index, never the history nor parked deliveries.
     OPEN_COUNT = concat!(
         "SELECT count(*) FROM deliveries d INDEXED BY deliveries_due JOIN webhook_endpoints e ON e.id = d.endpoint_id
@@ -345,7 +345,7 @@ pub struct AttemptRow {
 
 /// The latest `limit` attempts of a delivery, oldest first.
 pub fn attempts(conn: &Db<'_>, delivery_id: &str, limit: usize) -> StoreResult<Vec<AttemptRow>> {
-    let mut stmt = conn.prepare_cached(&ATTEMPTS)?;
+    let mut stmt = conn.prepare_cached(&LATEST_ATTEMPTS)?;
     let rows = stmt.query_map(params![delivery_id, limit as i64], |row| {
         Ok(AttemptRow {
             at: row.get(0)?,
@@ -355,7 +355,9 @@ pub fn attempts(conn: &Db<'_>, delivery_id: &str, limit: usize) -> StoreResult<V
             error: row.get(4)?,
         })
     })?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
+    let mut newest_first: Vec<AttemptRow> = rows.collect::<Result<_, _>>()?;
+    newest_first.reverse();
+    Ok(newest_first)
 }
 
 /// Deliveries still to be made to enabled endpoints (pending or awaiting a retry).

@@ -33,11 +33,12 @@ pub struct WorkflowRow {
 }
 
 /// An installation as [`InstallationRow`] holds it: with its credential's app and the
-/// ids of its child workflows.
+/// ids of its child workflows (put in order in Rust: an ORDER BY here would build a
+/// sorter for every installation read).
 macro_rules! select {
     () => {
         "SELECT i.id, i.user_id, i.integration_id, i.credential_id, c.app, i.enabled, i.installed_at,
-                (SELECT json_group_array(id) FROM (SELECT id FROM workflows WHERE installation_id = i.id ORDER BY id))
+                (SELECT json_group_array(id) FROM workflows WHERE installation_id = i.id)
          FROM installations i LEFT JOIN credentials c ON c.id = i.credential_id"
     };
 }
@@ -71,8 +72,9 @@ super::queries! {
         " FROM workflows WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
     );
     SET_ACTIVE = "UPDATE workflows SET active = ?4 WHERE environment = ?1 AND user_id = ?2 AND id = ?3";
+    /// In id order once read (one installation's few workflows; see `workflows_of`).
     WORKFLOWS_OF = concat!(
-        "SELECT ", workflow_columns!(), " FROM workflows WHERE environment = ?1 AND installation_id = ?2 ORDER BY id"
+        "SELECT ", workflow_columns!(), " FROM workflows WHERE environment = ?1 AND installation_id = ?2"
     );
     USER_INTEGRATIONS = "SELECT integration_id FROM installations WHERE +environment = ?1 AND user_id = ?2";
     USER_WORKFLOW_STATE = "SELECT parent_workflow_id, active FROM workflows WHERE environment = ?1 AND user_id = ?2";
@@ -80,6 +82,8 @@ super::queries! {
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<InstallationRow> {
     let ids: String = row.get(7)?;
+    let mut workflow_ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
+    workflow_ids.sort_unstable();
     Ok(InstallationRow {
         id: row.get(0)?,
         user_id: row.get(1)?,
@@ -88,7 +92,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<InstallationRow> {
         credential_app: row.get(4)?,
         enabled: row.get(5)?,
         installed_at: row.get(6)?,
-        workflow_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        workflow_ids,
     })
 }
 
@@ -222,7 +226,9 @@ pub fn set_active(
 pub fn workflows_of(conn: &Db<'_>, env: Environment, installation_id: &str) -> StoreResult<Vec<WorkflowRow>> {
     let mut stmt = conn.prepare_cached(&WORKFLOWS_OF)?;
     let rows = stmt.query_map(params![env, installation_id], workflow_from_row)?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
+    let mut workflows: Vec<WorkflowRow> = rows.collect::<Result<_, _>>()?;
+    workflows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    Ok(workflows)
 }
 
 /// What one user has installed: integration ids, and parent workflow id → child active.

@@ -12,11 +12,6 @@ pub(super) struct Allowed {
 
 pub(super) const ALLOWED: &[Allowed] = &[
     Allowed {
-        queries: &["deliveries::ATTEMPTS"],
-        step: "USE TEMP B-TREE FOR ORDER BY",
-        reason: "puts back in time order the at most `limit` attempts the inner query took newest first",
-    },
-    Allowed {
         queries: &["deliveries::NEXT_DUE"],
         step: "CO-ROUTINE (subquery-4) > COMPOUND QUERY > LEFT-MOST SUBQUERY > CO-ROUTINE (subquery-1) > \
                SCAN d USING INDEX deliveries_due",
@@ -34,22 +29,6 @@ pub(super) const ALLOWED: &[Allowed] = &[
         step: "SCAN deliveries USING INDEX deliveries_due",
         reason: "the /metrics queue gauges: reads the queue's partial index (deliveries still to send), \
                  never the delivered history",
-    },
-    Allowed {
-        queries: &[
-            "installations::BY_ID",
-            "installations::OF_USER_AND_INTEGRATION",
-            "installations::PAGE",
-            "installations::PAGE_OF_USER",
-            "installations::OF_INTEGRATION",
-        ],
-        step: "CORRELATED SCALAR SUBQUERY 2 > CO-ROUTINE (subquery-1) > USE TEMP B-TREE FOR ORDER BY",
-        reason: "sorts one installation's child workflows: one per parent workflow of its integration, a few",
-    },
-    Allowed {
-        queries: &["installations::WORKFLOWS_OF"],
-        step: "USE TEMP B-TREE FOR ORDER BY",
-        reason: "sorts one installation's child workflows: one per parent workflow of its integration, a few",
     },
     Allowed {
         queries: &["installations::PAGE_OF_USER"],
