@@ -92,6 +92,7 @@ pub struct Tokens {
 pub struct Links {
     pub default_ttl: Span,
     pub max_ttl: Span,
+    pub headless_ttl: Span,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

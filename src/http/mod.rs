@@ -7,10 +7,12 @@ pub mod auth;
 mod deliveries;
 pub mod error;
 pub mod extract;
+mod headless;
 pub mod installations;
 pub mod integrations;
 pub mod link_page;
 mod links;
+mod metadata;
 mod middleware;
 mod ops;
 pub mod pages;
@@ -45,6 +47,8 @@ fn api() -> Router<AppState> {
         .merge(smartlink::api_routes())
         .merge(webhooks::routes())
         .merge(deliveries::routes())
+        .merge(headless::routes())
+        .merge(metadata::routes())
         .route_layer(axum::middleware::from_fn(version::check))
 }
 

@@ -155,7 +155,9 @@ fn resolve(request: &Request, now_ms: i64) -> Result<ApiVersion, AppError> {
     match (from_path, from_header) {
         (Some(path), Some(header)) if path != header => Err(AppError::bad(
             "version_mismatch",
-            format!("the path names API version {path} but the {HEADER} header names {header}; give one, or the same in both"),
+            format!(
+                "the path names API version {path} but the {HEADER} header names {header}; give one, or the same in both"
+            ),
         )),
         (path, header) => Ok(ApiVersion(path.or(header))),
     }

@@ -10,6 +10,7 @@ mod conn;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
+pub mod headless;
 pub mod installations;
 pub mod keys;
 pub mod links;
@@ -23,6 +24,7 @@ pub mod sessions;
 pub mod smartlink;
 pub mod users;
 pub mod webhooks;
+pub mod workflow_refs;
 mod writer;
 
 #[cfg(test)]
