@@ -39,6 +39,13 @@ async fn metadata_lists_the_catalog_apps_and_their_credential_fields() {
     );
     let (_, one) = app.get("/metadata/credentials/magento", &key).await;
     assert_eq!(one["data"]["name"], "magento");
+    // Older SDKs read an integration by its app, as well as by id.
+    let (status, by_app) = app.get("/integrations/magento", &key).await;
+    assert_eq!((status, by_app["data"]["app"].as_str()), (StatusCode::OK, Some("magento")));
+    let (_, by_id) =
+        app.get(&format!("/integrations/{}", by_app["data"]["integrationId"].as_str().unwrap()), &key).await;
+    assert_eq!(by_id, by_app);
+    assert_eq!(app.get("/integrations/magento", &prod).await.0, StatusCode::NOT_FOUND);
     // Unknown here, and the other environment's catalog is its own.
     assert_eq!(app.get("/metadata/credentials/nope", &key).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/metadata/credentials/shopify", &prod).await.0, StatusCode::NOT_FOUND);
