@@ -9,7 +9,7 @@
 //!
 //! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags.
 //! - [`app`]: open the data directory and store, serve a bound listener, drain.
-//! - [`http`]: accept loop, router, middleware, error mapping, one module per resource,
+//! - [`http`]: accept loop, router, API versions, middleware, error mapping, one module per resource,
 //!   hosted pages (SmartLink sign-in, portal).
 //! - [`auth`]: API keys, per-user JWTs, SmartLink verification, portal sessions.
 //! - [`domain`]: validated types (`Username`, `Environment`); no SQL, no HTTP.

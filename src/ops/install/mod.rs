@@ -1,7 +1,7 @@
 //! The install transaction, shared by every way in (install link, portal session, SDK
-//! JWT, headless API), its inverse, and a stand-alone credential (`Usher.authenticate`,
-//! `POST /headless/credentials`). Each runs in
-//! one write transaction, so the link, credential, installation, child workflows, audit
+//! JWT, headless API), its inverse, an edit of its credential, and a stand-alone
+//! credential (`Usher.authenticate`, `POST /headless/credentials`). Each runs in one
+//! write transaction, so the link, credential, installation, child workflows, audit
 //! entry and event commit together or not at all. A caller that must check something
 //! in the same transaction first (the portal's live session) runs the operation's
 //! `run` inside its own.
