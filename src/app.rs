@@ -120,6 +120,15 @@ impl Running {
 
 /// Opens everything and starts serving on `listener`; returns once the server is ready.
 pub async fn start(config: Config, listener: TcpListener) -> Result<Running, StartError> {
+    start_with(config, listener, axum::Router::new()).await
+}
+
+/// Like [`start`], also serving `extra` routes (`usher demo`'s page) beside the API.
+pub async fn start_with(
+    config: Config,
+    listener: TcpListener,
+    extra: axum::Router<AppState>,
+) -> Result<Running, StartError> {
     let addr = listener.local_addr().map_err(|e| StartError(format!("listener: {e}")))?;
     let opened = {
         let config = config.clone();
@@ -141,7 +150,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     let keyring = LiveKeyring::following(master_key_path(&config).0, keyring);
     let state = AppState::new(config, store, keyring, public_url, outbox);
     state.outbox.start(state.clone());
-    let router = crate::http::router(state.clone());
+    let router = crate::http::router(state.clone()).merge(extra.with_state(state.clone()));
     let (stop, stopped) = oneshot::channel::<()>();
     let server = &state.config.server;
     let limits = ServeLimits {

@@ -22,11 +22,14 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod alloc;
 pub mod app;
 pub mod auth;
+pub mod build_info;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod datadir_lock;
 pub mod domain;
 pub mod egress;
 pub mod error;
@@ -37,4 +40,5 @@ pub mod metrics;
 pub mod outbox;
 pub mod state;
 pub mod store;
+pub mod systemd;
 pub mod vault;

@@ -4,6 +4,7 @@
 //! the set of known keys: an environment variable outside it is warned about and
 //! ignored, and an unknown key in a file is an error naming it.
 
+mod describe;
 mod duration;
 mod egress;
 mod validate;
@@ -179,7 +180,7 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        let mut env_pairs = Vec::new();
+        let mut env_pairs: Vec<(String, String)> = Vec::new();
         for (name, value) in env {
             let Some(rest) = name.strip_prefix("USHER_") else { continue };
             let key = rest.to_ascii_lowercase().replace("__", ".");
@@ -189,6 +190,8 @@ impl Config {
                 warnings.push(format!("ignoring environment variable {name}: no configuration key `{key}`"));
             }
         }
+        let env_names: Vec<String> =
+            env_pairs.iter().map(|(key, _)| format!("USHER_{}", key.to_ascii_uppercase().replace('.', "__"))).collect();
         for (key, value) in env_pairs {
             // Env's value parsing turns "20" into a number and "[5, 300]" into a list.
             let parsed: figment::value::Value = value.parse().unwrap_or(figment::value::Value::from(value.clone()));
@@ -200,7 +203,7 @@ impl Config {
         if let Some(dir) = &flags.data_dir {
             figment = figment.merge(Serialized::default("storage.data_dir", dir));
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError(describe::describe(e, &env_names)))?;
         config.validate()?;
         Ok(Loaded { config, warnings })
     }
@@ -229,20 +232,4 @@ fn known_keys() -> Result<BTreeSet<String>, ConfigError> {
         }
     }
     Ok(keys)
-}
-
-fn describe(error: figment::Error) -> String {
-    error
-        .into_iter()
-        .map(|e| {
-            let key = e.path.join(".");
-            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
-            if key.is_empty() {
-                format!("configuration: {}{source}", e.kind)
-            } else {
-                format!("configuration key `{key}`: {}{source}", e.kind)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
