@@ -18,7 +18,10 @@
 //! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
 //! - [`housekeeping`]: the hourly retention sweep.
-//! - [`cli`]: the subcommands behind `main`.
+//! - [`cli`]: the subcommands behind `main` (serve, demo, keys, backup, restore, ...).
+//! - [`systemd`]: readiness, stopping and watchdog notifications (sd_notify protocol).
+//! - [`datadir_lock`]: one server (or restore) per data directory.
+//! - [`build_info`]: version, commit and target of this binary.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 

@@ -165,3 +165,34 @@ fn bad_configuration_values_name_key_and_value_in_words() {
     let (ok, _, err) = cli(dir.path(), &["check-config", "--config", file.to_str().unwrap()]);
     assert!(!ok && err.contains("webhooks.concurrency") && err.contains("`-3`") && err.contains("usher.toml"), "{err}");
 }
+
+#[tokio::test]
+async fn the_demo_page_installs_through_the_sdk_modal_in_chromium() {
+    let browser = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        browser.join("node_modules/playwright-core/package.json").is_file() && Path::new("/usr/bin/chromium").is_file(),
+        "needs playwright-core in tests/browser and Debian's chromium: run .ci/run"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Demo::start(dir.path());
+    let output = tokio::process::Command::new("node")
+        .arg(browser.join("demo.mjs"))
+        .current_dir(&browser)
+        .env("DEMO_URL", format!("{}/", demo.url))
+        .env("ARTIFACTS_DIR", browser.join("artifacts"))
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), output).await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout.lines().find_map(|l| l.strip_prefix("RESULTS ")).unwrap_or_else(|| panic!("{stdout}"));
+    let results: Value = serde_json::from_str(line).unwrap();
+    assert!(results.get("failed").is_none(), "{results}");
+    assert_eq!(results["pageErrors"], serde_json::json!([]));
+    assert_eq!(results["callback"]["success"], true, "{results}");
+    assert!(results["after"].as_str().unwrap().contains("\"installed\": true"), "{results}");
+    let url = format!("{}/installations", demo.url);
+    let installations = json_call(&reqwest::Client::new(), Method::GET, &url, &demo.key, None).await;
+    let list = installations["data"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{installations}");
+    assert_eq!(list[0]["installationId"], results["callback"]["installationId"]);
+}
