@@ -3,6 +3,6 @@
 //! glibc builds keep the system allocator. packaging/build also points the bundled
 //! SQLite's malloc/free/realloc at mimalloc (LIBSQLITE3_FLAGS), so both share one heap.
 
-#[cfg(target_env = "musl")]
+#[cfg(all(target_env = "musl", not(feature = "system-allocator")))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
