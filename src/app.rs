@@ -118,6 +118,19 @@ impl Running {
     }
 }
 
+impl Drop for Running {
+    /// A server dropped without [`Running::shutdown`] (a test that failed half-way) stops
+    /// at once: no drain, but the writer commits what it was given and its thread ends.
+    fn drop(&mut self) {
+        let Some(stop) = self.stop.take() else { return };
+        let _ = stop.send(());
+        self.task.abort();
+        self.housekeeping.abort();
+        self.state.outbox.abort();
+        self.state.store.close();
+    }
+}
+
 /// Opens everything and starts serving on `listener`; returns once the server is ready.
 pub async fn start(config: Config, listener: TcpListener) -> Result<Running, StartError> {
     start_with(config, listener, axum::Router::new()).await

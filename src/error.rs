@@ -70,18 +70,7 @@ impl std::error::Error for AppError {}
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Closed => {
-                AppError::Unavailable { code: "shutting_down", message: "the server is shutting down".into() }
-            }
-            other => AppError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(format!("database error: {e}"))
+        crate::ops::OpError::from(e).into()
     }
 }
 
@@ -91,11 +80,20 @@ impl From<RandomUnavailable> for AppError {
     }
 }
 
-/// Whether a SQLite error is a UNIQUE constraint violation.
-pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
+impl From<crate::ops::OpError> for AppError {
+    fn from(e: crate::ops::OpError) -> Self {
+        use crate::ops::OpError as E;
+        match e {
+            E::Invalid { code, message } => AppError::BadRequest { code, message },
+            E::Rejected { code, message } => AppError::Unprocessable { code, message },
+            E::Unauthenticated(m) => AppError::Unauthorized(m),
+            E::Forbidden { code, message } => AppError::Forbidden { code, message },
+            E::NotFound(what) => AppError::NotFound(what),
+            E::Conflict { code, message, extra } => AppError::Conflict { code, message, extra },
+            E::Gone(m) => AppError::Gone(m),
+            E::Throttled { retry_after_secs } => AppError::TooManyRequests { retry_after_secs },
+            E::Unavailable { code, message } => AppError::Unavailable { code, message },
+            E::Internal(m) => AppError::Internal(m),
+        }
+    }
 }

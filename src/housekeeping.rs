@@ -9,8 +9,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::domain::Environment;
-use crate::error::AppError;
-use crate::store::{Store, retention};
+use crate::store::{Store, StoreError, StoreResult, Tx, retention};
 
 /// Rows one write transaction deletes at most.
 const BATCH: usize = 1000;
@@ -30,7 +29,7 @@ pub struct Swept {
 }
 
 /// Runs one sweep to the end.
-pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, AppError> {
+pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, StoreError> {
     let retention_ms = i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     let mut swept = Swept::default();
     for env in [Environment::Development, Environment::Production] {
@@ -44,16 +43,14 @@ pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, AppError
 
 /// Walks the environment's events once, oldest first, a batch per write; each batch's
 /// cascade (deliveries, attempts) is bounded by `MESSAGE_BATCH` events.
-async fn sweep_messages(store: &Store, env: Environment, retention_ms: i64) -> Result<usize, AppError> {
+async fn sweep_messages(store: &Store, env: Environment, retention_ms: i64) -> Result<usize, StoreError> {
     let cutoff = crate::clock::now_ms() - retention_ms;
     let mut position: Option<retention::Position> = None;
     let mut total = 0;
     loop {
         let after = position.take();
         let (deleted, last) = store
-            .write(move |conn| {
-                Ok::<_, AppError>(retention::finished_messages(conn, env, cutoff, after.as_ref(), MESSAGE_BATCH)?)
-            })
+            .write(move |conn| retention::finished_messages(conn, env, cutoff, after.as_ref(), MESSAGE_BATCH))
             .await?;
         total += deleted;
         match last {
@@ -65,14 +62,14 @@ async fn sweep_messages(store: &Store, env: Environment, retention_ms: i64) -> R
 
 /// Repeats one batch delete (each in its own write) until a batch comes back short.
 /// The clock is read on the writer thread, inside the transaction.
-async fn drain<F>(store: &Store, delete: F) -> Result<usize, AppError>
+async fn drain<F>(store: &Store, delete: F) -> Result<usize, StoreError>
 where
-    F: Fn(&rusqlite::Connection, i64) -> rusqlite::Result<usize> + Clone + Send + 'static,
+    F: Fn(&Tx<'_>, i64) -> StoreResult<usize> + Clone + Send + 'static,
 {
     let mut total = 0;
     loop {
         let delete = delete.clone();
-        let n = store.write(move |conn| Ok::<_, AppError>(delete(conn, crate::clock::now_ms())?)).await?;
+        let n = store.write(move |conn| delete(conn, crate::clock::now_ms())).await?;
         total += n;
         if n < BATCH {
             return Ok(total);

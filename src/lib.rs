@@ -40,6 +40,7 @@ pub mod housekeeping;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod ops;
 pub mod outbox;
 pub mod state;
 pub mod store;

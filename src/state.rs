@@ -1,27 +1,25 @@
-//! What every request handler shares: configuration, the store, derived keys, flags.
+//! What every request handler shares: the operations' dependencies, derived keys,
+//! readiness flags, metrics and the outbox handle.
 
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use crate::auth::jwt::{self, Claims};
 use crate::config::Config;
-use crate::domain::Environment;
 use crate::egress::Cidr;
-use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::ops::Deps;
 use crate::outbox::Outbox;
 use crate::store::Store;
 use crate::vault::LiveKeyring;
-
-/// The audience of the per-user JWTs (SDK and embedded pages).
-pub const JWT_AUDIENCE: &str = "usher-sdk";
 
 #[derive(Clone)]
 pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
-    pub config: Config,
+    /// What operations run with (store, keyring, configuration, public URL, JWT key).
+    pub deps: Arc<Deps>,
+    pub config: Arc<Config>,
     pub store: Store,
     /// The master keyring, following the key file (see [`LiveKeyring`]).
     pub keyring: Arc<LiveKeyring>,
@@ -54,10 +52,14 @@ impl AppState {
         // Validated with the rest of the configuration; nothing is left to refuse here.
         let trusted_proxies =
             crate::config::parse_cidrs("server.trusted_proxies", &config.server.trusted_proxies).unwrap_or_default();
+        let config = Arc::new(config);
+        let keyring = Arc::new(keyring);
+        let deps = Deps::new(Arc::clone(&config), store.clone(), Arc::clone(&keyring), public_url.clone());
         AppState(Arc::new(Shared {
+            deps,
             config,
             store,
-            keyring: Arc::new(keyring),
+            keyring,
             jwt_key,
             cursor_key,
             public_url,
@@ -67,22 +69,5 @@ impl AppState {
             outbox,
             trusted_proxies,
         }))
-    }
-}
-
-impl Shared {
-    /// A JWT for one end user; returns it and its expiry (Unix seconds).
-    pub fn issue_user_token(&self, env: Environment, user_id: &str) -> Result<(String, i64), AppError> {
-        let iat = crate::clock::now_secs();
-        let exp = iat + self.config.tokens.jwt_ttl.secs() as i64;
-        let claims = Claims {
-            sub: user_id.to_string(),
-            env: env.as_str().to_string(),
-            iat,
-            exp,
-            jti: crate::ids::new_id()?,
-            aud: JWT_AUDIENCE.to_string(),
-        };
-        Ok((jwt::sign(&self.jwt_key, &claims), exp))
     }
 }

@@ -31,6 +31,9 @@ pub const MAX_LEEWAY_SECS: i64 = 60;
 /// Longer tokens are refused before any decoding.
 pub const MAX_TOKEN_LEN: usize = 8 * 1024;
 
+/// The audience of the per-user JWTs (SDK and embedded pages).
+pub const JWT_AUDIENCE: &str = "usher-sdk";
+
 /// The claims of a usher end-user token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {

@@ -2,9 +2,14 @@
 
 use clap::Subcommand;
 
-use crate::auth::api_key;
+use std::sync::Arc;
+
 use crate::config::{Config, Span};
-use crate::domain::Environment;
+use crate::domain::{Actor, Environment};
+use crate::ops::keys::CreatedKey;
+use crate::ops::keys::{create::CreateKey, list::ListKeys, revoke::RevokeKey, rotate::RotateKeys};
+use crate::ops::{self, Ctx, Deps};
+use crate::vault::LiveKeyring;
 
 #[derive(Subcommand)]
 pub enum KeysCommand {
@@ -60,13 +65,20 @@ fn parse_span(text: &str) -> Result<Span, String> {
 }
 
 pub fn run(config: &Config, command: KeysCommand) -> Result<(), String> {
-    let (store, _) = crate::app::open(config).map_err(|e| e.to_string())?;
-    let result = execute(&store, command);
+    let (store, keyring) = crate::app::open(config).map_err(|e| e.to_string())?;
+    let keyring = Arc::new(LiveKeyring::fixed(keyring));
+    let deps = Deps::new(Arc::new(config.clone()), store.clone(), keyring, String::new());
+    let result = execute(&deps, command);
     store.close();
     result
 }
 
-fn print_created(created: &api_key::CreatedKey, json: bool) -> Result<(), String> {
+/// The command line acts in `env` (the audit log names it `cli`).
+fn cli_ctx(deps: &Arc<Deps>, env: Environment) -> Ctx {
+    Ctx::new(Arc::clone(deps), env, Actor::Cli, None)
+}
+
+fn print_created(created: &CreatedKey, json: bool) -> Result<(), String> {
     if json {
         println!("{}", serde_json::to_string(created).map_err(|e| e.to_string())?);
     } else {
@@ -76,14 +88,15 @@ fn print_created(created: &api_key::CreatedKey, json: bool) -> Result<(), String
     Ok(())
 }
 
-fn execute(store: &crate::store::Store, command: KeysCommand) -> Result<(), String> {
+fn execute(deps: &Arc<Deps>, command: KeysCommand) -> Result<(), String> {
     match command {
         KeysCommand::Create { env, label, json } => {
-            let created = api_key::create(store, env, label).map_err(|e| e.to_string())?;
+            let created = ops::run_blocking(&cli_ctx(deps, env), CreateKey { label }).map_err(|e| e.to_string())?;
             print_created(&created, json)
         }
         KeysCommand::List { json } => {
-            let keys = api_key::list(store).map_err(|e| e.to_string())?;
+            let ctx = cli_ctx(deps, Environment::Development);
+            let keys = ops::query_blocking(&ctx, ListKeys).map_err(|e| e.to_string())?;
             let now = crate::clock::now_ms();
             let status = |revoked_at: Option<i64>| match revoked_at {
                 None => "active".to_string(),
@@ -127,13 +140,15 @@ fn execute(store: &crate::store::Store, command: KeysCommand) -> Result<(), Stri
             Ok(())
         }
         KeysCommand::Revoke { id } => {
-            api_key::revoke(store, id.clone()).map_err(|e| format!("cannot revoke {id}: {e}"))?;
+            let ctx = cli_ctx(deps, Environment::Development);
+            ops::run_blocking(&ctx, RevokeKey { id: id.clone() }).map_err(|e| format!("cannot revoke {id}: {e}"))?;
             println!("revoked {id}");
             Ok(())
         }
         KeysCommand::Rotate { env, grace, json } => {
             let grace = grace.map(Span::secs).unwrap_or(0);
-            let created = api_key::rotate(store, env, grace).map_err(|e| e.to_string())?;
+            let created =
+                ops::run_blocking(&cli_ctx(deps, env), RotateKeys { grace_secs: grace }).map_err(|e| e.to_string())?;
             print_created(&created, json)
         }
     }

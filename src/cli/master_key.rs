@@ -6,10 +6,12 @@ use std::sync::Arc;
 use clap::Subcommand;
 
 use crate::config::Config;
-use crate::error::AppError;
+use crate::domain::{Actor, Environment};
+use crate::ops::vault::reencrypt::ReencryptPage;
+use crate::ops::{self, Ctx, Deps};
 use crate::store::Store;
 use crate::store::sealed::{self, PassPage};
-use crate::vault::Keyring;
+use crate::vault::{Keyring, LiveKeyring};
 
 #[derive(Subcommand)]
 pub enum MasterKeyCommand {
@@ -37,7 +39,7 @@ pub fn run(config: &Config, command: MasterKeyCommand) -> Result<(), String> {
         println!("master key {} added to {} and made current", ring.current_id(), path.display());
     }
     let (store, keyring) = crate::app::open(config).map_err(|e| e.to_string())?;
-    let result = reencrypt_all(&store, Arc::new(keyring));
+    let result = reencrypt_all(config, &store, keyring);
     store.close();
     let (done, failed) = result?;
     println!("re-encrypted {done} secret(s)");
@@ -61,19 +63,18 @@ pub type Unopened = (String, String, String);
 
 /// Re-encrypts every blob not sealed under the current key. Returns how many were
 /// re-encrypted and those that could not be opened.
-pub fn reencrypt_all(store: &Store, keyring: Arc<Keyring>) -> Result<(usize, Vec<Unopened>), String> {
+pub fn reencrypt_all(config: &Config, store: &Store, keyring: Keyring) -> Result<(usize, Vec<Unopened>), String> {
+    let keyring = Arc::new(LiveKeyring::fixed(keyring));
+    let deps = Deps::new(Arc::new(config.clone()), store.clone(), keyring, String::new());
+    // The pass spans both environments; the context's environment is not used.
+    let ctx = Ctx::new(deps, Environment::Development, Actor::Cli, None);
     let mut done = 0;
     let mut failed = Vec::new();
     for col in sealed::COLUMNS {
         let mut after = 0;
         loop {
-            let keyring = keyring.clone();
-            let col = *col;
-            let page: PassPage = store
-                .write_blocking(move |conn| {
-                    Ok::<_, AppError>(sealed::reencrypt_page(conn, &keyring, col, after, PAGE)?)
-                })
-                .map_err(|e| e.to_string())?;
+            let op = ReencryptPage { column: *col, after, limit: PAGE };
+            let page: PassPage = ops::run_blocking(&ctx, op).map_err(|e| e.to_string())?;
             done += page.reencrypted;
             let name = format!("{}.{}", col.table, col.column);
             failed.extend(page.failed.into_iter().map(|(id, why)| (name.clone(), id, why)));

@@ -39,17 +39,3 @@ impl std::fmt::Display for Environment {
         f.write_str(self.as_str())
     }
 }
-
-impl rusqlite::ToSql for Environment {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(self.as_str().into())
-    }
-}
-
-impl rusqlite::types::FromSql for Environment {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let text = value.as_str()?;
-        Environment::parse(text)
-            .ok_or_else(|| rusqlite::types::FromSqlError::Other(format!("unknown environment {text}").into()))
-    }
-}

@@ -1,9 +1,11 @@
 //! Request extractors that answer in the API's error format: JSON bodies (415, 413,
-//! `invalid_json`, a field named on a type error) and strict query parameters.
+//! `invalid_json`, a field named on a type error), the content-type check and size
+//! limit of every body read ([`body_of`]), strict query parameters, path ids.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -23,18 +25,28 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = AppError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, AppError> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let bytes = axum::body::to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|_| AppError::TooLarge)?;
+        let bytes = body_of(request, "application/json", BODY_LIMIT).await?;
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// The body of a request sent as `mime` (parameters such as `charset` aside): 415 for
+/// any other content type, 413 past `limit` bytes. JSON bodies and hosted forms read
+/// through this.
+pub async fn body_of(request: Request, mime: &str, limit: usize) -> Result<Bytes, AppError> {
+    if !has_content_type(request.headers(), mime) {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    axum::body::to_bytes(request.into_body(), limit).await.map_err(|_| AppError::TooLarge)
+}
+
+/// Whether the request's `Content-Type` is `mime`, in any case, ignoring parameters.
+pub fn has_content_type(headers: &HeaderMap, mime: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|given| given.trim().eq_ignore_ascii_case(mime))
 }
 
 /// Parses JSON, telling a syntax error (`invalid_json`) from a wrong field (`invalid_field`).
@@ -94,10 +106,66 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-        let ip = peer.map(|peer| forwarded_client(peer, &parts.headers, &state.trusted_proxies));
-        Ok(ClientIp(ip.map(|ip| ip.to_canonical().to_string())))
+        Ok(ClientIp(client_ip(parts, state)))
     }
+}
+
+/// The client's address (see [`ClientIp`]), as the audit log writes it.
+pub fn client_ip(parts: &Parts, state: &AppState) -> Option<String> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let ip = peer.map(|peer| forwarded_client(peer, &parts.headers, &state.trusted_proxies));
+    ip.map(|ip| ip.to_canonical().to_string())
+}
+
+/// A kind of row addressed by id in a path; its name is the 404's.
+pub trait Resource {
+    const NAME: &'static str;
+}
+
+/// The id in the last path segment: a malformed id is a 404 of the resource `R` (no
+/// such thing can exist), exactly like a well-formed id that names nothing.
+pub struct Id<R>(pub String, std::marker::PhantomData<R>);
+
+impl<R> Id<R> {
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl<S: Send + Sync, R: Resource> FromRequestParts<S> for Id<R> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let axum::extract::Path(segments) = axum::extract::Path::<Vec<String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound(R::NAME))?;
+        match segments.last() {
+            Some(id) if crate::ids::is_id(id) => Ok(Id(id.clone(), std::marker::PhantomData)),
+            _ => Err(AppError::NotFound(R::NAME)),
+        }
+    }
+}
+
+/// Declares resource markers for [`Id`].
+macro_rules! resources {
+    ($($name:ident = $text:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", $text, "` resource, for [`Id`].")]
+            pub struct $name;
+            impl Resource for $name {
+                const NAME: &'static str = $text;
+            }
+        )*
+    };
+}
+
+resources! {
+    Webhook = "webhook",
+    Delivery = "delivery",
+    Integration = "integration",
+    Installation = "installation",
+    Workflow = "workflow",
+    Credential = "credential",
 }
 
 fn forwarded_client(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {

@@ -1,18 +1,19 @@
-//! Installations (API key): list (optionally of one user) and uninstall.
+//! Installations (API key): list (optionally of one user) and uninstall, through
+//! `ops::installations` and the install transaction's `ops::install::Uninstall`.
 
-use axum::extract::{Path, State};
 use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::auth::KeyAuth;
-use super::extract::{ClientIp, Params};
-use super::paging::{Page, next_cursor};
-use crate::domain::install;
+use super::auth::KeyCtx;
+use super::extract::{Id, Installation, Params};
+use super::paging::Paging;
 use crate::error::AppError;
+use crate::ops;
+use crate::ops::install::Uninstall;
+use crate::ops::installations::list::ListInstallations;
 use crate::state::AppState;
-use crate::store::installations::{self, InstallationRow};
-use crate::store::users;
+use crate::store::installations::InstallationRow;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/installations", get(list)).route("/installations/{id}", delete(remove))
@@ -34,36 +35,16 @@ pub fn installation_json(row: &InstallationRow) -> Value {
     })
 }
 
-async fn list(State(state): State<AppState>, auth: KeyAuth, params: Params) -> Result<Json<Value>, AppError> {
-    let env = auth.env;
-    let page = Page::from_params(&params, &state.cursor_key, env, "installations")?;
-    let limit = page.limit;
-    let user = params.get("userId").map(str::to_string);
-    let mut rows = state
-        .store
-        .read(move |conn| {
-            let user_id = match user {
-                Some(ident) => Some(users::existing(conn, env, &ident)?.id),
-                None => None,
-            };
-            Ok::<_, AppError>(installations::page(conn, env, user_id.as_deref(), page.after.as_deref(), limit + 1)?)
-        })
-        .await?;
+async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Json<Value>, AppError> {
     // The cursor is bound to the list it came from, including the user filter.
     let scope = format!("installations:{}", params.get("userId").unwrap_or(""));
-    let next = next_cursor(&mut rows, limit, |r| r.id.as_str(), &state.cursor_key, env, &scope)?;
-    let data: Vec<Value> = rows.iter().map(installation_json).collect();
-    Ok(Json(json!({ "data": data, "nextCursor": next })))
+    let after = paging.after(ctx.env, &scope)?;
+    let user = params.get("userId").map(str::to_string);
+    let rows = ops::query(&ctx, ListInstallations { user, after, limit: paging.fetch() }).await?;
+    paging.respond(ctx.env, &scope, rows, |r| r.id.as_str(), installation_json)
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    auth: KeyAuth,
-    ClientIp(ip): ClientIp,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let env = auth.env;
-    let actor = auth.actor();
-    state.store.write(move |conn| install::uninstall(conn, env, &id, None, &actor, ip)).await?;
+async fn remove(KeyCtx(ctx): KeyCtx, id: Id<Installation>) -> Result<Json<Value>, AppError> {
+    ops::run(&ctx, Uninstall { installation_id: id.into_inner(), only_user: None }).await?;
     Ok(Json(json!({ "success": true })))
 }

@@ -1,25 +1,26 @@
 //! The hosted install page of an install link: `GET`/`HEAD /link/{token}` shows the form
 //! and consumes nothing; `POST /link/{token}` checks the CSRF token (bound to the link)
-//! and the fields, then runs the one install transaction. Answers are human pages.
+//! and the fields, then runs the one install transaction (`ops::install::Install`) as
+//! the link's holder. Answers are human pages; the link is read by `ops::links::open`.
 
 use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 
-use super::extract::ClientIp;
+use super::extract::{ClientIp, body_of};
 use super::pages::{self, install_form};
 use crate::auth::csrf;
 use crate::domain::credential::{self, CredentialValues, FieldErrors};
-use crate::domain::install::{self, InstallRequest, InstallVia};
 use crate::domain::integration::FieldSpec;
 use crate::error::AppError;
+use crate::ops;
+use crate::ops::install::{Install, InstallVia};
+use crate::ops::links::open::{OpenLink, open};
 use crate::state::AppState;
-use crate::store::catalog::{self, IntegrationRow, ParentWorkflowRow};
-use crate::store::links::{self, LinkRow};
 
 /// The CSRF scope of install-link forms.
 pub const CSRF_SCOPE: &str = "install-link";
@@ -30,49 +31,10 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/link/{token}", get(show).post(submit))
 }
 
-/// A usable link with what its page shows.
-struct Open {
-    link: LinkRow,
-    user_id: String,
-    integration: IntegrationRow,
-    workflows: Vec<ParentWorkflowRow>,
-}
-
-fn plausible_token(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Finds the link: 404 when unknown, 410 when used, expired, or its user or integration is gone.
-async fn open(state: &AppState, token: &str) -> Result<Open, AppError> {
-    if !plausible_token(token) {
-        return Err(AppError::NotFound("link"));
-    }
-    let hash = crate::ids::hash_secret(token);
-    let now = crate::clock::now_ms();
-    state
-        .store
-        .read(move |conn| {
-            let link = links::find_by_hash(conn, &hash)?.ok_or(AppError::NotFound("link"))?;
-            if link.used_at.is_some() {
-                return Err(AppError::Gone("This link was already used to finish an installation.".into()));
-            }
-            if link.expires_at <= now {
-                return Err(AppError::Gone("This link has expired.".into()));
-            }
-            let gone = || AppError::Gone("This link is no longer valid.".into());
-            let user_id = link.user_id.clone().ok_or_else(gone)?;
-            let integration_id = link.integration_id.clone().ok_or_else(gone)?;
-            let integration = catalog::find(conn, link.environment, &integration_id)?.ok_or_else(gone)?;
-            let workflows = catalog::parent_workflows(conn, &integration.id)?;
-            Ok(Open { link, user_id, integration, workflows })
-        })
-        .await
-}
-
 fn form_page(
     state: &AppState,
     token: &str,
-    open: &Open,
+    open: &OpenLink,
     status: StatusCode,
     values: &BTreeMap<String, String>,
     errors: &FieldErrors,
@@ -97,9 +59,9 @@ fn form_page(
 }
 
 async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match open(&state, &token).await {
+    match open(&state.deps, &token).await {
         Ok(open) => form_page(&state, &token, &open, StatusCode::OK, &BTreeMap::new(), &FieldErrors::default()),
-        Err(e) => pages::error_page(&state, &e),
+        Err(e) => pages::error_page(&state, &e.into()),
     }
 }
 
@@ -128,16 +90,7 @@ impl Submitted {
 /// Reads an `application/x-www-form-urlencoded` body (415 otherwise, 413 past 256 KiB);
 /// two CSRF tokens are a 403. Used by every hosted install form.
 pub async fn read_form(request: Request) -> Result<Submitted, AppError> {
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Err(AppError::UnsupportedMediaType);
-    }
-    let bytes = axum::body::to_bytes(request.into_body(), FORM_LIMIT).await.map_err(|_| AppError::TooLarge)?;
+    let bytes = body_of(request, "application/x-www-form-urlencoded", FORM_LIMIT).await?;
     let mut submitted = Submitted { values: BTreeMap::new(), csrf: None, repeated: Vec::new() };
     for (key, value) in url::form_urlencoded::parse(&bytes) {
         if key == csrf::FIELD {
@@ -160,9 +113,9 @@ async fn submit(
     Path(token): Path<String>,
     request: Request,
 ) -> Response {
-    let open = match open(&state, &token).await {
+    let open = match open(&state.deps, &token).await {
         Ok(open) => open,
-        Err(e) => return pages::error_page(&state, &e),
+        Err(e) => return pages::error_page(&state, &e.into()),
     };
     let form = match read_form(request).await {
         Ok(form) => form,
@@ -171,24 +124,19 @@ async fn submit(
     if let Err(e) = csrf::verify(&state.keyring, CSRF_SCOPE, &open.link.id, form.csrf.as_deref()) {
         return pages::error_page(&state, &e);
     }
-    let checked = form.check(&open.integration.fields);
-    let values = match checked {
+    let values = match form.check(&open.integration.fields) {
         Ok(values) => values,
         Err(errors) => {
             return form_page(&state, &token, &open, StatusCode::UNPROCESSABLE_ENTITY, &form.values, &errors);
         }
     };
-    let request = InstallRequest {
-        env: open.link.environment,
+    let install = Install {
         user_id: open.user_id.clone(),
         integration_id: open.integration.id.clone(),
         values,
         via: InstallVia::Link { link_id: open.link.id.clone() },
-        actor: format!("link:{}", open.link.id),
-        ip,
     };
-    let keyring = state.keyring.current();
-    match state.store.write(move |conn| install::install(conn, &keyring, &request)).await {
+    match ops::run(&open.ctx(&state.deps, ip), install).await {
         Ok(_) => pages::message(
             &state,
             StatusCode::OK,
@@ -196,6 +144,6 @@ async fn submit(
             &format!("{} is installed.", open.integration.name),
             "You can close this window.",
         ),
-        Err(e) => pages::error_page(&state, &e),
+        Err(e) => pages::error_page(&state, &e.into()),
     }
 }

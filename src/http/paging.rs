@@ -7,9 +7,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde_json::{Value, json};
+
 use super::extract::Params;
 use crate::domain::Environment;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
@@ -89,6 +95,67 @@ pub fn next_cursor<T>(
     match rows.last() {
         Some(last) => seal(position(last), key, env, scope).map(Some),
         None => Ok(None),
+    }
+}
+
+/// The `limit` and `cursor` of a list request, with the key that opens and seals
+/// cursors: `after` gives where the page starts, `respond` trims the extra row, seals
+/// the next cursor and writes `{"data": [...], "nextCursor"}`.
+pub struct Paging {
+    pub limit: usize,
+    cursor: Option<String>,
+    key: [u8; 32],
+}
+
+impl FromRequestParts<AppState> for Paging {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let params = Params::parse(parts.uri.query())?;
+        Paging::new(&params, state.cursor_key)
+    }
+}
+
+impl Paging {
+    pub fn new(params: &Params, key: [u8; 32]) -> Result<Paging, AppError> {
+        let limit = match params.get("limit") {
+            None => DEFAULT_LIMIT,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(AppError::bad(
+                        "invalid_limit",
+                        format!("limit must be a whole number from 1 to {MAX_LIMIT}"),
+                    ));
+                }
+            },
+        };
+        Ok(Paging { limit, cursor: params.get("cursor").map(str::to_string), key })
+    }
+
+    /// Where the page starts: the position sealed in the cursor (of this environment
+    /// and list), or none for the first page.
+    pub fn after(&self, env: Environment, scope: &str) -> Result<Option<String>, AppError> {
+        self.cursor.as_deref().map(|c| open(c, &self.key, env, scope)).transpose()
+    }
+
+    /// How many rows to fetch: one more than the page, to know whether another follows.
+    pub fn fetch(&self) -> usize {
+        self.limit + 1
+    }
+
+    /// The answer for `rows` fetched with [`Paging::fetch`].
+    pub fn respond<T>(
+        &self,
+        env: Environment,
+        scope: &str,
+        mut rows: Vec<T>,
+        position: impl Fn(&T) -> &str,
+        to_json: impl Fn(&T) -> Value,
+    ) -> Result<Json<Value>, AppError> {
+        let next = next_cursor(&mut rows, self.limit, position, &self.key, env, scope)?;
+        let data: Vec<Value> = rows.iter().map(to_json).collect();
+        Ok(Json(json!({ "data": data, "nextCursor": next })))
     }
 }
 

@@ -12,7 +12,7 @@ use super::auth::KeyAuth;
 use super::extract::{ClientIp, JsonBody, Params};
 use super::paging::{Page, next_cursor};
 use crate::domain::Environment;
-use crate::domain::webhook::parse_events;
+use crate::domain::event::EventFilter;
 use crate::egress::MAX_URL_LEN;
 use crate::error::AppError;
 use crate::outbox::sign::WebhookSecret;
@@ -102,7 +102,7 @@ async fn create(
     JsonBody(input): JsonBody<NewWebhook>,
 ) -> Result<Json<Value>, AppError> {
     let url = parse_url(&state, &input.url)?;
-    let events = parse_events(input.events).map_err(|m| AppError::bad("invalid_events", m))?;
+    let events = EventFilter::parse(input.events).map_err(|m| AppError::bad("invalid_events", m))?;
     let secret = new_secret()?;
     let id = crate::ids::new_id()?;
     let blob = state.keyring.encrypt(&SECRET.aad(&id), secret.as_str().as_bytes()).map_err(AppError::internal)?;
@@ -111,7 +111,7 @@ async fn create(
         id,
         environment: auth.env,
         url: url.to_string(),
-        events: json!(events).to_string(),
+        events: events.to_stored(),
         secret: blob,
         previous_secret: None,
         previous_until: None,
@@ -120,14 +120,15 @@ async fn create(
         created_at: now,
         updated_at: now,
     };
-    let details = json!({ "webhookId": row.id, "host": host_of(&row.url), "events": events });
+    let details = json!({ "webhookId": row.id, "host": host_of(&row.url), "events": events.names() });
     let audit_entry = entry(&auth, ip, "webhook.created", details);
     let stored = row.clone();
     state
         .store
         .write(move |conn| {
             webhooks::insert(conn, &stored)?;
-            audit::record(conn, &audit_entry)
+            audit::record(conn, &audit_entry)?;
+            Ok::<_, AppError>(())
         })
         .await?;
     let mut body = endpoint_json(&row);
@@ -161,7 +162,7 @@ async fn update(
 ) -> Result<Json<Value>, AppError> {
     let url = input.url.as_deref().map(|u| parse_url(&state, u)).transpose()?;
     let events = match input.events {
-        Some(list) => Some(parse_events(Some(list)).map_err(|m| AppError::bad("invalid_events", m))?),
+        Some(list) => Some(EventFilter::parse(Some(list)).map_err(|m| AppError::bad("invalid_events", m))?),
         None => None,
     };
     if !crate::ids::is_id(&id) {
@@ -180,7 +181,7 @@ async fn update(
                 changed.push("url");
             }
             if let Some(events) = events {
-                row.events = json!(events).to_string();
+                row.events = events.to_stored();
                 changed.push("events");
             }
             match input.enabled {
@@ -228,7 +229,8 @@ async fn remove(
             if !webhooks::delete(conn, env, &row.id)? {
                 return Err(AppError::NotFound("webhook"));
             }
-            audit::record(conn, &audit_entry)
+            audit::record(conn, &audit_entry)?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({ "success": true })))
@@ -263,7 +265,8 @@ async fn rotate(
             audit::record(
                 conn,
                 &Entry { environment: env, action: "webhook.secret_rotated", actor, user_id: None, ip, details },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({ "secret": secret.as_str(), "previousSecretValidUntil": crate::clock::rfc3339(until) })))

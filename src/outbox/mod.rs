@@ -14,7 +14,6 @@
 //! again, with the same `webhook-id` (the message id). The worker and the recorder run
 //! under `supervise.rs`: if one dies, both stop and the appliance reports not ready.
 
-pub mod enqueue;
 mod recorder;
 pub mod recover;
 pub mod rsa_sign;
@@ -30,8 +29,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
-
-pub use enqueue::enqueue;
 
 use crate::config::Config;
 use crate::egress::Egress;
@@ -156,6 +153,16 @@ impl Outbox {
             }
             self.inner.up.store(false, Ordering::SeqCst);
         }
+    }
+
+    /// Stops the worker at once, without draining (a server dropped without `shutdown`):
+    /// attempts in flight keep their leases and are retried by the next start.
+    pub fn abort(&self) {
+        self.inner.stop.send_replace(true);
+        if let Some(task) = self.inner.task.lock().ok().and_then(|mut t| t.take()) {
+            task.abort();
+        }
+        self.inner.up.store(false, Ordering::SeqCst);
     }
 
     /// Waits until no delivery to an enabled endpoint is pending or awaiting a retry

@@ -8,11 +8,10 @@ use tokio::sync::mpsc;
 
 use super::schedule::{self, Outcome};
 use super::send::Finished;
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::audit::{self, Entry};
 use crate::store::deliveries::{self, AttemptRecord, NextState, Recorded};
-use crate::store::webhooks;
+use crate::store::{StoreError, Tx, webhooks};
 
 /// Most attempts written in one store job.
 const MAX_BATCH: usize = 256;
@@ -80,19 +79,12 @@ async fn record(state: &AppState, batch: Vec<Finished>) {
             let mut applied = Vec::with_capacity(verdicts.len());
             for verdict in &verdicts {
                 // A failure here spoils only this attempt's record; its lease brings it back.
-                conn.execute_batch("SAVEPOINT attempt")?;
-                match write_one(conn, verdict, now) {
-                    Ok(done) => {
-                        conn.execute_batch("RELEASE attempt")?;
-                        applied.push(Ok(done));
-                    }
-                    Err(e) => {
-                        conn.execute_batch("ROLLBACK TO attempt; RELEASE attempt")?;
-                        applied.push(Err(e.to_string()));
-                    }
+                match conn.savepoint(|tx| write_one(tx, verdict, now)) {
+                    Ok(done) => applied.push(Ok(done)),
+                    Err(e) => applied.push(Err(e.to_string())),
                 }
             }
-            Ok::<_, AppError>((verdicts, applied))
+            Ok::<_, StoreError>((verdicts, applied))
         })
         .await;
     match written {
@@ -107,7 +99,7 @@ async fn record(state: &AppState, batch: Vec<Finished>) {
     state.outbox.inner.progress.send_modify(|n| *n += 1);
 }
 
-fn write_one(conn: &rusqlite::Connection, verdict: &Verdict, now: i64) -> Result<Recorded, AppError> {
+fn write_one(conn: &Tx<'_>, verdict: &Verdict, now: i64) -> Result<Recorded, StoreError> {
     let applied = deliveries::record(conn, &verdict.record, now)?;
     // A 410 disables the endpoint even if the delivery was re-queued meanwhile: the
     // receiver said it is gone either way (disabling parks the re-queued delivery).

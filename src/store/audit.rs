@@ -1,6 +1,7 @@
 //! SQL for the audit log.
 
-use rusqlite::{Connection, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::params;
 
 use crate::domain::Environment;
 
@@ -51,7 +52,7 @@ pub struct EntryRow {
 }
 
 /// Appends an entry inside the caller's transaction.
-pub fn record(conn: &Connection, entry: &Entry) -> Result<(), crate::error::AppError> {
+pub fn record(conn: &Tx<'_>, entry: &Entry) -> StoreResult<()> {
     let id = crate::ids::new_id()?;
     conn.prepare_cached(
         "INSERT INTO audit_log (id, environment, at, action, actor, user_id, ip, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -79,12 +80,12 @@ pub struct Filter {
 
 /// Newest first (by time, then id); `before` is the (at, id) of the previous page's last entry.
 pub fn page(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     filter: &Filter,
     before: Option<(i64, &str)>,
     limit: usize,
-) -> rusqlite::Result<Vec<EntryRow>> {
+) -> StoreResult<Vec<EntryRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, action, actor, user_id, ip, details FROM audit_log
          WHERE environment = ?1
@@ -118,16 +119,19 @@ pub fn page(
             })
         },
     )?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Erases every entry about one user; returns how many.
-pub fn erase_user(conn: &Connection, env: Environment, user_id: &str) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM audit_log WHERE environment = ?1 AND user_id = ?2")?.execute(params![env, user_id])
+pub fn erase_user(conn: &Tx<'_>, env: Environment, user_id: &str) -> StoreResult<usize> {
+    conn.prepare_cached("DELETE FROM audit_log WHERE environment = ?1 AND user_id = ?2")?
+        .execute(params![env, user_id])
+        .map_err(Into::into)
 }
 
 /// Whether any entry names this user (a deleted user's trail can still be erased).
-pub fn has_user(conn: &Connection, env: Environment, user_id: &str) -> rusqlite::Result<bool> {
+pub fn has_user(conn: &Db<'_>, env: Environment, user_id: &str) -> StoreResult<bool> {
     conn.prepare_cached("SELECT 1 FROM audit_log WHERE environment = ?1 AND user_id = ?2")?
         .exists(params![env, user_id])
+        .map_err(Into::into)
 }

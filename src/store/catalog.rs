@@ -1,6 +1,7 @@
 //! SQL for the catalog: integrations and their parent workflows.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 use crate::domain::integration::{FieldSpec, NewIntegration};
@@ -44,13 +45,13 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<IntegrationRow> {
 
 /// Inserts the integration and its parent workflows; returns the workflow ids in order.
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     id: &str,
     new: &NewIntegration,
     workflow_ids: &[String],
     now: i64,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     let fields =
         serde_json::to_string(&new.fields).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     conn.prepare_cached(
@@ -68,35 +69,32 @@ pub fn insert(
     Ok(())
 }
 
-pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<IntegrationRow>> {
+pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<IntegrationRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id = ?2"))?
         .query_row(params![env, id], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// The integration of an app (one per app and environment), for `Usher.authenticate`.
-pub fn find_by_app(conn: &Connection, env: Environment, app: &str) -> rusqlite::Result<Option<IntegrationRow>> {
+pub fn find_by_app(conn: &Db<'_>, env: Environment, app: &str) -> StoreResult<Option<IntegrationRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND app = ?2"))?
         .query_row(params![env, app], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// One page of integrations ordered by id, after `after` (exclusive).
-pub fn page(
-    conn: &Connection,
-    env: Environment,
-    after: Option<&str>,
-    limit: usize,
-) -> rusqlite::Result<Vec<IntegrationRow>> {
+pub fn page(conn: &Db<'_>, env: Environment, after: Option<&str>, limit: usize) -> StoreResult<Vec<IntegrationRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// The parent workflows of one integration, in the order they were given.
-pub fn parent_workflows(conn: &Connection, integration_id: &str) -> rusqlite::Result<Vec<ParentWorkflowRow>> {
+pub fn parent_workflows(conn: &Db<'_>, integration_id: &str) -> StoreResult<Vec<ParentWorkflowRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, integration_id, name, trigger, description FROM parent_workflows
          WHERE integration_id = ?1 ORDER BY position",
@@ -110,12 +108,12 @@ pub fn parent_workflows(conn: &Connection, integration_id: &str) -> rusqlite::Re
             description: row.get(4)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Deletes the integration (parent workflows, installations and their child workflows
 /// go by cascade; links keep a tombstone). Credentials are removed by the caller.
-pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("DELETE FROM integrations WHERE environment = ?1 AND id = ?2")?
         .execute(params![env, id])?;

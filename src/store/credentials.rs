@@ -1,7 +1,8 @@
 //! SQL for end users' credentials. Only sealed blobs are stored (see `vault`); nothing
 //! here ever returns a value.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, params};
 
 use crate::domain::Environment;
 
@@ -14,7 +15,7 @@ pub struct CredentialRow {
     pub created_at: i64,
 }
 
-pub fn insert(conn: &Connection, env: Environment, row: &CredentialRow, sealed: &[u8]) -> rusqlite::Result<()> {
+pub fn insert(conn: &Tx<'_>, env: Environment, row: &CredentialRow, sealed: &[u8]) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO credentials (id, environment, user_id, app, type, sealed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
@@ -22,7 +23,7 @@ pub fn insert(conn: &Connection, env: Environment, row: &CredentialRow, sealed: 
     Ok(())
 }
 
-pub fn find(conn: &Connection, env: Environment, user_id: &str, id: &str) -> rusqlite::Result<Option<CredentialRow>> {
+pub fn find(conn: &Db<'_>, env: Environment, user_id: &str, id: &str) -> StoreResult<Option<CredentialRow>> {
     conn.prepare_cached(
         "SELECT id, user_id, app, type, created_at FROM credentials WHERE environment = ?1 AND user_id = ?2 AND id = ?3",
     )?
@@ -30,16 +31,17 @@ pub fn find(conn: &Connection, env: Environment, user_id: &str, id: &str) -> rus
         Ok(CredentialRow { id: r.get(0)?, user_id: r.get(1)?, app: r.get(2)?, kind: r.get(3)?, created_at: r.get(4)? })
     })
     .optional()
+        .map_err(Into::into)
 }
 
 /// One page of a user's credentials ordered by id.
 pub fn page(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     user_id: &str,
     after: Option<&str>,
     limit: usize,
-) -> rusqlite::Result<Vec<CredentialRow>> {
+) -> StoreResult<Vec<CredentialRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, user_id, app, type, created_at FROM credentials
          WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
@@ -47,27 +49,29 @@ pub fn page(
     let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], |r| {
         Ok(CredentialRow { id: r.get(0)?, user_id: r.get(1)?, app: r.get(2)?, kind: r.get(3)?, created_at: r.get(4)? })
     })?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// The sealed blob of one credential (for the code that uses it, and for tests).
-pub fn sealed(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+pub fn sealed(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<Vec<u8>>> {
     conn.prepare_cached("SELECT sealed FROM credentials WHERE environment = ?1 AND id = ?2")?
         .query_row(params![env, id], |r| r.get(0))
         .optional()
+        .map_err(Into::into)
 }
 
 /// Deletes a credential; an installation that used it is left disabled without one.
 /// Deletes the user's credentials for `app` that no installation uses; returns how many.
-pub fn delete_unattached(conn: &Connection, env: Environment, user_id: &str, app: &str) -> rusqlite::Result<usize> {
+pub fn delete_unattached(conn: &Tx<'_>, env: Environment, user_id: &str, app: &str) -> StoreResult<usize> {
     conn.prepare_cached(
         "DELETE FROM credentials WHERE environment = ?1 AND user_id = ?2 AND app = ?3
            AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.credential_id = credentials.id)",
     )?
     .execute(params![env, user_id, app])
+    .map_err(Into::into)
 }
 
-pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     conn.prepare_cached("UPDATE installations SET enabled = 0 WHERE environment = ?1 AND credential_id = ?2")?
         .execute(params![env, id])?;
     let n =

@@ -2,20 +2,20 @@
 //! the worker's claim (lease) and record steps, the API's views and the queue gauges.
 //! Re-queues (retry, recover) and parking live in `redeliver.rs`.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::{Db, StoreError, StoreResult, Tx};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
-use crate::error::AppError;
 
 /// Creates one `pending` delivery, due now, per endpoint id. Ids are made here so they
 /// stay time-ordered; a delivery that already exists for the pair is left alone.
 pub fn create(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     message_id: &str,
     endpoint_ids: &[String],
     now: i64,
-) -> Result<usize, AppError> {
+) -> Result<usize, StoreError> {
     let mut stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO deliveries
            (id, environment, endpoint_id, message_id, status, next_attempt_at, created_at, updated_at)
@@ -61,7 +61,7 @@ pub struct Claim {
 /// Leases up to `limit` due deliveries of enabled endpoints for `lease_ms`, oldest due
 /// first. The clock is read here, inside the write transaction (on the writer thread),
 /// so time spent queueing for the writer never eats into the lease.
-pub fn claim(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result<Claim> {
+pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
     let now = crate::clock::now_ms();
     let lease_until = now.saturating_add(lease_ms);
     let mut stmt = conn.prepare_cached(
@@ -93,7 +93,7 @@ pub fn claim(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result
                 lease_until,
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     let mut lease = conn.prepare_cached("UPDATE deliveries SET lease_until = ?2 WHERE id = ?1")?;
     for delivery in &jobs {
         lease.execute(params![delivery.id, lease_until])?;
@@ -106,7 +106,7 @@ pub fn claim(conn: &Connection, lease_ms: i64, limit: usize) -> rusqlite::Result
 /// When the next delivery falls due: the earliest unleased `next_attempt_at`, or the
 /// earliest expiry of a lease still held (a crashed worker's claims come back then).
 /// Parked deliveries (endpoint disabled) are not in the due index and never count.
-pub fn next_due(conn: &Connection, now: i64) -> rusqlite::Result<Option<i64>> {
+pub fn next_due(conn: &Db<'_>, now: i64) -> StoreResult<Option<i64>> {
     conn.prepare_cached(
         "SELECT min(t) FROM (
            SELECT t FROM (
@@ -122,6 +122,7 @@ pub fn next_due(conn: &Connection, now: i64) -> rusqlite::Result<Option<i64>> {
               ORDER BY d.lease_until LIMIT 1))",
     )?
     .query_row(params![now], |row| row.get(0))
+    .map_err(Into::into)
 }
 
 /// What happens to a delivery after an attempt.
@@ -179,7 +180,7 @@ pub enum Recorded {
 
 /// Writes the attempt and moves the delivery on, if this worker's lease and the claim's
 /// generation are still the ones on the row; see [`Recorded`] for the other cases.
-pub fn record(conn: &Connection, rec: &AttemptRecord, now: i64) -> Result<Recorded, AppError> {
+pub fn record(conn: &Tx<'_>, rec: &AttemptRecord, now: i64) -> Result<Recorded, StoreError> {
     let row: Option<(Option<i64>, i64)> = conn
         .prepare_cached("SELECT lease_until, generation FROM deliveries WHERE id = ?1")?
         .query_row(params![rec.delivery_id], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -258,28 +259,29 @@ fn view_row(row: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
     })
 }
 
-pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<DeliveryRow>> {
+pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<DeliveryRow>> {
     conn.prepare_cached(&format!("{VIEW} WHERE d.environment = ?1 AND d.id = ?2"))?
         .query_row(params![env, id], view_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// An endpoint's deliveries, newest first, before `before` (exclusive), of one status or all.
 pub fn page(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     endpoint_id: &str,
     status: Option<&str>,
     before: Option<&str>,
     limit: usize,
-) -> rusqlite::Result<Vec<DeliveryRow>> {
+) -> StoreResult<Vec<DeliveryRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{VIEW} WHERE d.environment = ?1 AND d.endpoint_id = ?2 AND (?3 IS NULL OR d.status = ?3)
                   AND (?4 IS NULL OR d.id < ?4)
          ORDER BY d.id DESC LIMIT ?5"
     ))?;
     let rows = stmt.query_map(params![env, endpoint_id, status, before, limit as i64], view_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// One attempt as the API shows it.
@@ -293,7 +295,7 @@ pub struct AttemptRow {
 }
 
 /// The latest `limit` attempts of a delivery, oldest first.
-pub fn attempts(conn: &Connection, delivery_id: &str, limit: usize) -> rusqlite::Result<Vec<AttemptRow>> {
+pub fn attempts(conn: &Db<'_>, delivery_id: &str, limit: usize) -> StoreResult<Vec<AttemptRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT at, status_code, duration_ms, response, error FROM (
            SELECT at, id, status_code, duration_ms, response, error FROM delivery_attempts
@@ -309,16 +311,17 @@ pub fn attempts(conn: &Connection, delivery_id: &str, limit: usize) -> rusqlite:
             error: row.get(4)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Deliveries still to be made to enabled endpoints (pending or awaiting a retry).
-pub fn open_count(conn: &Connection) -> rusqlite::Result<i64> {
+pub fn open_count(conn: &Db<'_>) -> StoreResult<i64> {
     conn.prepare_cached(
         "SELECT count(*) FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
          WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND e.disabled_at IS NULL",
     )?
     .query_row([], |row| row.get(0))
+    .map_err(Into::into)
 }
 
 /// Queue gauges for `/metrics`; deliveries parked behind a disabled endpoint are left out.
@@ -333,11 +336,12 @@ pub struct QueueStats {
 }
 
 /// Reads only the queued rows (the partial index), never the delivered history.
-pub fn queue_stats(conn: &Connection, now: i64) -> rusqlite::Result<QueueStats> {
+pub fn queue_stats(conn: &Db<'_>, now: i64) -> StoreResult<QueueStats> {
     conn.prepare_cached(
         "SELECT count(*), count(*) FILTER (WHERE next_attempt_at <= ?1),
                 coalesce(?1 - min(next_attempt_at) FILTER (WHERE next_attempt_at <= ?1), 0)
          FROM deliveries WHERE status IN ('pending', 'failed') AND paused = 0",
     )?
     .query_row(params![now], |row| Ok(QueueStats { depth: row.get(0)?, due: row.get(1)?, oldest_due_ms: row.get(2)? }))
+    .map_err(Into::into)
 }

@@ -1,8 +1,9 @@
 //! SQL for installations and the child workflows they own.
 
+use super::{Db, StoreResult, Tx};
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 
@@ -49,59 +50,57 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<InstallationRow> {
     })
 }
 
-pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<InstallationRow>> {
+pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<InstallationRow>> {
     conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.id = ?2"))?
         .query_row(params![env, id], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 pub fn find_for(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     user_id: &str,
     integration_id: &str,
-) -> rusqlite::Result<Option<InstallationRow>> {
+) -> StoreResult<Option<InstallationRow>> {
     conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.user_id = ?2 AND i.integration_id = ?3"))?
         .query_row(params![env, user_id, integration_id], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// One page ordered by id, optionally of one user.
 pub fn page(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     user_id: Option<&str>,
     after: Option<&str>,
     limit: usize,
-) -> rusqlite::Result<Vec<InstallationRow>> {
+) -> StoreResult<Vec<InstallationRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE i.environment = ?1 AND (?2 IS NULL OR i.user_id = ?2) AND i.id > ?3 ORDER BY i.id LIMIT ?4"
     ))?;
     let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Every installation of one integration (for a forced integration delete).
-pub fn of_integration(
-    conn: &Connection,
-    env: Environment,
-    integration_id: &str,
-) -> rusqlite::Result<Vec<InstallationRow>> {
+pub fn of_integration(conn: &Db<'_>, env: Environment, integration_id: &str) -> StoreResult<Vec<InstallationRow>> {
     let mut stmt =
         conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.integration_id = ?2 ORDER BY i.id"))?;
     let rows = stmt.query_map(params![env, integration_id], from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 pub fn insert(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     id: &str,
     user_id: &str,
     integration_id: &str,
     credential_id: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO installations (id, environment, user_id, integration_id, credential_id, enabled, installed_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
@@ -111,21 +110,21 @@ pub fn insert(
 }
 
 /// Points an installation at a new credential and enables it.
-pub fn set_credential(conn: &Connection, id: &str, credential_id: &str, now: i64) -> rusqlite::Result<()> {
+pub fn set_credential(conn: &Tx<'_>, id: &str, credential_id: &str, now: i64) -> StoreResult<()> {
     conn.prepare_cached("UPDATE installations SET credential_id = ?2, enabled = 1, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, credential_id, now])?;
     Ok(())
 }
 
 /// Deletes the installation; its child workflows go by cascade.
-pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("DELETE FROM installations WHERE environment = ?1 AND id = ?2")?
         .execute(params![env, id])?;
     Ok(n == 1)
 }
 
-pub fn insert_workflow(conn: &Connection, env: Environment, wf: &WorkflowRow) -> rusqlite::Result<()> {
+pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -161,35 +160,35 @@ fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
 }
 
 /// The parent workflow ids an installation already has a child of.
-pub fn parents_installed(conn: &Connection, installation_id: &str) -> rusqlite::Result<HashSet<String>> {
+pub fn parents_installed(conn: &Db<'_>, installation_id: &str) -> StoreResult<HashSet<String>> {
     let mut stmt = conn.prepare_cached("SELECT parent_workflow_id FROM workflows WHERE installation_id = ?1")?;
     let rows = stmt.query_map(params![installation_id], |r| r.get(0))?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// One page of a user's child workflows ordered by id.
 pub fn user_workflows(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     user_id: &str,
     after: Option<&str>,
     limit: usize,
-) -> rusqlite::Result<Vec<WorkflowRow>> {
+) -> StoreResult<Vec<WorkflowRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
     ))?;
     let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], workflow_from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Sets `active` on one of a user's workflows; false when there is no such workflow.
 pub fn set_active(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     user_id: &str,
     workflow_id: &str,
     active: bool,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("UPDATE workflows SET active = ?4 WHERE environment = ?1 AND user_id = ?2 AND id = ?3")?
         .execute(params![env, user_id, workflow_id, active])?;
@@ -197,20 +196,20 @@ pub fn set_active(
 }
 
 /// The child workflows of one installation.
-pub fn workflows_of(conn: &Connection, env: Environment, installation_id: &str) -> rusqlite::Result<Vec<WorkflowRow>> {
+pub fn workflows_of(conn: &Db<'_>, env: Environment, installation_id: &str) -> StoreResult<Vec<WorkflowRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND installation_id = ?2 ORDER BY id"
     ))?;
     let rows = stmt.query_map(params![env, installation_id], workflow_from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// What one user has installed: integration ids, and parent workflow id → child active.
 pub fn user_state(
-    conn: &Connection,
+    conn: &Db<'_>,
     env: Environment,
     user_id: &str,
-) -> rusqlite::Result<(HashSet<String>, HashMap<String, bool>)> {
+) -> StoreResult<(HashSet<String>, HashMap<String, bool>)> {
     let mut stmt =
         conn.prepare_cached("SELECT integration_id FROM installations WHERE environment = ?1 AND user_id = ?2")?;
     let installed = stmt.query_map(params![env, user_id], |r| r.get(0))?.collect::<Result<HashSet<String>, _>>()?;

@@ -1,6 +1,7 @@
 //! SQL for API keys.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, params};
 
 use crate::domain::Environment;
 
@@ -23,7 +24,7 @@ pub struct NewKey<'a> {
     pub created_at: i64,
 }
 
-pub fn insert(conn: &Connection, key: &NewKey<'_>) -> rusqlite::Result<()> {
+pub fn insert(conn: &Tx<'_>, key: &NewKey<'_>) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO api_keys (id, environment, label, prefix, key_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
@@ -32,15 +33,16 @@ pub fn insert(conn: &Connection, key: &NewKey<'_>) -> rusqlite::Result<()> {
 }
 
 /// The key with this hash if it is still valid at `now`: (id, environment).
-pub fn find_active(conn: &Connection, hash: &[u8], now: i64) -> rusqlite::Result<Option<(String, Environment)>> {
+pub fn find_active(conn: &Db<'_>, hash: &[u8], now: i64) -> StoreResult<Option<(String, Environment)>> {
     conn.prepare_cached(
         "SELECT id, environment FROM api_keys WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)",
     )?
     .query_row(params![hash, now], |row| Ok((row.get(0)?, row.get(1)?)))
     .optional()
+    .map_err(Into::into)
 }
 
-pub fn list(conn: &Connection) -> rusqlite::Result<Vec<KeyRow>> {
+pub fn list(conn: &Db<'_>) -> StoreResult<Vec<KeyRow>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, environment, label, prefix, created_at, revoked_at FROM api_keys ORDER BY id")?;
     let rows = stmt.query_map([], |row| {
@@ -53,29 +55,24 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<KeyRow>> {
             revoked_at: row.get(5)?,
         })
     })?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Revokes one key now; returns its environment, or None if there is no such active key.
-pub fn revoke(conn: &Connection, id: &str, at: i64) -> rusqlite::Result<Option<Environment>> {
+pub fn revoke(conn: &Tx<'_>, id: &str, at: i64) -> StoreResult<Option<Environment>> {
     conn.prepare_cached(
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND (revoked_at IS NULL OR revoked_at > ?2) RETURNING environment",
     )?
     .query_row(params![id, at], |row| row.get(0))
     .optional()
+        .map_err(Into::into)
 }
 
 /// Makes every other still-valid key of `env` stop working at `until`; returns their ids.
-pub fn retire_others(
-    conn: &Connection,
-    env: Environment,
-    keep: &str,
-    now: i64,
-    until: i64,
-) -> rusqlite::Result<Vec<String>> {
+pub fn retire_others(conn: &Tx<'_>, env: Environment, keep: &str, now: i64, until: i64) -> StoreResult<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "UPDATE api_keys SET revoked_at = MIN(COALESCE(revoked_at, ?4), ?4) WHERE environment = ?1 AND id <> ?2 AND (revoked_at IS NULL OR revoked_at > ?3) RETURNING id",
     )?;
     let ids = stmt.query_map(params![env, keep, now, until], |row| row.get(0))?;
-    ids.collect()
+    ids.collect::<Result<_, _>>().map_err(Into::into)
 }

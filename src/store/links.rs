@@ -1,6 +1,7 @@
 //! SQL for single-use install links. Only the SHA-256 of a link's token is stored.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, params};
 
 use crate::domain::Environment;
 
@@ -17,7 +18,7 @@ pub struct LinkRow {
     pub used_at: Option<i64>,
 }
 
-pub fn insert(conn: &Connection, link: &LinkRow, token_hash: &[u8]) -> rusqlite::Result<()> {
+pub fn insert(conn: &Tx<'_>, link: &LinkRow, token_hash: &[u8]) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO install_links (id, environment, token_hash, user_id, integration_id, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -35,7 +36,7 @@ pub fn insert(conn: &Connection, link: &LinkRow, token_hash: &[u8]) -> rusqlite:
 }
 
 /// The link whose token hashes to `token_hash`, in any state.
-pub fn find_by_hash(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<Option<LinkRow>> {
+pub fn find_by_hash(conn: &Db<'_>, token_hash: &[u8]) -> StoreResult<Option<LinkRow>> {
     conn.prepare_cached(
         "SELECT id, environment, user_id, integration_id, created_at, expires_at, used_at
          FROM install_links WHERE token_hash = ?1",
@@ -52,11 +53,12 @@ pub fn find_by_hash(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<Op
         })
     })
     .optional()
+    .map_err(Into::into)
 }
 
 /// Marks the link used if, and only if, it is unused, unexpired and still names this
 /// user and this integration (both NULL once deleted). True when this call consumed it.
-pub fn consume(conn: &Connection, id: &str, user_id: &str, integration_id: &str, now: i64) -> rusqlite::Result<bool> {
+pub fn consume(conn: &Tx<'_>, id: &str, user_id: &str, integration_id: &str, now: i64) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE install_links SET used_at = ?2

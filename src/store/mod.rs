@@ -7,8 +7,10 @@
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+mod conn;
 pub mod credentials;
 pub mod deliveries;
+pub mod events;
 pub mod installations;
 pub mod keys;
 pub mod links;
@@ -40,21 +42,34 @@ use tokio::sync::Notify;
 use tokio::sync::mpsc;
 
 use crate::config::Synchronous;
+pub use conn::{Db, Tx};
 pub use migrate::SCHEMA_VERSION;
 
 /// What can go wrong below the domain: SQLite, the writer being gone, the schema.
 #[derive(Debug, Clone)]
 pub enum StoreError {
+    /// A UNIQUE or PRIMARY KEY constraint refused the change; the text names the columns
+    /// (`users.environment, users.username`), so an operation can tell which one.
+    Unique(String),
+    /// The disk (or the database's size limit) is full: the change was not made.
+    Full,
     Sqlite(String),
     Closed,
     JobPanicked,
-    NewerSchema { found: i64, supported: i64 },
+    NewerSchema {
+        found: i64,
+        supported: i64,
+    },
     Io(String),
+    /// The operating system's random source failed (a row id could not be made).
+    Random,
 }
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            StoreError::Unique(what) => write!(f, "already exists ({what})"),
+            StoreError::Full => f.write_str("the database or its disk is full"),
             StoreError::Sqlite(e) => write!(f, "database error: {e}"),
             StoreError::Closed => f.write_str("the store is shut down"),
             StoreError::JobPanicked => f.write_str("a store job failed unexpectedly"),
@@ -63,6 +78,7 @@ impl std::fmt::Display for StoreError {
                 "the database has schema version {found}, made by a newer usher; this binary supports up to {supported}. Upgrade usher or restore a backup."
             ),
             StoreError::Io(e) => write!(f, "{e}"),
+            StoreError::Random => f.write_str("the operating system's random source failed"),
         }
     }
 }
@@ -71,9 +87,35 @@ impl std::error::Error for StoreError {}
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e.to_string())
+        match &e {
+            rusqlite::Error::SqliteFailure(f, message)
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+            {
+                let what = message.as_deref().unwrap_or("").rsplit(": ").next().unwrap_or("").to_string();
+                StoreError::Unique(what)
+            }
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => StoreError::Full,
+            _ => StoreError::Sqlite(e.to_string()),
+        }
     }
 }
+
+impl From<crate::ids::RandomUnavailable> for StoreError {
+    fn from(_: crate::ids::RandomUnavailable) -> Self {
+        StoreError::Random
+    }
+}
+
+impl StoreError {
+    /// Whether this is a unique violation on a constraint naming `column` (e.g. `users.username`).
+    pub fn is_unique_on(&self, column: &str) -> bool {
+        matches!(self, StoreError::Unique(what) if what.split(", ").any(|c| c == column))
+    }
+}
+
+/// The result of a store function.
+pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Options for opening the database.
 #[derive(Debug, Clone)]
@@ -125,7 +167,7 @@ impl Store {
     /// An `Err` from `work` rolls back only this job's changes.
     pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
@@ -138,7 +180,7 @@ impl Store {
     /// Like `write`, from a thread that is not a runtime worker (CLI, tests).
     pub fn write_blocking<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
@@ -151,7 +193,7 @@ impl Store {
     /// Runs `work` on a read-only connection off the runtime.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {

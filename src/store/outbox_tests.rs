@@ -5,17 +5,14 @@
 
 use std::pin::pin;
 
-use rusqlite::Connection;
-use serde_json::json;
-
 use super::deliveries::{self, AttemptRecord, NextState, Recorded};
+use super::events::insert_test_event;
 use super::redeliver::{self, RecoverCursor};
 use super::webhooks::{self, EndpointRow};
 use super::{Store, StoreOptions};
+use super::{StoreError, Tx};
 use crate::config::Synchronous;
 use crate::domain::Environment;
-use crate::error::AppError;
-use crate::outbox::enqueue::{USER_DELETED, enqueue};
 
 const DEV: Environment = Environment::Development;
 
@@ -29,7 +26,7 @@ fn open(dir: &tempfile::TempDir) -> Store {
     .unwrap()
 }
 
-fn endpoint(conn: &Connection, created_at: i64) -> Result<EndpointRow, AppError> {
+fn endpoint(conn: &Tx<'_>, created_at: i64) -> Result<EndpointRow, StoreError> {
     let row = EndpointRow {
         id: crate::ids::new_id()?,
         environment: DEV,
@@ -61,19 +58,19 @@ fn an_enqueue_that_rolls_back_wakes_nobody() {
     store.write_blocking(|conn| endpoint(conn, 0).map(|_| ())).unwrap();
     assert!(!woken(&store));
     let failed = store.write_blocking(|conn| {
-        enqueue(conn, DEV, USER_DELETED, json!({"userId": "u1"}))?;
-        Err::<(), _>(AppError::bad("refused", "after enqueueing"))
+        insert_test_event(conn, DEV, "user.deleted")?;
+        Err::<(), _>(StoreError::Io("refused after enqueueing".into()))
     });
     assert!(failed.is_err());
     assert!(!woken(&store), "a rolled-back enqueue woke the worker");
     let count = |store: &Store| {
         store.write_blocking(|conn| {
-            Ok::<i64, AppError>(conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))?)
+            Ok::<i64, StoreError>(conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0))?)
         })
     };
     assert_eq!(count(&store).unwrap(), 0);
     // The control: the same job committed does wake it.
-    store.write_blocking(|conn| enqueue(conn, DEV, USER_DELETED, json!({"userId": "u2"})).map(|_| ())).unwrap();
+    store.write_blocking(|conn| insert_test_event(conn, DEV, "user.deleted").map(|_| ())).unwrap();
     assert!(woken(&store));
     assert_eq!(count(&store).unwrap(), 1);
 }
@@ -99,7 +96,7 @@ fn a_requeue_during_an_attempt_survives_its_recording() {
     let store = open(&dir);
     let result = store.write_blocking(|conn| {
         endpoint(conn, 0)?;
-        enqueue(conn, DEV, USER_DELETED, json!({}))?;
+        insert_test_event(conn, DEV, "user.deleted")?;
         let claim = deliveries::claim(conn, 60_000, 10)?;
         assert_eq!(claim.jobs.len(), 1);
         let job = &claim.jobs[0];
@@ -123,7 +120,7 @@ fn a_requeue_during_an_attempt_survives_its_recording() {
         assert_eq!(deliveries::record(conn, &failure(&again.jobs[0], retry), 0)?, Recorded::Applied);
         let status: String = conn.query_row("SELECT status FROM deliveries", [], |r| r.get(0))?;
         assert_eq!(status, "failed");
-        Ok::<_, AppError>(())
+        Ok::<_, StoreError>(())
     });
     result.unwrap();
 }
@@ -135,7 +132,7 @@ fn parked_deliveries_are_invisible_until_the_endpoint_is_enabled() {
     let result = store.write_blocking(|conn| {
         let hook = endpoint(conn, 0)?;
         for _ in 0..3 {
-            enqueue(conn, DEV, USER_DELETED, json!({}))?;
+            insert_test_event(conn, DEV, "user.deleted")?;
         }
         let now = crate::clock::now_ms();
         assert!(webhooks::disable(conn, &hook.id, "the receiver answered 410 Gone", now)?);
@@ -164,7 +161,7 @@ fn parked_deliveries_are_invisible_until_the_endpoint_is_enabled() {
         // A manual retry of the finished one queues it too (it is not left parked).
         assert!(redeliver::requeue(conn, DEV, &finished, now)?);
         assert_eq!(deliveries::claim(conn, 60_000, 10)?.jobs.len(), 3);
-        Ok::<_, AppError>(())
+        Ok::<_, StoreError>(())
     });
     result.unwrap();
 }
@@ -176,7 +173,7 @@ fn recover_chunks_walk_the_events_in_order_and_stop_at_the_cap() {
     let result = store.write_blocking(|conn| {
         let hook = endpoint(conn, 0)?;
         for _ in 0..7 {
-            enqueue(conn, DEV, USER_DELETED, json!({}))?;
+            insert_test_event(conn, DEV, "user.deleted")?;
         }
         conn.execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", [])?;
         let now = crate::clock::now_ms();
@@ -202,7 +199,7 @@ fn recover_chunks_walk_the_events_in_order_and_stop_at_the_cap() {
         let next = step.next.unwrap();
         let rest = redeliver::recover_chunk(conn, &hook, &next, now, 100, usize::MAX)?;
         assert_eq!((rest.requeued, rest.next), (5, None));
-        Ok::<_, AppError>(())
+        Ok::<_, StoreError>(())
     });
     result.unwrap();
 }
@@ -215,10 +212,10 @@ fn a_recover_call_is_paged_and_capped() {
         .write_blocking(|conn| {
             let hook = endpoint(conn, 0)?;
             for _ in 0..25 {
-                enqueue(conn, DEV, USER_DELETED, json!({}))?;
+                insert_test_event(conn, DEV, "user.deleted")?;
             }
             conn.execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", [])?;
-            Ok::<_, AppError>(hook)
+            Ok::<_, StoreError>(hook)
         })
         .unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -240,7 +237,7 @@ fn a_recover_call_is_paged_and_capped() {
         // queue it again (without the cursor this would never end).
         store
             .write_blocking(|conn| {
-                Ok::<_, AppError>(conn.execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", [])?)
+                Ok::<_, StoreError>(conn.execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", [])?)
             })
             .unwrap();
         match done.next {
@@ -251,7 +248,7 @@ fn a_recover_call_is_paged_and_capped() {
     }
     assert_eq!(calls, vec![(10, true), (10, true), (5, false)]);
     let audit = store.write_blocking(|conn| {
-        Ok::<i64, AppError>(conn.query_row(
+        Ok::<i64, StoreError>(conn.query_row(
             "SELECT count(*) FROM audit_log WHERE action = 'webhook.recovered'",
             [],
             |r| r.get(0),

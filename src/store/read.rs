@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
-use super::{StoreError, open_connection};
+use super::{Db, StoreError, open_connection};
 use crate::config::Synchronous;
 
 pub(crate) struct Readers {
@@ -23,7 +23,7 @@ impl Readers {
     /// Runs `work` on a read-only connection in a blocking thread.
     pub(crate) async fn read<T, E, F>(self: &Arc<Self>, work: F) -> Result<T, E>
     where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
@@ -32,7 +32,7 @@ impl Readers {
         let joined = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = this.checkout().map_err(E::from)?;
-            let result = work(&conn);
+            let result = work(&Db::new(&conn));
             this.checkin(conn);
             result
         })

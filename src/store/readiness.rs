@@ -1,9 +1,10 @@
 //! SQL for the readiness probe: one row rewritten by every `/readyz`.
 
-use rusqlite::{Connection, params};
+use super::{StoreResult, Tx};
+use rusqlite::params;
 
 /// Rewrites the probe row (a real write that needs the disk).
-pub fn touch(conn: &Connection) -> rusqlite::Result<()> {
+pub fn touch(conn: &Tx<'_>) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO readiness (id, checked_at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
     )?

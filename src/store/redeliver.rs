@@ -3,16 +3,16 @@
 //! while an endpoint is disabled. Every re-queue bumps `generation`, so an attempt still
 //! in flight from before cannot undo it when it is recorded.
 
-use rusqlite::{Connection, params};
+use super::{StoreError, StoreResult, Tx};
+use rusqlite::params;
 
 use crate::domain::Environment;
-use crate::error::AppError;
 use crate::store::webhooks::EndpointRow;
 
 /// Re-queues one delivery now with a fresh retry schedule (any status). Callers only
 /// re-queue for an enabled endpoint, so the delivery is unparked too (it may have been
 /// finished while parked, keeping the flag).
-pub fn requeue(conn: &Connection, env: Environment, id: &str, now: i64) -> rusqlite::Result<bool> {
+pub fn requeue(conn: &Tx<'_>, env: Environment, id: &str, now: i64) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
@@ -53,13 +53,13 @@ pub struct RecoverChunk {
 /// gets one if the endpoint's `events` filter (`[]` = all) takes it.
 /// The caller makes sure the cursor starts no earlier than the endpoint's creation.
 pub fn recover_chunk(
-    conn: &Connection,
+    conn: &Tx<'_>,
     endpoint: &EndpointRow,
     cursor: &RecoverCursor,
     now: i64,
     max_events: usize,
     max_requeue: usize,
-) -> Result<RecoverChunk, AppError> {
+) -> Result<RecoverChunk, StoreError> {
     let (env, endpoint_id) = (endpoint.environment, endpoint.id.as_str());
     let filter: Vec<String> = serde_json::from_str(&endpoint.events).unwrap_or_default();
     let events: Vec<(String, String, i64)> = conn
@@ -71,7 +71,7 @@ pub fn recover_chunk(
         .query_map(params![env, cursor.created_at, cursor.message_id, max_events as i64], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     let mut again = conn.prepare_cached(
         "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
                 generation = generation + 1, paused = 0
@@ -97,18 +97,20 @@ pub fn recover_chunk(
 }
 
 /// Takes an endpoint's open deliveries out of the due queue (it was disabled).
-pub fn park(conn: &Connection, endpoint_id: &str) -> rusqlite::Result<usize> {
+pub fn park(conn: &Tx<'_>, endpoint_id: &str) -> StoreResult<usize> {
     conn.prepare_cached(
         "UPDATE deliveries SET paused = 1 WHERE endpoint_id = ?1 AND status IN ('pending', 'failed') AND paused = 0",
     )?
     .execute(params![endpoint_id])
+    .map_err(Into::into)
 }
 
 /// Puts an endpoint's parked deliveries back in the queue at their own due times (it
 /// was enabled again): those already due are sent at once.
-pub fn unpark(conn: &Connection, endpoint_id: &str) -> rusqlite::Result<usize> {
+pub fn unpark(conn: &Tx<'_>, endpoint_id: &str) -> StoreResult<usize> {
     conn.prepare_cached(
         "UPDATE deliveries SET paused = 0 WHERE endpoint_id = ?1 AND status IN ('pending', 'failed') AND paused = 1",
     )?
     .execute(params![endpoint_id])
+    .map_err(Into::into)
 }

@@ -2,7 +2,8 @@
 //! Each call deletes at most `batch` rows, so one sweep is many short transactions.
 //! The audit log is never swept (only `DELETE /users/{id}/logs` erases entries).
 
-use rusqlite::{Connection, params};
+use super::{StoreResult, Tx};
+use rusqlite::params;
 
 use crate::domain::Environment;
 
@@ -15,12 +16,12 @@ pub type Position = (i64, String);
 /// deleted and the last event looked at (`None` when there were none), so that old
 /// events that must stay are looked at once per sweep, not once per batch.
 pub fn finished_messages(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     cutoff: i64,
     after: Option<&Position>,
     batch: usize,
-) -> rusqlite::Result<(usize, Option<Position>)> {
+) -> StoreResult<(usize, Option<Position>)> {
     let (after_at, after_id) = after.map_or((i64::MIN, ""), |(at, id)| (*at, id.as_str()));
     let mut stmt = conn.prepare_cached(
         "SELECT m.id, m.created_at,
@@ -44,35 +45,38 @@ pub fn finished_messages(
 }
 
 /// Install links that expired before `cutoff` (used or not).
-pub fn expired_links(conn: &Connection, cutoff: i64, batch: usize) -> rusqlite::Result<usize> {
+pub fn expired_links(conn: &Tx<'_>, cutoff: i64, batch: usize) -> StoreResult<usize> {
     conn.prepare_cached(
         "DELETE FROM install_links WHERE id IN (SELECT id FROM install_links WHERE expires_at < ?1 LIMIT ?2)",
     )?
     .execute(params![cutoff, batch as i64])
+    .map_err(Into::into)
 }
 
 /// Portal sessions past their lifetime.
-pub fn expired_sessions(conn: &Connection, now: i64, batch: usize) -> rusqlite::Result<usize> {
+pub fn expired_sessions(conn: &Tx<'_>, now: i64, batch: usize) -> StoreResult<usize> {
     conn.prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < ?1 LIMIT ?2)")?
         .execute(params![now, batch as i64])
+        .map_err(Into::into)
 }
 
 /// Used SmartLink v2 nonces whose links can no longer be accepted (see the sign-in's
 /// in-transaction window check, which uses the same clock).
-pub fn expired_nonces(conn: &Connection, now: i64, batch: usize) -> rusqlite::Result<usize> {
+pub fn expired_nonces(conn: &Tx<'_>, now: i64, batch: usize) -> StoreResult<usize> {
     conn.prepare_cached(
         "DELETE FROM smartlink_nonces WHERE nonce_hash IN
              (SELECT nonce_hash FROM smartlink_nonces WHERE expires_at < ?1 LIMIT ?2)",
     )?
     .execute(params![now, batch as i64])
+    .map_err(Into::into)
 }
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::params;
+    use rusqlite::{Connection, params};
 
     use super::*;
-    use crate::outbox::enqueue::{USER_DELETED, enqueue};
+    use crate::store::events::insert_test_event;
 
     #[test]
     fn the_walk_looks_at_each_old_event_once_and_keeps_open_ones() {
@@ -81,24 +85,25 @@ mod tests {
         let mut conn = conn;
         crate::store::migrate::migrate(&mut conn).unwrap();
         let env = Environment::Development;
-        let event = |conn: &Connection| enqueue(conn, env, USER_DELETED, serde_json::json!({})).unwrap();
-        let (m1, m2) = (event(&conn), event(&conn));
+        let tx = Tx::new(&conn);
+        let event = |tx: &Tx<'_>| insert_test_event(tx, env, "user.deleted").unwrap();
+        let (m1, m2) = (event(&tx), event(&tx));
         conn.execute(
             "INSERT INTO webhook_endpoints (id, environment, url, events, secret, created_at, updated_at)
              VALUES ('e1', 'development', 'https://h.example.com/', '[]', x'00', 0, 0)",
             [],
         )
         .unwrap();
-        let (m3, m4) = (event(&conn), event(&conn));
+        let (m3, m4) = (event(&tx), event(&tx));
         conn.execute("UPDATE deliveries SET status = 'delivered' WHERE message_id = ?1", params![m4]).unwrap();
         for (i, id) in [&m1, &m2, &m3, &m4].iter().enumerate() {
             conn.execute("UPDATE outbox_messages SET created_at = ?2 WHERE id = ?1", params![id, i as i64]).unwrap();
         }
-        let (deleted, last) = finished_messages(&conn, env, 100, None, 2).unwrap();
+        let (deleted, last) = finished_messages(&tx, env, 100, None, 2).unwrap();
         assert_eq!((deleted, last.clone()), (2, Some((1, m2.clone()))));
-        let (deleted, last) = finished_messages(&conn, env, 100, last.as_ref(), 2).unwrap();
+        let (deleted, last) = finished_messages(&tx, env, 100, last.as_ref(), 2).unwrap();
         assert_eq!((deleted, last.clone()), (1, Some((3, m4.clone()))), "m3 has a pending delivery: kept");
-        assert_eq!(finished_messages(&conn, env, 100, last.as_ref(), 2).unwrap(), (0, None));
+        assert_eq!(finished_messages(&tx, env, 100, last.as_ref(), 2).unwrap(), (0, None));
         let left: Vec<String> = conn
             .prepare("SELECT id FROM outbox_messages")
             .unwrap()

@@ -3,7 +3,8 @@
 //! associated data `vault::row_aad("<table>.<column>", <key column as text>)`; a table
 //! that adds a sealed column registers it in [`COLUMNS`] so rotation re-encrypts it.
 
-use rusqlite::{Connection, params};
+use super::{StoreResult, Tx};
+use rusqlite::params;
 
 use crate::vault::{Keyring, row_aad};
 
@@ -53,12 +54,12 @@ pub struct PassPage {
 /// rowid `after` that are sealed under another key (NULLs are skipped). Runs in the
 /// caller's write transaction.
 pub fn reencrypt_page(
-    conn: &Connection,
+    conn: &Tx<'_>,
     keyring: &Keyring,
     col: SealedColumn,
     after: i64,
     limit: usize,
-) -> rusqlite::Result<PassPage> {
+) -> StoreResult<PassPage> {
     let SealedColumn { table, column, key } = col;
     let mut stmt = conn.prepare(&format!(
         "SELECT rowid, CAST({key} AS TEXT), {column} FROM {table} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
@@ -85,6 +86,8 @@ pub fn reencrypt_page(
 
 #[cfg(test)]
 mod tests {
+    use rusqlite::Connection;
+
     use super::*;
 
     #[test]
@@ -103,12 +106,12 @@ mod tests {
             .unwrap();
         ring.add("k2", [2u8; 32]).unwrap();
         ring.set_current("k2").unwrap();
-        let first = reencrypt_page(&conn, &ring, col, 0, 2).unwrap();
+        let first = reencrypt_page(&Tx::new(&conn), &ring, col, 0, 2).unwrap();
         assert_eq!((first.last, first.reencrypted), (Some(101), 2));
-        let second = reencrypt_page(&conn, &ring, col, 101, 2).unwrap();
+        let second = reencrypt_page(&Tx::new(&conn), &ring, col, 101, 2).unwrap();
         assert_eq!((second.last, second.reencrypted, second.failed.len()), (Some(103), 0, 1));
         assert_eq!(second.failed[0].0, "102");
-        assert_eq!(reencrypt_page(&conn, &ring, col, 103, 2).unwrap().last, None);
+        assert_eq!(reencrypt_page(&Tx::new(&conn), &ring, col, 103, 2).unwrap().last, None);
         let blob: Vec<u8> = conn.query_row("SELECT secret FROM apps WHERE app_id = 101", [], |r| r.get(0)).unwrap();
         assert!(!ring.needs_reencrypt(&blob));
         assert_eq!(ring.decrypt(&col.aad("101"), &blob).unwrap(), b"s101");

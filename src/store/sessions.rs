@@ -1,6 +1,7 @@
 //! SQL for end-user portal sessions: only the SHA-256 of the cookie value is stored.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, params};
 
 use crate::domain::Environment;
 
@@ -25,7 +26,7 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
 }
 
-pub fn insert(conn: &Connection, s: &NewSession<'_>) -> rusqlite::Result<()> {
+pub fn insert(conn: &Tx<'_>, s: &NewSession<'_>) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, environment, token_hash, user_id, app_id, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -35,7 +36,7 @@ pub fn insert(conn: &Connection, s: &NewSession<'_>) -> rusqlite::Result<()> {
 }
 
 /// The unexpired session with this token hash, with its user.
-pub fn find_live(conn: &Connection, token_hash: &[u8], now: i64) -> rusqlite::Result<Option<SessionRow>> {
+pub fn find_live(conn: &Db<'_>, token_hash: &[u8], now: i64) -> StoreResult<Option<SessionRow>> {
     conn.prepare_cached(
         "SELECT s.id, s.environment, s.user_id, u.username, u.full_name, s.expires_at
          FROM sessions s JOIN users u ON u.id = s.user_id AND u.environment = s.environment
@@ -52,16 +53,18 @@ pub fn find_live(conn: &Connection, token_hash: &[u8], now: i64) -> rusqlite::Re
         })
     })
     .optional()
+    .map_err(Into::into)
 }
 
 /// Ends the session with this token hash; returns its (id, environment, user id) if there was one.
-pub fn delete_by_hash(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<Option<(String, Environment, String)>> {
+pub fn delete_by_hash(conn: &Tx<'_>, token_hash: &[u8]) -> StoreResult<Option<(String, Environment, String)>> {
     conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1 RETURNING id, environment, user_id")?
         .query_row(params![token_hash], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()
+        .map_err(Into::into)
 }
 
 /// Forgets expired sessions.
-pub fn purge_expired(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute(params![now])
+pub fn purge_expired(conn: &Tx<'_>, now: i64) -> StoreResult<usize> {
+    conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute(params![now]).map_err(Into::into)
 }

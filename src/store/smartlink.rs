@@ -1,6 +1,7 @@
 //! SQL for SmartLink apps (encrypted shared secrets, rotation grace) and used v2 nonces.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 
@@ -37,7 +38,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
 
 /// Inserts an app with a placeholder secret and returns its new appId: the secret's
 /// AAD names the row, so it is sealed once the id is known ([`set_secrets`]).
-pub fn insert(conn: &Connection, env: Environment, name: &str, legacy_sha1: bool, now: i64) -> rusqlite::Result<i64> {
+pub fn insert(conn: &Tx<'_>, env: Environment, name: &str, legacy_sha1: bool, now: i64) -> StoreResult<i64> {
     conn.prepare_cached(
         "INSERT INTO smartlink_apps (environment, name, legacy_sha1, secret, created_at) VALUES (?1, ?2, ?3, x'', ?4)",
     )?
@@ -47,12 +48,12 @@ pub fn insert(conn: &Connection, env: Environment, name: &str, legacy_sha1: bool
 
 /// Replaces the current secret and (optionally) the previous one with its grace end.
 pub fn set_secrets(
-    conn: &Connection,
+    conn: &Tx<'_>,
     app_id: i64,
     secret: &[u8],
     previous: Option<(&[u8], i64)>,
     rotated_at: Option<i64>,
-) -> rusqlite::Result<()> {
+) -> StoreResult<()> {
     conn.prepare_cached(
         "UPDATE smartlink_apps SET secret = ?2, previous_secret = ?3, previous_until = ?4, rotated_at = ?5 WHERE app_id = ?1",
     )?
@@ -61,30 +62,32 @@ pub fn set_secrets(
 }
 
 /// Any environment's app: the login path learns the environment from the app.
-pub fn find(conn: &Connection, app_id: i64) -> rusqlite::Result<Option<AppRow>> {
+pub fn find(conn: &Db<'_>, app_id: i64) -> StoreResult<Option<AppRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM smartlink_apps WHERE app_id = ?1"))?
         .query_row(params![app_id], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// An app of one environment (API calls).
-pub fn find_in(conn: &Connection, env: Environment, app_id: i64) -> rusqlite::Result<Option<AppRow>> {
+pub fn find_in(conn: &Db<'_>, env: Environment, app_id: i64) -> StoreResult<Option<AppRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM smartlink_apps WHERE environment = ?1 AND app_id = ?2"))?
         .query_row(params![env, app_id], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// One page of the environment's apps ordered by appId, after `after` (exclusive).
-pub fn page(conn: &Connection, env: Environment, after: i64, limit: usize) -> rusqlite::Result<Vec<AppRow>> {
+pub fn page(conn: &Db<'_>, env: Environment, after: i64, limit: usize) -> StoreResult<Vec<AppRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM smartlink_apps WHERE environment = ?1 AND app_id > ?2 ORDER BY app_id LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![env, after, limit as i64], from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Deletes the app (its used nonces go with it).
-pub fn delete(conn: &Connection, env: Environment, app_id: i64) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Tx<'_>, env: Environment, app_id: i64) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("DELETE FROM smartlink_apps WHERE environment = ?1 AND app_id = ?2")?
         .execute(params![env, app_id])?;
@@ -92,23 +95,25 @@ pub fn delete(conn: &Connection, env: Environment, app_id: i64) -> rusqlite::Res
 }
 
 /// Whether the app still exists (checked again inside the sign-in transaction).
-pub fn exists(conn: &Connection, app_id: i64) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM smartlink_apps WHERE app_id = ?1")?.exists(params![app_id])
+pub fn exists(conn: &Db<'_>, app_id: i64) -> StoreResult<bool> {
+    conn.prepare_cached("SELECT 1 FROM smartlink_apps WHERE app_id = ?1")?.exists(params![app_id]).map_err(Into::into)
 }
 
 /// Whether a nonce (its hash) has been used.
-pub fn nonce_used(conn: &Connection, nonce_hash: &[u8]) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT 1 FROM smartlink_nonces WHERE nonce_hash = ?1")?.exists(params![nonce_hash])
+pub fn nonce_used(conn: &Db<'_>, nonce_hash: &[u8]) -> StoreResult<bool> {
+    conn.prepare_cached("SELECT 1 FROM smartlink_nonces WHERE nonce_hash = ?1")?
+        .exists(params![nonce_hash])
+        .map_err(Into::into)
 }
 
 /// Records a nonce as used; false when it already was (a replay).
 pub fn consume_nonce(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     app_id: i64,
     nonce_hash: &[u8],
     keep_until: i64,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "INSERT INTO smartlink_nonces (environment, app_id, nonce_hash, expires_at) VALUES (?1, ?2, ?3, ?4)
@@ -119,6 +124,6 @@ pub fn consume_nonce(
 }
 
 /// Forgets nonces whose links can no longer verify.
-pub fn purge_nonces(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM smartlink_nonces WHERE expires_at < ?1")?.execute(params![now])
+pub fn purge_nonces(conn: &Tx<'_>, now: i64) -> StoreResult<usize> {
+    conn.prepare_cached("DELETE FROM smartlink_nonces WHERE expires_at < ?1")?.execute(params![now]).map_err(Into::into)
 }

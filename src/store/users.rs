@@ -1,6 +1,7 @@
 //! SQL for end users.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 
@@ -25,7 +26,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-pub fn insert(conn: &Connection, env: Environment, user: &UserRow) -> rusqlite::Result<()> {
+pub fn insert(conn: &Tx<'_>, env: Environment, user: &UserRow) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO users (id, environment, username, full_name, phone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
@@ -34,7 +35,7 @@ pub fn insert(conn: &Connection, env: Environment, user: &UserRow) -> rusqlite::
 }
 
 /// Looks a user up by id first, then by username, in one environment.
-pub fn find(conn: &Connection, env: Environment, id_or_username: &str) -> rusqlite::Result<Option<UserRow>> {
+pub fn find(conn: &Db<'_>, env: Environment, id_or_username: &str) -> StoreResult<Option<UserRow>> {
     if crate::ids::is_id(id_or_username) {
         let by_id = conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND id = ?2"))?
@@ -47,15 +48,11 @@ pub fn find(conn: &Connection, env: Environment, id_or_username: &str) -> rusqli
     find_by_username(conn, env, id_or_username)
 }
 
-/// [`find`], or a 404 `user` error, for use inside a transaction.
-pub fn existing(conn: &Connection, env: Environment, id_or_username: &str) -> Result<UserRow, crate::error::AppError> {
-    find(conn, env, id_or_username)?.ok_or(crate::error::AppError::NotFound("user"))
-}
-
-pub fn find_by_username(conn: &Connection, env: Environment, username: &str) -> rusqlite::Result<Option<UserRow>> {
+pub fn find_by_username(conn: &Db<'_>, env: Environment, username: &str) -> StoreResult<Option<UserRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2"))?
         .query_row(params![env, username], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// Who an email address names, ignoring ASCII case.
@@ -69,7 +66,7 @@ pub enum ByEmail {
 
 /// The user whose username is this email address: an exact match first, else the one
 /// that matches ignoring case.
-pub fn find_by_email(conn: &Connection, env: Environment, email: &str) -> rusqlite::Result<ByEmail> {
+pub fn find_by_email(conn: &Db<'_>, env: Environment, email: &str) -> StoreResult<ByEmail> {
     if let Some(user) = find_by_username(conn, env, email)? {
         return Ok(ByEmail::Found(user));
     }
@@ -85,7 +82,7 @@ pub fn find_by_email(conn: &Connection, env: Environment, email: &str) -> rusqli
 }
 
 /// Which of `usernames` are taken in `env`.
-pub fn taken(conn: &Connection, env: Environment, usernames: &[String]) -> rusqlite::Result<Vec<String>> {
+pub fn taken(conn: &Db<'_>, env: Environment, usernames: &[String]) -> StoreResult<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE environment = ?1 AND username = ?2")?;
     let mut out = Vec::new();
     for name in usernames {
@@ -97,21 +94,21 @@ pub fn taken(conn: &Connection, env: Environment, usernames: &[String]) -> rusql
 }
 
 /// One page of users ordered by id, after `after` (exclusive).
-pub fn page(conn: &Connection, env: Environment, after: Option<&str>, limit: usize) -> rusqlite::Result<Vec<UserRow>> {
+pub fn page(conn: &Db<'_>, env: Environment, after: Option<&str>, limit: usize) -> StoreResult<Vec<UserRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 pub fn set_full_name(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     id: &str,
     full_name: Option<&str>,
     now: i64,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("UPDATE users SET full_name = ?3, updated_at = ?4 WHERE environment = ?1 AND id = ?2")?
         .execute(params![env, id, full_name, now])?;
@@ -119,7 +116,7 @@ pub fn set_full_name(
 }
 
 /// Deletes the user; rows that belong to them go with it (ON DELETE CASCADE).
-pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn.prepare_cached("DELETE FROM users WHERE environment = ?1 AND id = ?2")?.execute(params![env, id])?;
     Ok(n == 1)
 }

@@ -1,7 +1,8 @@
 //! SQL for webhook endpoints: where deliveries go, their encrypted signing secrets,
 //! their event filter and whether they are enabled.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::{Db, StoreResult, Tx};
+use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 
@@ -45,7 +46,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<EndpointRow> {
     })
 }
 
-pub fn insert(conn: &Connection, row: &EndpointRow) -> rusqlite::Result<()> {
+pub fn insert(conn: &Tx<'_>, row: &EndpointRow) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO webhook_endpoints (id, environment, url, events, secret, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
@@ -54,28 +55,24 @@ pub fn insert(conn: &Connection, row: &EndpointRow) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn find(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<Option<EndpointRow>> {
+pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<EndpointRow>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE environment = ?1 AND id = ?2"))?
         .query_row(params![env, id], from_row)
         .optional()
+        .map_err(Into::into)
 }
 
 /// One page ordered by id, after `after` (exclusive).
-pub fn page(
-    conn: &Connection,
-    env: Environment,
-    after: Option<&str>,
-    limit: usize,
-) -> rusqlite::Result<Vec<EndpointRow>> {
+pub fn page(conn: &Db<'_>, env: Environment, after: Option<&str>, limit: usize) -> StoreResult<Vec<EndpointRow>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// The enabled endpoints of `env` subscribed to `kind` (an empty filter means all).
-pub fn subscribed(conn: &Connection, env: Environment, kind: &str) -> rusqlite::Result<Vec<String>> {
+pub fn subscribed(conn: &Db<'_>, env: Environment, kind: &str) -> StoreResult<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM webhook_endpoints
          WHERE environment = ?1 AND disabled_at IS NULL
@@ -83,12 +80,12 @@ pub fn subscribed(conn: &Connection, env: Environment, kind: &str) -> rusqlite::
          ORDER BY id",
     )?;
     let rows = stmt.query_map(params![env, kind], |row| row.get(0))?;
-    rows.collect()
+    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// Writes the editable fields (url, events, enabled state) back. The caller parks or
 /// unparks the endpoint's deliveries when the enabled state changes.
-pub fn update(conn: &Connection, row: &EndpointRow, now: i64) -> rusqlite::Result<bool> {
+pub fn update(conn: &Tx<'_>, row: &EndpointRow, now: i64) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE webhook_endpoints SET url = ?3, events = ?4, disabled_at = ?5, disabled_reason = ?6, updated_at = ?7
@@ -108,14 +105,14 @@ pub fn update(conn: &Connection, row: &EndpointRow, now: i64) -> rusqlite::Resul
 
 /// Installs a new secret; the current one becomes the previous one until `previous_until`.
 pub fn rotate_secret(
-    conn: &Connection,
+    conn: &Tx<'_>,
     env: Environment,
     id: &str,
     secret: &[u8],
     previous: &[u8],
     previous_until: i64,
     now: i64,
-) -> rusqlite::Result<bool> {
+) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE webhook_endpoints SET secret = ?3, previous_secret = ?4, previous_until = ?5, updated_at = ?6
@@ -127,7 +124,7 @@ pub fn rotate_secret(
 
 /// Disables an endpoint that is still enabled and parks its open deliveries; true if
 /// this call disabled it.
-pub fn disable(conn: &Connection, id: &str, reason: &str, now: i64) -> rusqlite::Result<bool> {
+pub fn disable(conn: &Tx<'_>, id: &str, reason: &str, now: i64) -> StoreResult<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE webhook_endpoints SET disabled_at = ?2, disabled_reason = ?3, updated_at = ?2
@@ -141,7 +138,7 @@ pub fn disable(conn: &Connection, id: &str, reason: &str, now: i64) -> rusqlite:
 }
 
 /// Deletes the endpoint with its deliveries and their attempts (ON DELETE CASCADE).
-pub fn delete(conn: &Connection, env: Environment, id: &str) -> rusqlite::Result<bool> {
+pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("DELETE FROM webhook_endpoints WHERE environment = ?1 AND id = ?2")?
         .execute(params![env, id])?;

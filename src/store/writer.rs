@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rusqlite::Connection;
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use super::StoreError;
+use super::{StoreError, Tx};
 
 /// One unit of work for the writer. `run` executes inside a savepoint and says whether
 /// it succeeded; `finish` is called once the batch's transaction has ended.
@@ -33,13 +33,13 @@ impl<F, T, E> ClosureJob<F, T, E> {
 
 impl<F, T, E> WriteJob for ClosureJob<F, T, E>
 where
-    F: FnOnce(&Connection) -> Result<T, E> + Send,
+    F: FnOnce(&Tx<'_>) -> Result<T, E> + Send,
     T: Send,
     E: From<StoreError> + Send,
 {
     fn run(&mut self, conn: &Connection) -> bool {
         let Some(work) = self.work.take() else { return false };
-        let result = match catch_unwind(AssertUnwindSafe(|| work(conn))) {
+        let result = match catch_unwind(AssertUnwindSafe(|| work(&Tx::new(conn)))) {
             Ok(result) => result,
             Err(_) => Err(E::from(StoreError::JobPanicked)),
         };
@@ -65,7 +65,7 @@ where
 /// Boxes `work` as a job and returns the receiver its answer arrives on.
 pub(crate) fn job<F, T, E>(work: F) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T, E>>)
 where
-    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    F: FnOnce(&Tx<'_>) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
 {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use crate::receiver::{Receiver, Reply};
+use crate::support::receiver::{Receiver, Reply};
 use crate::support::{BinServer, cli, json_call};
 use reqwest::Method;
 

@@ -156,9 +156,7 @@ async fn sdk_modal_flows_in_chromium() {
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["installationId"], installation_id.as_str());
     assert_eq!(listed[0]["workflowIds"], result["workflowIds"]);
-    let completed = app.count(&format!(
-        "outbox_messages WHERE type = 'installation.completed' AND json_extract(payload, '$.userId') = '{ada}'"
-    ));
+    let completed = app.db().events_of_user("installation.completed", &ada);
     assert_eq!(completed, 1);
 
     // Opened again without alwaysShowAuthentication: the same installation, no form.
@@ -180,12 +178,7 @@ async fn sdk_modal_flows_in_chromium() {
     assert_eq!(double["results"][0]["success"], true, "{double}");
     let (_, bobs) = app.get(&format!("/installations?userId={bob}"), &key).await;
     assert_eq!(bobs["data"].as_array().unwrap().len(), 1, "{bobs}");
-    assert_eq!(
-        app.count(&format!(
-            "outbox_messages WHERE type = 'installation.completed' AND json_extract(payload, '$.userId') = '{bob}'"
-        )),
-        1
-    );
+    assert_eq!(app.db().events_of_user("installation.completed", &bob), 1);
 
     let cancel = case(&results, "cancel");
     for way in ["escape", "escapeInFrame", "closeButton", "clickOutside"] {
@@ -235,7 +228,7 @@ async fn sdk_modal_flows_in_chromium() {
     assert_eq!(init["result"]["error"], "session_expired", "{init}");
 
     // Nothing but the two real installs happened.
-    assert_eq!(app.count("installations"), 2);
-    assert_eq!(app.count("outbox_messages WHERE type = 'installation.completed'"), 2);
+    assert_eq!(app.db().installations(), 2);
+    assert_eq!(app.db().events_of("installation.completed"), 2);
     app.stop().await;
 }

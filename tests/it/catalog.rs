@@ -5,14 +5,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher::domain::Environment;
 
-use crate::install_kit::{install, integration, keys_of, link, rows, snapshot};
-use crate::support::{TestApp, cli};
+use crate::support::install::{Integration, install, integration, keys_of, link, snapshot};
+use crate::support::{DbFile, TestApp, cli};
 
 #[tokio::test]
 async fn integrations_have_exactly_the_api_shape_under_every_prefix() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, workflow_ids) = integration(&app, &key, "shopify").await;
+    let Integration { id, parent_ids: workflow_ids } = integration(&app, &key, "shopify").await;
     assert_eq!(workflow_ids.len(), 2);
     for prefix in ["", "/2023-12", "/2024-03"] {
         let (status, list) = app.get(&format!("{prefix}/integrations"), &key).await;
@@ -42,7 +42,7 @@ async fn integrations_have_exactly_the_api_shape_under_every_prefix() {
     assert_eq!(app.get(&format!("/integrations/{id}"), &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&format!("/integrations/{id}"), &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/integrations?userId=nobody", &key).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("audit_log WHERE action = 'integration.created'"), 1);
+    assert_eq!(app.db().audit_of("integration.created"), 1);
     app.stop().await;
 }
 
@@ -51,7 +51,7 @@ async fn bad_integrations_are_400_or_409_and_change_nothing() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     integration(&app, &key, "shopify").await;
-    let before = app.count("integrations") + app.count("parent_workflows");
+    let before = app.db().integrations() + app.db().parent_workflows();
     let long = "x".repeat(300);
     for body in [
         json!({"name": "x"}),
@@ -74,7 +74,7 @@ async fn bad_integrations_are_400_or_409_and_change_nothing() {
     let (status, answer) = app.post("/integrations", &key, json!({"app": "shopify", "name": "again"})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(answer["code"], "integration_exists");
-    assert_eq!(app.count("integrations") + app.count("parent_workflows"), before);
+    assert_eq!(app.db().integrations() + app.db().parent_workflows(), before);
     app.stop().await;
 }
 
@@ -105,7 +105,7 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
     let key = app.dev_key().await;
     let user = app.user(&key, "w@example.com").await;
     let other = app.user(&key, "o@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     assert_eq!(install(&app, &url, "value-never-listed").await.0, StatusCode::OK);
 
@@ -125,8 +125,8 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
     let states: Vec<&Value> = catalog["data"]["workflows"].as_array().unwrap().iter().map(|w| &w["active"]).collect();
     assert!(states.contains(&&json!(false)), "{catalog}");
     assert_eq!(toggle("/workflows/activate", user.clone()).await.0, StatusCode::OK);
-    assert_eq!(app.count("workflows WHERE active = 0"), 0);
-    let before = app.count("audit_log");
+    assert_eq!(app.db().inactive_workflows(), 0);
+    let before = app.db().audit_entries();
     // Another user's workflow, an unknown user, a missing field: refused, nothing changed.
     assert_eq!(toggle("/workflows/deactivate", other.clone()).await.0, StatusCode::NOT_FOUND);
     assert_eq!(toggle("/workflows/deactivate", "ghost".into()).await.0, StatusCode::NOT_FOUND);
@@ -134,8 +134,8 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
         app.call(Method::PUT, "/workflows/activate", Some(&key), Some(json!({"workflowId": wf_id}))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(app.get("/workflows", &key).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(app.count("audit_log"), before);
-    assert_eq!(app.count("workflows WHERE active = 0"), 0);
+    assert_eq!(app.db().audit_entries(), before);
+    assert_eq!(app.db().inactive_workflows(), 0);
 
     let (_, creds) = app.get(&format!("/users/{user}/credentials"), &key).await;
     assert_eq!(creds["data"].as_array().unwrap().len(), 1);
@@ -143,7 +143,7 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
     assert!(!creds.to_string().contains("value-never-listed"));
     let cred = creds["data"][0]["credentialId"].as_str().unwrap().to_string();
     assert_eq!(app.delete(&format!("/users/{other}/credentials/{cred}"), &key).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("credentials"), 1);
+    assert_eq!(app.db().credentials(), 1);
     let (status, body) = app.delete(&format!("/users/{user}/credentials/{cred}"), &key).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"success": true})));
     let (_, list) = app.get("/installations", &key).await;
@@ -160,7 +160,7 @@ async fn uninstall_and_integration_delete_with_and_without_force() {
     let prod = app.key(Environment::Production).await;
     let a = app.user(&key, "a@example.com").await;
     let b = app.user(&key, "b@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     for user in [&a, &b] {
         let url = link(&app, &key, user, &integration_id).await;
         assert_eq!(install(&app, &url, "k").await.0, StatusCode::OK);
@@ -175,10 +175,10 @@ async fn uninstall_and_integration_delete_with_and_without_force() {
     let (status, body) = app.delete(&format!("/installations/{inst}"), &key).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"success": true})));
     assert_eq!(app.delete(&format!("/installations/{inst}"), &key).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.count(&format!("workflows WHERE user_id = '{a}'")), 0);
-    assert_eq!(app.count(&format!("credentials WHERE user_id = '{a}'")), 0);
-    let deleted = rows(&app, "SELECT payload FROM outbox_messages WHERE type = 'installation.deleted'");
-    let event: Value = serde_json::from_str(&deleted[0]).unwrap();
+    assert_eq!(app.db().workflows_of(&a), 0);
+    assert_eq!(app.db().credentials_of(&a), 0);
+    let deleted = app.db().event_payloads("installation.deleted");
+    let event = &deleted[0];
     assert_eq!((event["userId"].as_str(), event["installationId"].as_str()), (Some(a.as_str()), Some(inst.as_str())));
 
     let before = snapshot(&app);
@@ -192,11 +192,11 @@ async fn uninstall_and_integration_delete_with_and_without_force() {
     assert_eq!(snapshot(&app), before);
     let (status, _) = app.delete(&format!("/integrations/{integration_id}?force=true"), &key).await;
     assert_eq!(status, StatusCode::OK);
-    for table in ["integrations", "parent_workflows", "installations", "workflows", "credentials"] {
-        assert_eq!(app.count(table), 0, "{table}");
-    }
-    assert_eq!(app.count("outbox_messages WHERE type = 'installation.deleted'"), 2);
-    assert_eq!(app.count("audit_log WHERE action = 'integration.deleted'"), 1);
+    let db = app.db();
+    let left = [db.integrations(), db.parent_workflows(), db.installations(), db.workflows(), db.credentials()];
+    assert_eq!(left, [0; 5], "integrations, parent workflows, installations, workflows, credentials");
+    assert_eq!(app.db().events_of("installation.deleted"), 2);
+    assert_eq!(app.db().audit_of("integration.deleted"), 1);
     app.stop().await;
 }
 
@@ -205,15 +205,15 @@ async fn deleting_a_user_removes_their_installations_workflows_and_credentials()
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "del@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     assert_eq!(install(&app, &url, "k").await.0, StatusCode::OK);
     link(&app, &key, &user, &integration_id).await;
     assert_eq!(app.delete(&format!("/users/{user}"), &key).await.0, StatusCode::OK);
-    for table in ["installations", "workflows", "credentials", "install_links WHERE user_id IS NOT NULL"] {
-        assert_eq!(app.count(table), 0, "{table}");
-    }
-    assert_eq!(app.count("integrations"), 1);
+    let db = app.db();
+    let left = [db.installations(), db.workflows(), db.credentials(), db.links_with_user()];
+    assert_eq!(left, [0; 4], "installations, workflows, credentials, the user's links");
+    assert_eq!(app.db().integrations(), 1);
     app.stop().await;
 }
 
@@ -222,14 +222,11 @@ async fn master_key_rotate_reencrypts_every_credential() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "rot@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     assert_eq!(install(&app, &url, "rotate-me").await.0, StatusCode::OK);
     let dir = app.dir.path().to_path_buf();
-    let blob_key = || -> (String, Vec<u8>) {
-        let conn = rusqlite::Connection::open(dir.join("usher.db")).unwrap();
-        conn.query_row("SELECT id, sealed FROM credentials", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
-    };
+    let blob_key = || -> (String, Vec<u8>) { DbFile::at(&dir).sealed_credentials().remove(0) };
     let (id, old) = blob_key();
     assert_eq!(&old[2..4], b"k1");
     let mut app = app;
@@ -246,4 +243,48 @@ async fn master_key_rotate_reencrypts_every_credential() {
     assert!(String::from_utf8(plain).unwrap().contains("rotate-me"));
     let (ok, out, _) = cli(&dir, &["master-key", "reencrypt"]);
     assert!(ok && out.contains("re-encrypted 0"), "{out}");
+}
+
+#[tokio::test]
+async fn installations_workflows_and_credentials_page_with_cursors() {
+    let app = TestApp::start().await;
+    let key = app.dev_key().await;
+    let a = app.user(&key, "pa@example.com").await;
+    let b = app.user(&key, "pb@example.com").await;
+    let shop = integration(&app, &key, "shopify").await.id;
+    let hub = integration(&app, &key, "hubspot").await.id;
+    for (user, integration_id) in [(&a, &shop), (&a, &hub), (&b, &shop)] {
+        let url = link(&app, &key, user, integration_id).await;
+        assert_eq!(install(&app, &url, "k").await.0, StatusCode::OK);
+    }
+    // Walks a list page by page; returns the ids seen under `field`.
+    let walk = |path: String, field: &'static str| {
+        let (app, key) = (&app, key.clone());
+        async move {
+            let mut seen = Vec::new();
+            let mut next = path.clone();
+            loop {
+                let (status, body) = app.get(&next, &key).await;
+                assert_eq!(status, StatusCode::OK, "{next}: {body}");
+                let data = body["data"].as_array().unwrap();
+                seen.extend(data.iter().map(|row| row[field].as_str().unwrap().to_string()));
+                match body["nextCursor"].as_str() {
+                    Some(cursor) => next = format!("{path}&cursor={cursor}"),
+                    None => return seen,
+                }
+            }
+        }
+    };
+    let mut all = walk("/installations?limit=2".into(), "installationId").await;
+    all.dedup();
+    assert_eq!(all.len(), 3, "each installation once: {all:?}");
+    assert_eq!(walk(format!("/installations?userId={a}&limit=1"), "installationId").await.len(), 2);
+    assert_eq!(walk(format!("/workflows?userId={a}&limit=1"), "workflowId").await.len(), 4);
+    assert_eq!(walk(format!("/users/{a}/credentials?limit=1"), "credentialId").await.len(), 2);
+    // A cursor is bound to its list: one of all installations does not page one user's.
+    let (_, first) = app.get("/installations?limit=2", &key).await;
+    let cursor = first["nextCursor"].as_str().unwrap();
+    let (status, body) = app.get(&format!("/installations?userId={a}&limit=2&cursor={cursor}"), &key).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
+    app.stop().await;
 }

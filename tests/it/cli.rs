@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::support::{BinServer, bin, cli, cli_env, json_call};
+use crate::support::{BinServer, DbFile, bin, cli, cli_env, json_call};
 
 async fn status(url: &str, key: &str) -> StatusCode {
     reqwest::Client::new().get(format!("{url}/users")).bearer_auth(key).send().await.unwrap().status()
@@ -179,17 +179,13 @@ async fn migrate_backup_and_newer_schema_refusal() {
     let copy = dir.path().join("copy.db");
     let (ok, _, err) = cli(dir.path(), &["backup", "--to", copy.to_str().unwrap()]);
     assert!(ok, "{err}");
-    let conn = rusqlite::Connection::open(&copy).unwrap();
-    let n: i64 = conn.query_row("SELECT count(*) FROM users WHERE username = 'backed-up'", [], |r| r.get(0)).unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(DbFile::file(&copy).users_named("backed-up"), 1);
     assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
     let (ok, _, err) = cli(dir.path(), &["backup", "--to", copy.to_str().unwrap()]);
     assert!(!ok && err.contains("exists"), "{err}");
     drop(server);
 
-    let conn = rusqlite::Connection::open(dir.path().join("usher.db")).unwrap();
-    conn.execute_batch("PRAGMA user_version = 999").unwrap();
-    drop(conn);
+    DbFile::at(dir.path()).set_schema_version(999);
     let (ok, _, err) = cli(dir.path(), &["migrate"]);
     assert!(!ok && err.contains("newer usher"), "{err}");
 }
@@ -226,9 +222,7 @@ async fn sigterm_lets_an_in_flight_request_finish() {
     let response = in_flight.await.unwrap().unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(server.wait().success());
-    let conn = rusqlite::Connection::open(dir.path().join("usher.db")).unwrap();
-    let n: i64 = conn.query_row("SELECT count(*) FROM users WHERE username = 'drained'", [], |r| r.get(0)).unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(DbFile::at(dir.path()).users_named("drained"), 1);
 }
 
 #[tokio::test]

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::receiver::{Receiver, Reply};
-use crate::support::{BinServer, cli, json_call};
+use crate::support::receiver::{Receiver, Reply};
+use crate::support::{BinServer, DbFile, cli, json_call};
 use crate::webhooks::verifies;
 use reqwest::Method;
 
@@ -25,21 +25,8 @@ const ENV: &[(&str, &str)] = &[
 
 /// Reads (message id → userId) of every committed event straight from the database file.
 fn committed(dir: &Path) -> HashMap<String, String> {
-    let conn = rusqlite::Connection::open(dir.join("usher.db")).unwrap();
-    let mut stmt = conn.prepare("SELECT id, payload FROM outbox_messages").unwrap();
-    let rows =
-        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap().map(|r| r.unwrap()).map(
-            |(id, payload)| {
-                let body: Value = serde_json::from_str(&payload).unwrap();
-                (id, body["userId"].as_str().unwrap_or_default().to_string())
-            },
-        );
-    rows.collect()
-}
-
-fn count(dir: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(dir.join("usher.db")).unwrap();
-    conn.query_row(&format!("SELECT count(*) FROM {sql}"), [], |r| r.get(0)).unwrap()
+    let events = DbFile::at(dir).all_events();
+    events.into_iter().map(|(id, body)| (id, body["userId"].as_str().unwrap_or_default().to_string())).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -105,16 +92,16 @@ async fn sigkill_mid_flight_loses_no_committed_event_and_invents_none() {
     }
 
     let events = committed(dir.path());
-    let leased = count(dir.path(), "deliveries WHERE lease_until IS NOT NULL");
-    let open = count(dir.path(), "deliveries WHERE status IN ('pending', 'failed')");
+    let leased = DbFile::at(dir.path()).leased_deliveries();
+    let open = DbFile::at(dir.path()).open_deliveries();
     assert!(open > 0 && leased > 0, "the kill must hit deliveries in flight (open {open}, leased {leased})");
     let event_users: BTreeSet<&String> = events.values().collect();
     for id in &answered_ok {
         assert!(event_users.contains(id), "deletion of {id} was answered 200 but its event is missing");
     }
-    assert_eq!(count(dir.path(), "deliveries"), events.len() as i64, "one delivery per committed event");
+    assert_eq!(DbFile::at(dir.path()).deliveries(), events.len() as i64, "one delivery per committed event");
     // Each deletion either committed with its event or not at all.
-    assert_eq!(count(dir.path(), "users") + events.len() as i64, 400, "deleted users and events agree");
+    assert_eq!(DbFile::at(dir.path()).users() + events.len() as i64, 400, "deleted users and events agree");
 
     // Restart on the same data directory; the receiver now answers at once.
     rx.clear_script();
@@ -123,7 +110,7 @@ async fn sigkill_mid_flight_loses_no_committed_event_and_invents_none() {
     loop {
         let seen: BTreeSet<String> = rx.requests().iter().map(|s| s.header("webhook-id")).collect();
         let missing = events.keys().filter(|id| !seen.contains(*id)).count();
-        let open = count(dir.path(), "deliveries WHERE status != 'delivered'");
+        let open = DbFile::at(dir.path()).deliveries_not_in("delivered");
         if missing == 0 && open == 0 {
             break;
         }

@@ -35,7 +35,7 @@ async fn missing_unknown_and_malformed_keys_are_401() {
     assert_eq!(response.status(), StatusCode::OK);
     let (status, _) = app.call(Method::POST, "/users", None, Some(json!({"username": "x"}))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.db().users(), 0);
     app.stop().await;
 }
 
@@ -82,7 +82,7 @@ async fn malformed_json_wrong_type_and_oversized_bodies_change_nothing() {
     // A charset parameter is fine.
     let response = send(b"{\"username\": \"ok\"}".to_vec(), "application/json; charset=utf-8").await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.db().users(), 1);
     app.stop().await;
 }
 
@@ -95,7 +95,7 @@ async fn unknown_version_prefix_is_400_and_unknown_route_404() {
     assert_eq!(body["code"], "unknown_version");
     let (status, _) = app.post("/1999-12/users", &key, json!({"username": "v"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.db().users(), 0);
     let (status, body) = app.get("/2024-03/nothing-here", &key).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (status, body) = app.call(Method::PATCH, "/users", Some(&key), None).await;
@@ -143,7 +143,7 @@ async fn slow_requests_hit_the_time_limit() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.json::<serde_json::Value>().await.unwrap()["code"], "request_timeout");
     drop(tx);
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.db().users(), 0);
     app.stop().await;
 }
 

@@ -4,15 +4,15 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::install_kit::{csrf, install, integration, link, page, post_form, snapshot};
 use crate::support::TestApp;
+use crate::support::install::{Page, csrf, install, integration, link, page, post_form, snapshot};
 
 #[tokio::test]
 async fn field_errors_rerender_the_form_and_leave_the_link_usable() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "f@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     let token = csrf(&app, &url).await;
     let before = snapshot(&app);
@@ -56,7 +56,7 @@ async fn field_errors_rerender_the_form_and_leave_the_link_usable() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(app.count("installations"), 1);
+    assert_eq!(app.db().installations(), 1);
     app.stop().await;
 }
 
@@ -65,7 +65,7 @@ async fn csrf_missing_wrong_or_from_another_link_is_403() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "c@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     let other = link(&app, &key, &user, &integration_id).await;
     let own = csrf(&app, &url).await;
@@ -101,7 +101,7 @@ async fn ten_concurrent_posts_of_one_link_make_exactly_one_installation() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "race@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     let token = csrf(&app, &url).await;
     let mut tasks = Vec::new();
@@ -120,10 +120,10 @@ async fn ten_concurrent_posts_of_one_link_make_exactly_one_installation() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::GONE).count(), 9, "{statuses:?}");
-    assert_eq!(app.count("installations"), 1);
-    assert_eq!(app.count("credentials"), 1);
-    assert_eq!(app.count("workflows"), 2);
-    assert_eq!(app.count("outbox_messages WHERE type = 'installation.completed'"), 1);
+    assert_eq!(app.db().installations(), 1);
+    assert_eq!(app.db().credentials(), 1);
+    assert_eq!(app.db().workflows(), 2);
+    assert_eq!(app.db().events_of("installation.completed"), 1);
     app.stop().await;
 }
 
@@ -132,29 +132,29 @@ async fn a_link_whose_user_or_integration_was_deleted_is_gone_and_never_installs
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "gone@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     let token = csrf(&app, &url).await;
     assert_eq!(app.delete(&format!("/users/{user}"), &key).await.0, StatusCode::OK);
     // The same username comes back as a new user: the old link is still not theirs.
     app.user(&key, "gone@example.com").await;
     let before = snapshot(&app);
-    let (status, _, html) = page(&app, &url).await;
+    let Page { status, html, .. } = page(&app, &url).await;
     assert_eq!(status, StatusCode::GONE, "{html}");
     let (status, _) =
         post_form(&app, &url, &[("_csrf", &token), ("apiKey", "k"), ("shopUrl", "https://a.example")]).await;
     assert_eq!(status, StatusCode::GONE);
     assert_eq!(snapshot(&app), before);
-    assert_eq!(app.count("installations"), 0);
+    assert_eq!(app.db().installations(), 0);
     // The tombstone keeps nothing about the user.
-    assert_eq!(app.count("install_links WHERE user_id IS NULL"), 1);
+    assert_eq!(app.db().links_without_user(), 1);
 
     let other = app.user(&key, "other@example.com").await;
     let url = link(&app, &key, &other, &integration_id).await;
     let token = csrf(&app, &url).await;
     assert_eq!(app.delete(&format!("/integrations/{integration_id}"), &key).await.0, StatusCode::OK);
     let before = snapshot(&app);
-    assert_eq!(page(&app, &url).await.0, StatusCode::GONE);
+    assert_eq!(page(&app, &url).await.status, StatusCode::GONE);
     let (status, _) =
         post_form(&app, &url, &[("_csrf", &token), ("apiKey", "k"), ("shopUrl", "https://a.example")]).await;
     assert_eq!(status, StatusCode::GONE);
@@ -181,7 +181,7 @@ async fn frame_ancestors_follow_sdk_allowed_origins_and_text_is_escaped() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let url = link(&app, &key, &user, body["integrationId"].as_str().unwrap()).await;
-    let (status, headers, html) = page(&app, &url).await;
+    let Page { status, headers, html } = page(&app, &url).await;
     assert_eq!(status, StatusCode::OK);
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors https://app.example.com http://localhost:3000"), "{csp}");

@@ -5,20 +5,22 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher::domain::Environment;
 
-use crate::install_kit::{csrf, csrf_of, install, integration, link, page, post_form, rows, snapshot};
 use crate::support::TestApp;
+use crate::support::install::{
+    Integration, Page, csrf, csrf_of, install, integration, link, page, post_form, snapshot,
+};
 
 #[tokio::test]
 async fn a_person_opens_the_link_fills_the_form_and_finishes() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "dale@example.com").await;
-    let (integration_id, parents) = integration(&app, &key, "shopify").await;
+    let Integration { id: integration_id, parent_ids: parents } = integration(&app, &key, "shopify").await;
     let url = link(&app, &key, &user, &integration_id).await;
     assert!(url.starts_with(&format!("{}/link/", app.url)), "{url}");
     assert_eq!(url.rsplit('/').next().unwrap().len(), 43);
 
-    let (status, headers, html) = page(&app, &url).await;
+    let Page { status, headers, html } = page(&app, &url).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["referrer-policy"], "no-referrer");
@@ -52,8 +54,8 @@ async fn a_person_opens_the_link_fills_the_form_and_finishes() {
     let head = app.client.head(&url).send().await.unwrap();
     assert_eq!(head.status(), StatusCode::OK);
     assert_eq!(head.headers()["cache-control"], "no-store");
-    assert_eq!(page(&app, &url).await.0, StatusCode::OK);
-    assert_eq!(app.count("install_links WHERE used_at IS NOT NULL"), 0);
+    assert_eq!(page(&app, &url).await.status, StatusCode::OK);
+    assert_eq!(app.db().used_links(), 0);
 
     let secret = "sk_live_Zq8-plaintext-canary-4711";
     let token = csrf_of(&html);
@@ -96,17 +98,17 @@ async fn a_person_opens_the_link_fills_the_form_and_finishes() {
     assert_eq!(catalog["data"][0]["workflows"][0]["active"], true);
 
     // The event, in the same transaction; the audit entry; the link is used.
-    let payloads = rows(&app, "SELECT payload FROM outbox_messages WHERE type = 'installation.completed'");
+    let payloads = app.db().event_payloads("installation.completed");
     assert_eq!(payloads.len(), 1);
-    let event: Value = serde_json::from_str(&payloads[0]).unwrap();
+    let event = &payloads[0];
     assert_eq!(event["userId"], user.as_str());
     assert_eq!(event["integrationId"], integration_id.as_str());
     assert_eq!(event["workflowIds"], Value::Array(workflow_ids));
     assert_eq!(event["credentials"], json!({ "shopify": credential_id }));
     assert_eq!(event["success"], true);
     assert_eq!(event["environment"], "development");
-    assert_eq!(app.count("audit_log WHERE action = 'installation.completed'"), 1);
-    assert_eq!(app.count("install_links WHERE used_at IS NOT NULL"), 1);
+    assert_eq!(app.db().audit_of("installation.completed"), 1);
+    assert_eq!(app.db().used_links(), 1);
 
     // The sealed value decrypts only in its own row.
     let store = app.state().store.clone();
@@ -127,7 +129,7 @@ async fn a_person_opens_the_link_fills_the_form_and_finishes() {
 
     // Used: 410 pages for GET and POST, and nothing more is made.
     let before = snapshot(&app);
-    let (status, _, html) = page(&app, &url).await;
+    let Page { status, html, .. } = page(&app, &url).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(html.contains("already used"), "{html}");
     let (status, _) = post_form(&app, &url, &[("_csrf", &token), ("apiKey", "x"), ("shopUrl", "https://a.b")]).await;
@@ -159,7 +161,7 @@ async fn reinstalling_replaces_the_credential_and_keeps_one_installation() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "re@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "magento").await;
+    let integration_id = integration(&app, &key, "magento").await.id;
     let first = link(&app, &key, &user, &integration_id).await;
     assert_eq!(install(&app, &first, "one").await.0, StatusCode::OK);
     let (_, before) = app.get("/installations", &key).await;
@@ -179,11 +181,11 @@ async fn reinstalling_replaces_the_credential_and_keeps_one_installation() {
     assert_eq!(after["data"][0]["installationId"], before["data"][0]["installationId"]);
     assert_eq!(after["data"][0]["workflowIds"], before["data"][0]["workflowIds"]);
     assert_ne!(after["data"][0]["credentialIds"]["magento"], before["data"][0]["credentialIds"]["magento"]);
-    assert_eq!(app.count("credentials"), 1);
-    assert_eq!(app.count("workflows"), 2);
+    assert_eq!(app.db().credentials(), 1);
+    assert_eq!(app.db().workflows(), 2);
     // A reinstall keeps the user's workflow settings.
-    assert_eq!(app.count("workflows WHERE active = 0"), 1);
-    assert_eq!(app.count("outbox_messages WHERE type = 'installation.completed'"), 2);
+    assert_eq!(app.db().inactive_workflows(), 1);
+    assert_eq!(app.db().events_of("installation.completed"), 2);
     app.stop().await;
 }
 
@@ -192,18 +194,18 @@ async fn unknown_expired_and_malformed_tokens() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "u@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let url = link(&app, &key, &user, &integration_id).await;
     let token = csrf(&app, &url).await;
     let before = snapshot(&app);
     for unknown in [format!("{}/link/{}", app.url, "A".repeat(43)), format!("{}/link/short", app.url)] {
-        let (status, _, html) = page(&app, &unknown).await;
+        let Page { status, html, .. } = page(&app, &unknown).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(html.contains("not valid"), "{html}");
         assert_eq!(post_form(&app, &unknown, &[("_csrf", &token), ("apiKey", "k")]).await.0, StatusCode::NOT_FOUND);
     }
-    crate::install_kit::exec(&app, "UPDATE install_links SET expires_at = 1000");
-    let (status, _, html) = page(&app, &url).await;
+    app.db().expire_links();
+    let Page { status, html, .. } = page(&app, &url).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(html.contains("expired"), "{html}");
     let (status, _) =
@@ -218,9 +220,9 @@ async fn expires_in_is_checked_and_defaults_to_seven_days() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "e@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     let base = format!("/users/{user}/integrations/{integration_id}/install-url");
-    let before = app.count("install_links");
+    let before = app.db().install_links();
     let too_big = (30 * 86_400 + 1).to_string();
     for bad in ["0", "-5", "abc", "59", "1.5", "", too_big.as_str()] {
         for path in [
@@ -232,7 +234,7 @@ async fn expires_in_is_checked_and_defaults_to_seven_days() {
             assert_eq!(body["code"], "invalid_expires_in");
         }
     }
-    assert_eq!(app.count("install_links"), before);
+    assert_eq!(app.db().install_links(), before);
     let now = usher::clock::now_ms();
     let (status, body) = app.get(&base, &key).await;
     assert_eq!(status, StatusCode::OK);
@@ -246,8 +248,8 @@ async fn expires_in_is_checked_and_defaults_to_seven_days() {
     }
     let (status, body) = app.get(&format!("/install-url?userId={user}&integrationId={integration_id}"), &key).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(app.count("install_links"), before + 4);
-    assert_eq!(app.count("audit_log WHERE action = 'install_link.created'"), 4);
+    assert_eq!(app.db().install_links(), before + 4);
+    assert_eq!(app.db().audit_of("install_link.created"), 4);
     app.stop().await;
 }
 
@@ -258,8 +260,8 @@ async fn unknown_user_or_integration_is_404_and_other_environments_are_invisible
     let prod = app.key(Environment::Production).await;
     let dev_user = app.user(&dev, "d@example.com").await;
     let prod_user = app.user(&prod, "p@example.com").await;
-    let (dev_int, _) = integration(&app, &dev, "shopify").await;
-    let (prod_int, _) = integration(&app, &prod, "shopify").await;
+    let dev_int = integration(&app, &dev, "shopify").await.id;
+    let prod_int = integration(&app, &prod, "shopify").await.id;
     let ghost = "0123456789abcdef01234567";
     for (user, int) in [
         (ghost, dev_int.as_str()),
@@ -278,7 +280,7 @@ async fn unknown_user_or_integration_is_404_and_other_environments_are_invisible
     for path in ["/install-url", &format!("/install-url?userId={dev_user}")] {
         assert_eq!(app.get(path, &dev).await.0, StatusCode::BAD_REQUEST);
     }
-    assert_eq!(app.count("install_links"), 0);
+    assert_eq!(app.db().install_links(), 0);
 
     // A production link installs in production only; a development CSRF token is refused.
     let prod_url = link(&app, &prod, &prod_user, &prod_int).await;
@@ -293,7 +295,7 @@ async fn unknown_user_or_integration_is_404_and_other_environments_are_invisible
     assert_eq!(app.get("/installations", &dev).await.1["data"], json!([]));
     let (_, list) = app.get("/installations", &prod).await;
     assert_eq!(list["data"][0]["userId"], prod_user.as_str());
-    assert_eq!(app.count("outbox_messages WHERE environment = 'production' AND type = 'installation.completed'"), 1);
+    assert_eq!(app.db().events_of_in("installation.completed", "production"), 1);
     assert_eq!(app.get(&format!("/installations?userId={prod_user}"), &dev).await.0, StatusCode::NOT_FOUND);
     app.stop().await;
 }

@@ -4,18 +4,15 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::install_kit::{install, integration, link};
-use crate::smartlink_support::{create_app, login, person, signed_legacy};
+use crate::support::install::{install, integration, link};
+use crate::support::smartlink::{SmartApp, create_app, login, person, signed_legacy};
 use crate::support::{TestApp, cli};
 
 /// The key id of every sealed blob in the database, by table.
 fn key_ids(app: &TestApp) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
     let mut out = Vec::new();
     for (table, column) in [("credentials", "sealed"), ("smartlink_apps", "secret"), ("webhook_endpoints", "secret")] {
-        let mut stmt = conn.prepare(&format!("SELECT {column} FROM {table}")).unwrap();
-        let blobs: Vec<Vec<u8>> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-        for blob in blobs {
+        for blob in app.db().sealed_blobs(table, column) {
             let len = usize::from(blob[1]);
             out.push((table.to_string(), String::from_utf8(blob[2..2 + len].to_vec()).unwrap()));
         }
@@ -28,9 +25,9 @@ async fn rotating_while_serving_reencrypts_everything_and_the_server_follows() {
     let app = TestApp::start_with(|c| c.egress.allow_cidrs = vec!["127.0.0.0/8".into()]).await;
     let key = app.dev_key().await;
     let user = app.user(&key, "rotate@example.com").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     assert_eq!(install(&app, &link(&app, &key, &user, &integration_id).await, "before").await.0, StatusCode::OK);
-    let (smartlink_app, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: smartlink_app, secret } = create_app(&app, &key, true).await;
     let (status, hook) = app.post("/webhooks", &key, json!({"url": "http://127.0.0.1:9/hook"})).await;
     assert_eq!(status, StatusCode::OK, "{hook}");
     assert!(key_ids(&app).iter().all(|(_, id)| id == "k1"));

@@ -8,9 +8,9 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 use usher::domain::Environment;
 
-use crate::install_kit::{csrf_of, integration, rows, snapshot};
-use crate::smartlink_support::{create_app, login, person, signed_legacy};
 use crate::support::TestApp;
+use crate::support::install::{csrf_of, integration, snapshot};
+use crate::support::smartlink::{SmartApp, create_app, login, person, signed_legacy};
 
 /// A browser signed in to the portal (cookie sent by hand, redirects not followed).
 pub struct Visitor<'a> {
@@ -62,8 +62,8 @@ impl<'a> Visitor<'a> {
 pub async fn setup() -> (TestApp, String, String, String, String) {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (app_id, secret) = create_app(&app, &key, true).await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let SmartApp { app_id, secret } = create_app(&app, &key, true).await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     (app, key, app_id, secret, integration_id)
 }
 
@@ -82,7 +82,7 @@ pub async fn installations(app: &TestApp, key: &str, user: &str) -> Vec<Value> {
 
 /// What a refused portal action must leave unchanged.
 pub fn state(app: &TestApp) -> (Vec<i64>, i64) {
-    (snapshot(app), app.count("audit_log"))
+    (snapshot(app), app.db().audit_entries())
 }
 
 #[tokio::test]
@@ -123,19 +123,19 @@ async fn install_from_the_portal() {
     assert_eq!(list[0]["integrationId"], integration_id.as_str());
     assert_eq!(list[0]["workflowIds"].as_array().unwrap().len(), 2);
     let credential_id = list[0]["credentialIds"]["shopify"].as_str().unwrap().to_string();
-    let payloads = rows(&app, "SELECT payload FROM outbox_messages WHERE type = 'installation.completed'");
+    let payloads = app.db().event_payloads("installation.completed");
     assert_eq!(payloads.len(), 1);
-    let event: Value = serde_json::from_str(&payloads[0]).unwrap();
+    let event = &payloads[0];
     assert_eq!(event["userId"], user.as_str());
     assert_eq!(event["integrationId"], integration_id.as_str());
     assert_eq!(event["credentials"]["shopify"], credential_id.as_str());
-    let audit = rows(&app, "SELECT details FROM audit_log WHERE action = 'installation.completed'");
-    let details: Value = serde_json::from_str(&audit[0]).unwrap();
+    let audit = app.db().audit_details("installation.completed");
+    let details = &audit[0];
     assert_eq!(details["via"], "portal");
     assert!(details["sessionId"].is_string());
 
     // The credential is sealed: not in the row in plain text, opens with its own AAD.
-    assert_eq!(app.count(&format!("credentials WHERE instr(sealed, CAST('{secret_value}' AS BLOB)) > 0")), 0);
+    assert_eq!(app.db().credentials_containing(secret_value), 0);
     let store = app.state().store.clone();
     let cid = credential_id.clone();
     let blob = store
@@ -163,7 +163,7 @@ async fn install_from_the_portal() {
     let list = installations(&app, &key, &user).await;
     assert_eq!(list.len(), 1);
     assert_ne!(list[0]["credentialIds"]["shopify"], credential_id.as_str());
-    assert_eq!(app.count("credentials"), 1);
+    assert_eq!(app.db().credentials(), 1);
     app.stop().await;
 }
 
@@ -246,14 +246,14 @@ async fn uninstall_removes_the_users_own_installation() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers["location"], "/portal");
     assert!(installations(&app, &key, &user).await.is_empty());
-    assert_eq!(app.count("credentials"), 0);
-    assert_eq!(app.count("workflows"), 0);
-    let payloads = rows(&app, "SELECT payload FROM outbox_messages WHERE type = 'installation.deleted'");
+    assert_eq!(app.db().credentials(), 0);
+    assert_eq!(app.db().workflows(), 0);
+    let payloads = app.db().event_payloads("installation.deleted");
     assert_eq!(payloads.len(), 1);
-    let event: Value = serde_json::from_str(&payloads[0]).unwrap();
+    let event = &payloads[0];
     assert_eq!(event["userId"], user.as_str());
     assert_eq!(event["installationId"], installation.as_str());
-    let actor = rows(&app, "SELECT actor FROM audit_log WHERE action = 'installation.deleted'");
+    let actor = app.db().audit_actors("installation.deleted");
     assert_eq!(actor, vec![format!("user:{user}")]);
 
     let (_, _, html) = dale.get("/portal").await;

@@ -5,8 +5,8 @@
 use reqwest::StatusCode;
 use usher::domain::Environment;
 
-use crate::install_kit::{self, csrf_of, integration};
 use crate::portal::{Visitor, installations, setup, state, user_id};
+use crate::support::install::{self, csrf_of, integration};
 
 #[tokio::test]
 async fn another_users_installation_and_another_environments_rows_are_404() {
@@ -19,10 +19,10 @@ async fn another_users_installation_and_another_environments_rows_are_404() {
 
     // The same integration, installed by production's own user through a link.
     let prod_key = app.key(Environment::Production).await;
-    let (prod_integration, _) = integration(&app, &prod_key, "shopify").await;
+    let prod_integration = integration(&app, &prod_key, "shopify").await.id;
     let prod_user = app.user(&prod_key, "prod@example.com").await;
-    let url = install_kit::link(&app, &prod_key, &prod_user, &prod_integration).await;
-    let (status, html) = install_kit::install(&app, &url, "prod-secret").await;
+    let url = install::link(&app, &prod_key, &prod_user, &prod_integration).await;
+    let (status, html) = install::install(&app, &url, "prod-secret").await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let prod_installation =
         installations(&app, &prod_key, &prod_user).await[0]["installationId"].as_str().unwrap().to_string();
@@ -80,7 +80,7 @@ async fn without_a_session_the_actions_answer_the_401_page() {
 async fn a_signed_out_session_cannot_install_or_uninstall() {
     let (app, key, app_id, secret, integration_id) = setup().await;
     let dale = Visitor::sign_in(&app, &app_id, &secret, "dale@example.com").await;
-    let (second, _) = integration(&app, &key, "woo").await;
+    let second = integration(&app, &key, "woo").await.id;
     dale.install(&integration_id, "k").await;
     let user = user_id(&app, &key, "dale@example.com").await;
     let installation = installations(&app, &key, &user).await[0]["installationId"].as_str().unwrap().to_string();

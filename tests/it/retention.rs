@@ -6,8 +6,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::install_kit::{exec, integration, link};
 use crate::support::TestApp;
+use crate::support::install::{integration, link};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -26,20 +26,20 @@ async fn sweep_deletes_old_finished_events_and_links_and_keeps_open_ones() {
     let id = app.user(&key, "pending").await;
     assert_eq!(app.delete(&format!("/users/{id}"), &key).await.0, StatusCode::OK);
     let user = app.user(&key, "linked").await;
-    let (integration_id, _) = integration(&app, &key, "shopify").await;
+    let integration_id = integration(&app, &key, "shopify").await.id;
     link(&app, &key, &user, &integration_id).await;
     link(&app, &key, &user, &integration_id).await;
     // Age everything by 40 days, and one of the links' expiry too.
-    exec(&app, &format!("UPDATE outbox_messages SET created_at = created_at - {}", 40 * DAY_MS));
-    exec(&app, &format!("UPDATE install_links SET expires_at = expires_at - {} WHERE rowid = 1", 40 * DAY_MS));
-    let audit_before = app.count("audit_log");
+    app.db().age_events(40 * DAY_MS);
+    app.db().age_first_link(40 * DAY_MS);
+    let audit_before = app.db().audit_entries();
 
     let swept = usher::housekeeping::sweep(&app.state().store, Duration::from_secs(30 * 86_400)).await.unwrap();
     assert_eq!((swept.messages, swept.links), (2, 1), "{swept:?}");
-    assert_eq!(app.count("outbox_messages"), 1, "the event still being delivered is kept");
-    assert_eq!(app.count("deliveries"), 1);
-    assert_eq!(app.count("install_links"), 1);
-    assert_eq!(app.count("audit_log"), audit_before, "the audit log is never swept");
+    assert_eq!(app.db().events(), 1, "the event still being delivered is kept");
+    assert_eq!(app.db().deliveries(), 1);
+    assert_eq!(app.db().install_links(), 1);
+    assert_eq!(app.db().audit_entries(), audit_before, "the audit log is never swept");
     // A second sweep finds nothing more.
     let again = usher::housekeeping::sweep(&app.state().store, Duration::from_secs(30 * 86_400)).await.unwrap();
     assert_eq!(again, usher::housekeeping::Swept::default());

@@ -19,7 +19,7 @@ pub fn token(app: &TestApp, sub: &str, env: &str, exp_from_now: i64) -> String {
         iat: now.min(now + exp_from_now),
         exp: now + exp_from_now,
         jti: usher::ids::new_id().unwrap(),
-        aud: usher::state::JWT_AUDIENCE.into(),
+        aud: usher::auth::jwt::JWT_AUDIENCE.into(),
     };
     jwt::sign(&app.state().jwt_key, &claims)
 }
@@ -29,7 +29,7 @@ async fn sdk_call(app: &TestApp, method: Method, path: &str, bearer: Option<&str
 }
 
 fn counts(app: &TestApp) -> [i64; 3] {
-    [app.count("users"), app.count("audit_log"), app.count("outbox_messages")]
+    [app.db().users(), app.db().audit_entries(), app.db().events()]
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn forged_tampered_expired_foreign_and_orphaned_tokens_are_401_and_change_
             iat: now,
             exp: now + 600,
             jti: "x".into(),
-            aud: usher::state::JWT_AUDIENCE.into(),
+            aud: usher::auth::jwt::JWT_AUDIENCE.into(),
         };
         jwt::sign(&[7u8; 32], &claims)
     };

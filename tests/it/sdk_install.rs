@@ -6,9 +6,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher::domain::Environment;
 
-use crate::install_kit::integration;
 use crate::sdk::token;
 use crate::support::TestApp;
+use crate::support::install::{Integration, integration};
 
 const GOOD: &str = r#"{"apiKey": "s3cret-value", "shopUrl": "https://shop.example.com"}"#;
 
@@ -18,11 +18,11 @@ fn good() -> Value {
 
 fn counts(app: &TestApp) -> [i64; 5] {
     [
-        app.count("installations"),
-        app.count("credentials"),
-        app.count("workflows"),
-        app.count("outbox_messages"),
-        app.count("audit_log"),
+        app.db().installations(),
+        app.db().credentials(),
+        app.db().workflows(),
+        app.db().events(),
+        app.db().audit_entries(),
     ]
 }
 
@@ -35,7 +35,7 @@ async fn installing_makes_the_installation_workflows_credential_and_event() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "ada").await;
-    let (iid, parents) = integration(&app, &key, "magento").await;
+    let Integration { id: iid, parent_ids: parents } = integration(&app, &key, "magento").await;
     let jwt = token(&app, &user, "development", 600);
 
     let (status, form) = {
@@ -63,8 +63,8 @@ async fn installing_makes_the_installation_workflows_credential_and_event() {
     let mut want: Vec<&str> = parents.iter().map(String::as_str).collect();
     want.sort();
     assert_eq!(got, want);
-    assert_eq!(app.count("outbox_messages WHERE type = 'installation.completed'"), 1);
-    assert_eq!(app.count("audit_log WHERE action = 'installation.completed' AND actor LIKE 'user:%'"), 1);
+    assert_eq!(app.db().events_of("installation.completed"), 1);
+    assert_eq!(app.db().audit_of_by("installation.completed", "user:"), 1);
 
     // The SDK's view of the catalog now says installed, and names the installation.
     let (_, list) = app.get("/sdk/integrations", &jwt).await;
@@ -79,7 +79,7 @@ async fn workflow_ids_choose_which_children_are_active() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "ada").await;
-    let (iid, parents) = integration(&app, &key, "magento").await;
+    let Integration { id: iid, parent_ids: parents } = integration(&app, &key, "magento").await;
     let jwt = token(&app, &user, "development", 600);
     let body = json!({"integrationId": iid, "workflowIds": [parents[1]], "credentials": good()});
     let (status, answer) = post(&app, &jwt, "/sdk/installations", body).await;
@@ -97,8 +97,8 @@ async fn bad_installs_are_refused_and_change_nothing() {
     let key = app.dev_key().await;
     let prod = app.key(Environment::Production).await;
     let user = app.user(&key, "ada").await;
-    let (iid, _) = integration(&app, &key, "magento").await;
-    let (prod_iid, _) = integration(&app, &prod, "magento").await;
+    let iid = integration(&app, &key, "magento").await.id;
+    let prod_iid = integration(&app, &prod, "magento").await.id;
     let jwt = token(&app, &user, "development", 600);
     let before = counts(&app);
 
@@ -146,7 +146,7 @@ async fn concurrent_finishes_make_one_installation() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let user = app.user(&key, "ada").await;
-    let (iid, _) = integration(&app, &key, "magento").await;
+    let iid = integration(&app, &key, "magento").await.id;
     let jwt = token(&app, &user, "development", 600);
     let body = json!({"integrationId": iid, "credentials": good()});
     let tries = (0..5).map(|_| post(&app, &jwt, "/sdk/installations", body.clone()));
@@ -155,10 +155,10 @@ async fn concurrent_finishes_make_one_installation() {
     let ids: std::collections::HashSet<&str> =
         answers.iter().map(|(_, b)| b["installationId"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 1, "{answers:?}");
-    assert_eq!(app.count("installations"), 1);
+    assert_eq!(app.db().installations(), 1);
     // A repeat replaces the credential: one stays.
-    assert_eq!(app.count("credentials"), 1);
-    assert_eq!(app.count("workflows"), 2);
+    assert_eq!(app.db().credentials(), 1);
+    assert_eq!(app.db().workflows(), 2);
     app.stop().await;
 }
 
@@ -190,8 +190,8 @@ async fn authenticate_stores_a_credential_without_installing() {
     let (_, listed) = app.get(&format!("/users/{user}/credentials"), &key).await;
     assert_eq!(listed["data"][0]["credentialId"], credential);
     assert_eq!(listed["data"][0]["app"], "magento");
-    assert_eq!(app.count("installations"), 0);
-    assert_eq!(app.count("audit_log WHERE action = 'credential.created'"), 1);
+    assert_eq!(app.db().installations(), 0);
+    assert_eq!(app.db().audit_of("credential.created"), 1);
     // Authenticating again replaces the stand-alone credential instead of piling up.
     let (status, again) = post(&app, &jwt, "/sdk/credentials", json!({"app": "magento", "credentials": good()})).await;
     assert_eq!(status, StatusCode::OK, "{again}");

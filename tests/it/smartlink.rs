@@ -6,8 +6,8 @@ use serde_json::json;
 use usher::domain::Environment;
 
 use crate::sha1_forge::sha1_hex;
-use crate::smartlink_support::*;
 use crate::support::TestApp;
+use crate::support::smartlink::*;
 
 #[tokio::test]
 async fn apps_api_create_list_show_rotate_delete_and_isolation() {
@@ -22,9 +22,7 @@ async fn apps_api_create_list_show_rotate_delete_and_isolation() {
     let secret = created["secret"].as_str().unwrap().to_string();
     assert_eq!(secret.len(), 43);
     // Stored encrypted: the secret's bytes are not in the row.
-    let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
-    let blob: Vec<u8> =
-        conn.query_row("SELECT secret FROM smartlink_apps WHERE app_id = ?1", [&id], |r| r.get(0)).unwrap();
+    let blob = app.db().smartlink_secret(&id);
     assert!(!blob.windows(secret.len()).any(|w| w == secret.as_bytes()));
 
     let (_, other) = app.post("/smartlink-apps", &prod, json!({"name": "Prod", "legacySha1": true})).await;
@@ -52,10 +50,10 @@ async fn apps_api_create_list_show_rotate_delete_and_isolation() {
         assert_eq!(app.get(&format!("/smartlink-apps/{bad}"), &dev).await.0, StatusCode::NOT_FOUND, "{bad}");
     }
     for body in [json!({"name": ""}), json!({"name": "x".repeat(101)}), json!({"name": "a\nb"}), json!({})] {
-        let before = app.count("smartlink_apps");
+        let before = app.db().smartlink_apps();
         let (status, _) = app.post("/smartlink-apps", &dev, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        assert_eq!(app.count("smartlink_apps"), before);
+        assert_eq!(app.db().smartlink_apps(), before);
     }
     assert_eq!(app.call(reqwest::Method::POST, "/smartlink-apps", None, Some(json!({"name": "x"}))).await.0, 401);
 
@@ -68,10 +66,10 @@ async fn apps_api_create_list_show_rotate_delete_and_isolation() {
     assert_eq!((status, body), (StatusCode::OK, json!({"success": true})));
     assert_eq!(app.get(&format!("/smartlink-apps/{id}"), &dev).await.0, StatusCode::NOT_FOUND);
     // AUTOINCREMENT: a deleted appId never comes back.
-    let (next, _) = create_app(&app, &dev, true).await;
+    let next = create_app(&app, &dev, true).await.app_id;
     assert!(next.parse::<u64>().unwrap() > prod_id.parse::<u64>().unwrap());
     for action in ["smartlink_app.created", "smartlink_app.secret_rotated", "smartlink_app.deleted"] {
-        assert!(app.count(&format!("audit_log WHERE action = '{action}'")) >= 1, "{action}");
+        assert!(app.db().audit_of(action) >= 1, "{action}");
     }
     app.stop().await;
 }
@@ -94,7 +92,7 @@ async fn published_vectors_and_their_links_through_the_real_endpoint() {
     // The same links, for an app made here and signed with its secret.
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     for (query, username, full_name) in [
         (v1.replace("appId=83", &format!("appId={id}")), "dale@example.com", "Dale Mooney"),
         (v2.replace("appId=83", &format!("appId={id}")), "dale+test@example.com", "Zoë Anne O'Brien-Smith"),
@@ -108,7 +106,7 @@ async fn published_vectors_and_their_links_through_the_real_endpoint() {
         assert_eq!(status, StatusCode::OK, "{username}");
         assert_eq!(user["fullName"], full_name);
     }
-    assert_eq!(app.count("users WHERE phone = '+44 7700 900123'"), 1);
+    assert_eq!(app.db().users_with_phone(Some("+44 7700 900123")), 1);
     // The token may stand anywhere.
     let query = person(&id, "first@example.com");
     let token = legacy_token(&secret, &query);
@@ -121,7 +119,7 @@ async fn published_vectors_and_their_links_through_the_real_endpoint() {
 async fn sign_in_creates_once_keeps_profile_sets_cookie_audit_and_event() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let first = login(&app, signed_legacy(&secret, &person(&id, "Dale@Example.com")).as_bytes()).await;
     assert_eq!(first.status, 303, "{}", first.body);
     let set = first.header("set-cookie").unwrap().to_string();
@@ -142,27 +140,19 @@ async fn sign_in_creates_once_keeps_profile_sets_cookie_audit_and_event() {
     assert_ne!(first.cookie(), second.cookie());
     let (_, user) = app.get("/users/dale@example.com", &key).await;
     assert_eq!((user["userId"].as_str(), user["fullName"].as_str()), (Some(user_id.as_str()), Some("Dale Mooney")));
-    assert_eq!(app.count("users"), 1);
-    assert_eq!(app.count("users WHERE phone IS NULL"), 1);
-    assert_eq!(app.count("sessions"), 2);
+    assert_eq!(app.db().users(), 1);
+    assert_eq!(app.db().users_with_phone(None), 1);
+    assert_eq!(app.db().sessions(), 2);
     // Only the hash of the cookie value is stored.
     let cookie = first.cookie().unwrap().1;
-    assert_eq!(app.count(&format!("sessions WHERE CAST(token_hash AS TEXT) LIKE '%{cookie}%'")), 0);
-    assert_eq!(app.count("audit_log WHERE action = 'smartlink.login'"), 2);
-    assert_eq!(app.count("audit_log WHERE action = 'user.created' AND actor LIKE 'smartlink:%'"), 1);
-    let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
-    let payloads: Vec<String> = conn
-        .prepare("SELECT payload FROM outbox_messages WHERE type = 'smartlink.login' ORDER BY created_at, id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    assert_eq!(app.db().sessions_containing(&cookie), 0);
+    assert_eq!(app.db().audit_of("smartlink.login"), 2);
+    assert_eq!(app.db().audit_of_by("user.created", "smartlink:"), 1);
+    let payloads = app.db().event_payloads("smartlink.login");
     assert_eq!(payloads.len(), 2);
     let created: Vec<bool> = payloads
         .iter()
-        .map(|p| {
-            let v: serde_json::Value = serde_json::from_str(p).unwrap();
+        .map(|v| {
             assert_eq!(v["userId"], user_id.as_str());
             assert_eq!(v["appId"], id.as_str());
             assert_eq!(v["environment"], "development");
@@ -172,7 +162,7 @@ async fn sign_in_creates_once_keeps_profile_sets_cookie_audit_and_event() {
     assert_eq!(created.iter().filter(|c| **c).count(), 1);
     // DELETE /users removes their sessions.
     assert_eq!(app.delete(&format!("/users/{user_id}"), &key).await.0, StatusCode::OK);
-    assert_eq!(app.count("sessions"), 0);
+    assert_eq!(app.db().sessions(), 0);
     app.stop().await;
 }
 
@@ -180,7 +170,7 @@ async fn sign_in_creates_once_keeps_profile_sets_cookie_audit_and_event() {
 async fn https_public_url_gives_a_secure_host_prefixed_cookie() {
     let app = TestApp::start_with(|c| c.server.public_url = "https://usher.example.com".into()).await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let answer = login(&app, signed_legacy(&secret, &person(&id, "dale@example.com")).as_bytes()).await;
     assert_eq!(answer.status, 303);
     let set = answer.header("set-cookie").unwrap();
@@ -199,7 +189,7 @@ async fn https_public_url_gives_a_secure_host_prefixed_cookie() {
 async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
 
     let page = browser.get(format!("{}/portal", app.url)).send().await.unwrap();
@@ -224,7 +214,7 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
 
     // Sign-out needs the session's CSRF token.
-    let sessions = app.count("sessions");
+    let sessions = app.db().sessions();
     for bad in ["", "_csrf=", "_csrf=AAAA", "_csrf=x&_csrf=y", "csrf=x"] {
         let answer = browser
             .post(format!("{}/portal/sign-out", app.url))
@@ -234,7 +224,7 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
             .await
             .unwrap();
         assert!(matches!(answer.status().as_u16(), 400 | 403), "{bad}: {}", answer.status());
-        assert_eq!(app.count("sessions"), sessions);
+        assert_eq!(app.db().sessions(), sessions);
     }
     // Another session's CSRF token does not work for this one.
     let other = login(&app, signed_legacy(&secret, &person(&id, "other@example.com")).as_bytes()).await;
@@ -249,8 +239,8 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
     let answer = browser.post(format!("{}/portal/sign-out", app.url)).form(&[("_csrf", &csrf)]).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.url().path(), "/portal/signed-out");
-    assert_eq!(app.count("sessions"), sessions);
-    assert_eq!(app.count("audit_log WHERE action = 'portal.signed_out'"), 1);
+    assert_eq!(app.db().sessions(), sessions);
+    assert_eq!(app.db().audit_of("portal.signed_out"), 1);
     assert_eq!(browser.get(format!("{}/portal", app.url)).send().await.unwrap().status(), 401);
     app.stop().await;
 }
@@ -259,7 +249,7 @@ async fn portal_flow_with_a_cookie_jar_and_sign_out() {
 async fn deleting_an_app_ends_the_sessions_it_signed_in() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let answer = login(&app, signed_legacy(&secret, &person(&id, "leaked@example.com")).as_bytes()).await;
     assert_eq!(answer.status, 303);
     let (name, value) = answer.cookie().unwrap();
@@ -267,7 +257,7 @@ async fn deleting_an_app_ends_the_sessions_it_signed_in() {
     assert_eq!(raw(&app, "GET", b"/portal", &[("Cookie", &cookie)]).await.status, 200);
     assert_eq!(app.delete(&format!("/smartlink-apps/{id}"), &key).await.0, StatusCode::OK);
     assert_eq!(raw(&app, "GET", b"/portal", &[("Cookie", &cookie)]).await.status, 401);
-    assert_eq!(app.count("sessions"), 0);
+    assert_eq!(app.db().sessions(), 0);
     app.stop().await;
 }
 
@@ -276,22 +266,19 @@ async fn an_api_user_whose_email_differs_in_case_is_signed_in_not_duplicated() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let existing = app.user(&key, "Dale.Mooney@Example.com").await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let answer = login(&app, signed_legacy(&secret, &person(&id, "dale.mooney@example.com")).as_bytes()).await;
     assert_eq!(answer.status, 303);
-    assert_eq!(app.count("users"), 1);
-    let signed_in: String = {
-        let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
-        conn.query_row("SELECT user_id FROM sessions", [], |r| r.get(0)).unwrap()
-    };
+    assert_eq!(app.db().users(), 1);
+    let signed_in = app.db().session_users().remove(0);
     assert_eq!(signed_in, existing);
     // Two users differing only in case are ambiguous: refused, and no third one is made.
     app.user(&key, "TWIN@example.com").await;
     app.user(&key, "twin@Example.com").await;
-    let (users, sessions) = (app.count("users"), app.count("sessions"));
+    let (users, sessions) = (app.db().users(), app.db().sessions());
     let answer = login(&app, signed_legacy(&secret, &person(&id, "twin@example.com")).as_bytes()).await;
     assert_eq!(answer.status, 409, "{}", answer.body);
     assert!(answer.body.contains("capital letters"));
-    assert_eq!((app.count("users"), app.count("sessions")), (users, sessions));
+    assert_eq!((app.db().users(), app.db().sessions()), (users, sessions));
     app.stop().await;
 }

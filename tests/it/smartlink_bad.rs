@@ -3,8 +3,8 @@
 //! request line, so `%C0%80`, `%G1` and raw bytes reach the server exactly as written.
 
 use crate::sha1_forge::extend;
-use crate::smartlink_support::*;
 use crate::support::TestApp;
+use crate::support::smartlink::*;
 
 /// Sends the link and checks it is refused with one of `expect` and changed nothing.
 /// Returns the status. Requests hyper itself refuses (raw bytes that are not HTTP)
@@ -37,7 +37,7 @@ fn percent_encode_all(bytes: &[u8]) -> String {
 async fn forged_length_extension_links_are_refused() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     app.user(&key, "victim@example.com").await;
     let original = person(&id, "dale@example.com");
     let token = legacy_token(&secret, &original);
@@ -71,7 +71,7 @@ async fn forged_length_extension_links_are_refused() {
 async fn malformed_queries_with_valid_tokens_are_400() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let base = person(&id, "dale@example.com");
     let names = |first: &str| format!("appId={id}&firstName={first}&surname=Mooney&username=dale@example.com");
     let cases: Vec<(String, &str)> = vec![
@@ -126,8 +126,8 @@ async fn wrong_tokens_are_403() {
     // More failures than the default per-minute limit are made here.
     let app = TestApp::start_with(|c| c.smartlink.failures_per_minute = 1000).await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
-    let (_other_id, other_secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
+    let SmartApp { app_id: _other_id, secret: other_secret } = create_app(&app, &key, true).await;
     let base = person(&id, "dale@example.com");
     let good = legacy_token(&secret, &base);
     let cases: Vec<(String, &str)> = vec![
@@ -161,7 +161,7 @@ async fn wrong_tokens_are_403() {
 async fn legacy_link_on_a_v2_only_app_is_403() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, false).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, false).await;
     refused(&app, signed(&secret, &person(&id, "dale@example.com")).as_bytes(), &[403], "legacy on v2-only").await;
     let answer = login(&app, signed(&secret, &person(&id, "dale@example.com")).as_bytes()).await;
     assert!(answer.body.contains("version 2"), "{}", answer.body);
@@ -172,7 +172,7 @@ async fn legacy_link_on_a_v2_only_app_is_403() {
 async fn an_attacker_chosen_session_cookie_is_replaced_at_sign_in() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let planted = "A".repeat(43);
     let cookie = format!("usher_session={planted}");
     let answer =
@@ -195,6 +195,6 @@ async fn an_attacker_chosen_session_cookie_is_replaced_at_sign_in() {
     let (_, fresh) = again.cookie().unwrap();
     assert_ne!(fresh, issued);
     assert_eq!(raw(&app, "GET", b"/portal", &[("Cookie", &format!("usher_session={issued}"))]).await.status, 401);
-    assert_eq!(app.count("sessions"), 1);
+    assert_eq!(app.db().sessions(), 1);
     app.stop().await;
 }

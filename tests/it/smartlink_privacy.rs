@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::json;
 
-use crate::smartlink_support::*;
+use crate::support::smartlink::*;
 use crate::support::{bin, cli, json_call};
 use reqwest::Method;
 

@@ -5,14 +5,14 @@ use reqwest::StatusCode;
 use serde_json::json;
 use usher::domain::Environment;
 
-use crate::smartlink_support::*;
 use crate::support::TestApp;
+use crate::support::smartlink::*;
 
 #[tokio::test]
 async fn v2_get_shows_a_page_that_posts_and_the_post_consumes_the_nonce() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, false).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, false).await;
     let query = signed_v2(&secret, &person(&id, "dale@example.com"), now_secs() + 300, &fresh_nonce());
     let before = snapshot(&app);
     for _ in 0..2 {
@@ -37,8 +37,8 @@ async fn v2_get_shows_a_page_that_posts_and_the_post_consumes_the_nonce() {
     let signed_in = login_with(&app, "POST", query.as_bytes(), &[]).await;
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     assert_eq!(signed_in.header("location"), Some("/portal"));
-    assert_eq!(app.count("smartlink_nonces"), 1);
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.db().smartlink_nonces(), 1);
+    assert_eq!(app.db().users(), 1);
 
     // Replayed: by POST and by GET.
     let after = snapshot(&app);
@@ -56,7 +56,7 @@ async fn v2_get_shows_a_page_that_posts_and_the_post_consumes_the_nonce() {
 async fn v2_window_reencoding_and_token_shape() {
     let app = TestApp::start_with(|c| c.smartlink.failures_per_minute = 1000).await;
     let key = app.dev_key().await;
-    let (id, secret) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret } = create_app(&app, &key, true).await;
     let fields = person(&id, "dale@example.com");
     let now = now_secs();
     let before = snapshot(&app);
@@ -128,8 +128,8 @@ async fn v2_window_reencoding_and_token_shape() {
 async fn failed_verifications_are_throttled_per_client_and_per_app() {
     let app = TestApp::start_with(|c| c.smartlink.failures_per_minute = 3).await;
     let key = app.dev_key().await;
-    let (a, secret_a) = create_app(&app, &key, true).await;
-    let (b, secret_b) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: a, secret: secret_a } = create_app(&app, &key, true).await;
+    let SmartApp { app_id: b, secret: secret_b } = create_app(&app, &key, true).await;
     let bad_a = format!("{}&token={}", person(&a, "x@example.com"), "0".repeat(40));
     let target = |q: &str| format!("{LOGIN}?{q}").into_bytes();
     // Malformed links (400) are not verifications and do not count.
@@ -170,7 +170,7 @@ async fn failed_verifications_are_throttled_per_client_and_per_app() {
 async fn rotated_secret_keeps_working_for_the_grace_period_only() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
-    let (id, first) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret: first } = create_app(&app, &key, true).await;
     let link = |secret: &str, email: &str| signed_legacy(secret, &person(&id, email));
     let rotate = || async {
         let (status, body) = app.post(&format!("/smartlink-apps/{id}/rotate-secret"), &key, json!({})).await;
@@ -189,7 +189,7 @@ async fn rotated_secret_keeps_working_for_the_grace_period_only() {
     // With no grace, the old secret stops at once.
     let app = TestApp::start_with(|c| c.smartlink.secret_grace = usher::config::Span(std::time::Duration::ZERO)).await;
     let key = app.dev_key().await;
-    let (id, old) = create_app(&app, &key, true).await;
+    let SmartApp { app_id: id, secret: old } = create_app(&app, &key, true).await;
     let (_, body) = app.post(&format!("/smartlink-apps/{id}/rotate-secret"), &key, json!({})).await;
     let new = body["secret"].as_str().unwrap();
     assert_eq!(login(&app, signed_legacy(&old, &person(&id, "a@example.com")).as_bytes()).await.status, 403);
@@ -202,13 +202,13 @@ async fn each_app_signs_users_into_its_own_environment() {
     let app = TestApp::start().await;
     let dev = app.dev_key().await;
     let prod = app.key(Environment::Production).await;
-    let (dev_app, dev_secret) = create_app(&app, &dev, true).await;
-    let (prod_app, prod_secret) = create_app(&app, &prod, true).await;
+    let SmartApp { app_id: dev_app, secret: dev_secret } = create_app(&app, &dev, true).await;
+    let SmartApp { app_id: prod_app, secret: prod_secret } = create_app(&app, &prod, true).await;
     let signed_in = login(&app, signed_legacy(&prod_secret, &person(&prod_app, "dale@example.com")).as_bytes()).await;
     assert_eq!(signed_in.status, 303);
     assert_eq!(app.get("/users/dale@example.com", &prod).await.0, StatusCode::OK);
     assert_eq!(app.get("/users/dale@example.com", &dev).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(app.count("outbox_messages WHERE type = 'smartlink.login' AND environment = 'production'"), 1);
+    assert_eq!(app.db().events_of_in("smartlink.login", "production"), 1);
     // A dev app's secret does not sign for the prod app.
     let cross = format!(
         "{}&token={}",
@@ -224,6 +224,6 @@ async fn each_app_signs_users_into_its_own_environment() {
     let (_, d) = app.get("/users/dale@example.com", &dev).await;
     let (_, p) = app.get("/users/dale@example.com", &prod).await;
     assert_ne!(d["userId"], p["userId"]);
-    assert_eq!(app.count("users"), 2);
+    assert_eq!(app.db().users(), 2);
     app.stop().await;
 }

@@ -35,8 +35,8 @@ async fn create_get_update_delete_under_every_prefix() {
         assert_eq!(app.get(&format!("{prefix}/users/{id}"), &key).await.0, StatusCode::NOT_FOUND);
     }
     // Deleting keeps the audit log and emits user.deleted.
-    assert_eq!(app.count("audit_log WHERE action = 'user.deleted'"), 3);
-    assert_eq!(app.count("outbox_messages WHERE type = 'user.deleted'"), 3);
+    assert_eq!(app.db().audit_of("user.deleted"), 3);
+    assert_eq!(app.db().events_of("user.deleted"), 3);
     app.stop().await;
 }
 
@@ -69,7 +69,7 @@ async fn duplicate_username_is_409_and_concurrent_creates_make_one() {
         }
     }
     assert_eq!((ok, conflict), (1, 39));
-    assert_eq!(app.count("users WHERE username = 'race'"), 1);
+    assert_eq!(app.db().users_named("race"), 1);
     app.stop().await;
 }
 
@@ -95,7 +95,7 @@ async fn bad_usernames_and_bodies_change_nothing() {
     let (status, answer) = app.post("/users", &key, json!({"username": 42})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(answer["message"].as_str().unwrap().contains("username"), "names the field: {answer}");
-    assert_eq!(app.count("users"), 0);
+    assert_eq!(app.db().users(), 0);
     app.stop().await;
 }
 
@@ -110,21 +110,21 @@ async fn batch_is_all_or_nothing() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["code"], "username_taken");
     assert_eq!(body["usernames"], json!(["b2"]));
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.db().users(), 1);
     let (status, _) = app.post("/users/batch", &key, json!({"users": [{"username": "c1"}, {"username": ""}]})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = app.post("/users/batch", &key, json!({"users": [{"username": "d"}, {"username": "d"}]})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let users: Vec<_> = (0..1001).map(|i| json!({"username": format!("u{i}")})).collect();
     assert_eq!(app.post("/users/batch", &key, json!({"users": users})).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(app.count("users"), 1);
+    assert_eq!(app.db().users(), 1);
     let (status, body) = app
         .post("/users/batch", &key, json!({"users": [{"username": "b1", "fullName": "B One"}, {"username": "b3"}]}))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["userIds"].as_array().unwrap().len(), 2);
     assert!(body["message"].is_string());
-    assert_eq!(app.count("users"), 3);
+    assert_eq!(app.db().users(), 3);
     app.stop().await;
 }
 
@@ -207,13 +207,15 @@ async fn token_is_a_pinned_hs256_jwt_for_the_user() {
     assert_eq!(status, StatusCode::OK);
     let token = body["token"].as_str().unwrap();
     let now = usher::clock::now_secs();
-    let claims = usher::auth::jwt::verify(&app.state().jwt_key, token, now, 60, usher::state::JWT_AUDIENCE).unwrap();
+    let claims =
+        usher::auth::jwt::verify(&app.state().jwt_key, token, now, 60, usher::auth::jwt::JWT_AUDIENCE).unwrap();
     assert_eq!(claims.sub, id);
     assert_eq!(claims.env, "development");
     assert!(claims.exp - claims.iat <= 30 * 60 && claims.exp > now);
     assert!(body["expiresAt"].as_str().unwrap().ends_with('Z'));
     assert!(
-        usher::auth::jwt::verify(&app.state().jwt_key, token, claims.exp + 61, 60, usher::state::JWT_AUDIENCE).is_err()
+        usher::auth::jwt::verify(&app.state().jwt_key, token, claims.exp + 61, 60, usher::auth::jwt::JWT_AUDIENCE)
+            .is_err()
     );
     assert_eq!(app.get("/users/nobody/token", &key).await.0, StatusCode::NOT_FOUND);
     app.stop().await;

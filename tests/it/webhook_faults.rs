@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::receiver::{Receiver, Reply};
 use crate::support::TestApp;
+use crate::support::receiver::{Receiver, Reply};
 use crate::webhooks::{LIMIT, emit, first_delivery, hook, idle, local, local_app};
 
 #[tokio::test]
@@ -20,7 +20,7 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery_and_recorded() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     let url = format!("http://localhost:{}/hook", rx.addr.port());
-    let (id, _) = hook(&app, &key, &url, None).await;
+    let id = hook(&app, &key, &url, None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     assert!(rx.requests().is_empty(), "nothing reached the receiver");
@@ -42,7 +42,7 @@ async fn a_receiver_that_never_answers_times_out_and_is_retried() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     rx.script(vec![Reply::Hang]);
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     assert_eq!(rx.requests().len(), 2);
@@ -61,7 +61,7 @@ async fn a_closed_connection_is_a_failure_and_is_retried() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     rx.script(vec![Reply::Close]);
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     let d = &first_delivery(&app, &key, &id).await;
@@ -77,7 +77,7 @@ async fn a_ten_megabyte_answer_is_read_bounded() {
     let app = local_app().await;
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Big(10 * 1024 * 1024)).await;
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     let d = &first_delivery(&app, &key, &id).await;
@@ -85,7 +85,7 @@ async fn a_ten_megabyte_answer_is_read_bounded() {
     let response = d["attemptLog"][0]["response"].as_str().unwrap();
     assert_eq!(response.len(), 2048, "only the first 2 KiB are kept");
     assert!(response.bytes().all(|b| b == b'x'));
-    assert_eq!(app.count("delivery_attempts WHERE length(response) > 2048"), 0);
+    assert_eq!(app.db().attempts_with_response_over(2048), 0);
     app.stop().await;
 }
 
@@ -95,7 +95,7 @@ async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
     let key = app.dev_key().await;
     // A port with nobody listening: every attempt is a refused connection.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (id, _) = hook(&app, &key, &format!("http://127.0.0.1:{port}/hook"), None).await;
+    let id = hook(&app, &key, &format!("http://127.0.0.1:{port}/hook"), None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     let d = first_delivery(&app, &key, &id).await;
@@ -116,7 +116,7 @@ async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
     assert_eq!(rx.requests()[0].header("webhook-id"), d["messageId"].as_str().unwrap());
     let (_, after) = app.get(&format!("/deliveries/{delivery}"), &key).await;
     assert_eq!((after["status"].as_str(), after["attempts"].as_i64()), (Some("delivered"), Some(5)));
-    assert_eq!(app.count("audit_log WHERE action = 'webhook.delivery_retried'"), 1);
+    assert_eq!(app.db().audit_of("webhook.delivery_retried"), 1);
     // Unknown ids and other environments: 404, nothing re-queued.
     let prod = app.key(usher::domain::Environment::Production).await;
     assert_eq!(app.post(&format!("/deliveries/{delivery}/retry"), &prod, json!({})).await.0, StatusCode::NOT_FOUND);
@@ -129,7 +129,7 @@ async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
         let (status, answer) = app.post(&format!("/webhooks/{id}/recover"), &key, body).await;
         assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
     }
-    assert_eq!(app.count("audit_log WHERE action = 'webhook.recovered'"), 0);
+    assert_eq!(app.db().audit_of("webhook.recovered"), 0);
     app.stop().await;
 }
 

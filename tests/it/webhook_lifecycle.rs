@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::receiver::{Receiver, Reply};
 use crate::support::TestApp;
+use crate::support::receiver::{Receiver, Reply};
 use crate::webhooks::{LIMIT, deliveries, emit, hook, idle, local};
 
 async fn text(app: &TestApp, path: &str) -> (StatusCode, String) {
@@ -34,7 +34,7 @@ async fn a_retry_during_a_hanging_attempt_is_not_undone_by_it() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     rx.script(vec![Reply::Status(500), Reply::Hang]);
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     rx.wait_for(2, LIMIT).await;
     // The second attempt hangs now (2 s timeout); retry it by hand meanwhile.
@@ -61,7 +61,7 @@ async fn the_list_shows_each_last_attempt_and_a_delivery_its_whole_log() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     rx.script(vec![Reply::Status(500)]);
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     let listed = deliveries(&app, &key, &id).await.remove(0);
@@ -81,34 +81,34 @@ async fn a_gone_endpoint_parks_its_backlog_until_enabled() {
     let key = app.dev_key().await;
     // Every delivery is in flight before the first 410 comes back.
     let rx = Receiver::start(Reply::Slow(Duration::from_millis(700), 410)).await;
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     for _ in 0..3 {
         emit(&app, &key).await;
     }
     rx.wait_for(3, LIMIT).await;
     // Parked deliveries do not count as open: wait for the three attempts themselves.
     let mut progress = app.state().outbox.progress();
-    while app.count("delivery_attempts") < 3 {
+    while app.db().attempts() < 3 {
         tokio::time::timeout(LIMIT, progress.changed()).await.unwrap().unwrap();
     }
     let (_, shown) = app.get(&format!("/webhooks/{id}"), &key).await;
     assert_eq!(shown["enabled"], false);
     // Their retries are scheduled, but parked: out of the queue and its gauges.
-    assert_eq!(app.count("deliveries WHERE status = 'failed' AND paused = 1"), 3);
+    assert_eq!(app.db().parked_deliveries_in("failed"), 3);
     assert_eq!(metric(&app, "usher_webhook_queue_depth").await, 0.0);
     assert_eq!(metric(&app, "usher_webhook_queue_due").await, 0.0);
-    let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
     let far = usher::clock::now_ms() + 3_600_000;
-    assert_eq!(usher::store::deliveries::next_due(&conn, far).unwrap(), None);
+    let due = app.state().store.read(move |db| usher::store::deliveries::next_due(db, far)).await.unwrap();
+    assert_eq!(due, None);
     // Enabled again: the backlog goes out.
     rx.set_default(Reply::Status(200));
     let patch = Some(json!({"enabled": true}));
     let (status, _) = app.call(Method::PATCH, &format!("/webhooks/{id}"), Some(&key), patch).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(app.count("deliveries WHERE paused = 1"), 0);
+    assert_eq!(app.db().parked_deliveries(), 0);
     idle(&app).await;
     assert_eq!(rx.requests().len(), 6);
-    assert_eq!(app.count("deliveries WHERE status = 'delivered'"), 3);
+    assert_eq!(app.db().deliveries_in("delivered"), 3);
     app.stop().await;
 }
 
@@ -134,15 +134,10 @@ async fn shutdown_lets_an_attempt_run_up_to_the_webhook_timeout() {
     let key = app.dev_key().await;
     // Longer than the old fixed 5 s drain, shorter than the timeout.
     let rx = Receiver::start(Reply::Slow(Duration::from_secs(6), 200)).await;
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     rx.wait_for(1, LIMIT).await;
     app.running.take().unwrap().shutdown().await.unwrap();
-    let conn = rusqlite::Connection::open(app.dir.path().join("usher.db")).unwrap();
-    let row: (String, i64, Option<i64>) = conn
-        .query_row("SELECT status, attempts, lease_until FROM deliveries WHERE endpoint_id = ?1", [&id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
-        .unwrap();
+    let row = app.db().delivery_to(&id);
     assert_eq!(row, ("delivered".to_string(), 1, None), "the attempt finished and was recorded");
 }

@@ -9,8 +9,8 @@ use usher::config::Config;
 use usher::domain::Environment;
 use usher::outbox::sign::{WebhookSecret, verify};
 
-use crate::receiver::{Receiver, Reply, Seen};
 use crate::support::TestApp;
+use crate::support::receiver::{Receiver, Reply, Seen};
 
 pub const LIMIT: Duration = Duration::from_secs(30);
 
@@ -25,15 +25,21 @@ pub async fn local_app() -> TestApp {
     TestApp::start_with(local).await
 }
 
-/// Creates an endpoint; returns (webhookId, secret).
-pub async fn hook(app: &TestApp, key: &str, url: &str, events: Option<Value>) -> (String, String) {
+/// A webhook endpoint as created: its id and signing secret (shown once).
+pub struct Hook {
+    pub id: String,
+    pub secret: String,
+}
+
+/// Creates an endpoint.
+pub async fn hook(app: &TestApp, key: &str, url: &str, events: Option<Value>) -> Hook {
     let mut body = json!({ "url": url });
     if let Some(events) = events {
         body["events"] = events;
     }
     let (status, created) = app.post("/webhooks", key, body).await;
     assert_eq!(status, StatusCode::OK, "{created}");
-    (created["webhookId"].as_str().unwrap().into(), created["secret"].as_str().unwrap().into())
+    Hook { id: created["webhookId"].as_str().unwrap().into(), secret: created["secret"].as_str().unwrap().into() }
 }
 
 /// Makes one `user.deleted` event (creates a user and deletes it); returns the user id.
@@ -88,7 +94,7 @@ async fn create_list_get_patch_delete_with_audit() {
     let (_, shown) = app.get(&format!("/webhooks/{id}"), &key).await;
     assert_eq!(shown["webhookId"], id.as_str());
     assert!(shown.get("secret").is_none());
-    assert_eq!(app.count(&format!("webhook_endpoints WHERE instr(secret, '{}') > 0", &secret[6..])), 0);
+    assert_eq!(app.db().webhooks_containing(&secret[6..]), 0);
     let (_, list) = app.get("/webhooks", &key).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1);
     assert!(list["data"][0].get("secret").is_none());
@@ -111,9 +117,10 @@ async fn create_list_get_patch_delete_with_audit() {
     assert_eq!((status, body), (StatusCode::OK, json!({"success": true})));
     assert_eq!(app.get(&format!("/webhooks/{id}"), &key).await.0, StatusCode::NOT_FOUND);
     for action in ["webhook.created", "webhook.updated", "webhook.deleted"] {
-        assert_eq!(app.count(&format!("audit_log WHERE action = '{action}'")), 1, "{action}");
+        assert_eq!(app.db().audit_of(action), 1, "{action}");
     }
-    assert_eq!(app.count("audit_log WHERE details LIKE '%x=1%' OR details LIKE '%whsec_%'"), 0);
+    assert_eq!(app.db().audit_mentioning("x=1"), 0);
+    assert_eq!(app.db().audit_mentioning("whsec_"), 0);
     app.stop().await;
 }
 
@@ -149,17 +156,17 @@ async fn bad_urls_and_events_are_400_and_create_nothing() {
     assert_eq!((status, answer["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_field")));
     let (status, _) = app.post("/webhooks", &key, json!({"url": "https://a.example.com/", "extra": 1})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.count("webhook_endpoints"), 0);
-    assert_eq!(app.count("audit_log WHERE action LIKE 'webhook.%'"), 0);
+    assert_eq!(app.db().webhooks(), 0);
+    assert_eq!(app.db().audit_starting("webhook."), 0);
     // PATCH refuses the same URLs and changes nothing.
-    let (id, _) = hook(&app, &key, "https://ok.example.com/", None).await;
+    let id = hook(&app, &key, "https://ok.example.com/", None).await.id;
     for url in ["http://127.0.0.1/", "gopher://x/", "http://169.254.169.254/"] {
         let (status, _) =
             app.call(Method::PATCH, &format!("/webhooks/{id}"), Some(&key), Some(json!({"url": url}))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{url}");
     }
-    assert_eq!(app.count("webhook_endpoints WHERE url = 'https://ok.example.com/'"), 1);
-    assert_eq!(app.count("audit_log WHERE action = 'webhook.updated'"), 0);
+    assert_eq!(app.db().webhooks_to("https://ok.example.com/"), 1);
+    assert_eq!(app.db().audit_of("webhook.updated"), 0);
     app.stop().await;
 }
 
@@ -169,7 +176,7 @@ async fn failure_then_success_is_delivered_signed_with_a_stable_id() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     rx.script(vec![Reply::Status(500)]);
-    let (hook_id, secret) = hook(&app, &key, &rx.url, None).await;
+    let Hook { id: hook_id, secret } = hook(&app, &key, &rx.url, None).await;
     let user_id = emit(&app, &key).await;
     idle(&app).await;
     let seen = rx.requests();
@@ -210,7 +217,7 @@ async fn events_filter_and_environment_isolation() {
     let all = Receiver::start(Reply::Status(200)).await;
     let installs_only = Receiver::start(Reply::Status(200)).await;
     let prod_rx = Receiver::start(Reply::Status(204)).await;
-    let (all_id, _) = hook(&app, &dev, &all.url, None).await;
+    let all_id = hook(&app, &dev, &all.url, None).await.id;
     hook(&app, &dev, &installs_only.url, Some(json!(["installation.completed"]))).await;
     hook(&app, &prod, &prod_rx.url, Some(json!(["user.deleted"]))).await;
     emit(&app, &dev).await;
@@ -219,7 +226,7 @@ async fn events_filter_and_environment_isolation() {
     assert_eq!(all.requests().len(), 2);
     assert_eq!(installs_only.requests().len(), 0);
     assert_eq!(prod_rx.requests().len(), 0, "a production endpoint never hears development events");
-    assert_eq!(app.count("deliveries"), 2);
+    assert_eq!(app.db().deliveries(), 2);
     emit(&app, &prod).await;
     idle(&app).await;
     let seen = prod_rx.requests();
@@ -236,7 +243,7 @@ async fn rotated_secret_signs_with_new_and_old() {
     let app = local_app().await;
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
-    let (id, old) = hook(&app, &key, &rx.url, None).await;
+    let Hook { id, secret: old } = hook(&app, &key, &rx.url, None).await;
     let (status, rotated) = app.post(&format!("/webhooks/{id}/rotate-secret"), &key, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{rotated}");
     let new = rotated["secret"].as_str().unwrap().to_string();
@@ -248,7 +255,7 @@ async fn rotated_secret_signs_with_new_and_old() {
     assert_eq!(header.split(' ').count(), 2, "{header}");
     assert!(header.split(' ').all(|s| s.starts_with("v1,")));
     assert!(verifies(seen, &new) && verifies(seen, &old));
-    assert_eq!(app.count("audit_log WHERE action = 'webhook.secret_rotated'"), 1);
+    assert_eq!(app.db().audit_of("webhook.secret_rotated"), 1);
     assert_eq!(
         app.post("/webhooks/ffffffffffffffffffffffff/rotate-secret", &key, json!({})).await.0,
         StatusCode::NOT_FOUND
@@ -262,17 +269,17 @@ async fn gone_disables_the_endpoint_until_enabled_again() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     rx.script(vec![Reply::Status(410)]);
-    let (id, _) = hook(&app, &key, &rx.url, None).await;
+    let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     let (_, shown) = app.get(&format!("/webhooks/{id}"), &key).await;
     assert_eq!(shown["enabled"], false);
     assert!(shown["disabledReason"].as_str().unwrap().contains("410"));
-    assert_eq!(app.count("audit_log WHERE action = 'webhook.disabled' AND actor = 'system:outbox'"), 1);
+    assert_eq!(app.db().audit_of_by("webhook.disabled", "system:outbox"), 1);
     // Disabled: new events make no delivery, and nothing is sent.
     emit(&app, &key).await;
     idle(&app).await;
-    assert_eq!(app.count("deliveries"), 1);
+    assert_eq!(app.db().deliveries(), 1);
     assert_eq!(rx.requests().len(), 1);
     // Enabled again: the queued delivery goes out; recover fetches the missed event.
     let (status, _) =

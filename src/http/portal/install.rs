@@ -1,7 +1,7 @@
 //! Portal: Install and Uninstall for the signed-in user. The install form is the install
 //! links' form (`pages::install_form`), headed by whose account it is; its POST is checked
 //! like theirs (`link_page::read_form`, `Submitted::check`) but against this session's CSRF
-//! token, and runs the one install transaction (`domain::install`). Uninstall removes only
+//! token, and runs the one install transaction (`ops::install`). Uninstall removes only
 //! the session user's own installation in the session's environment.
 
 use std::collections::BTreeMap;
@@ -13,12 +13,14 @@ use axum::response::{IntoResponse, Response};
 
 use super::page;
 use super::session::{PortalSession, form_fields, not_signed_in};
+use crate::domain::Actor;
 use crate::domain::credential::FieldErrors;
-use crate::domain::install::{self, InstallRequest, InstallVia};
 use crate::error::AppError;
 use crate::http::extract::ClientIp;
 use crate::http::link_page::read_form;
 use crate::http::pages::{self, install_form};
+use crate::ops::install::{Install, InstallVia, Uninstall};
+use crate::ops::{Ctx, Operation};
 use crate::state::AppState;
 use crate::store::catalog::{self, IntegrationRow, ParentWorkflowRow};
 use crate::store::sessions;
@@ -54,7 +56,7 @@ fn failed(portal: &PortalSession, e: AppError) -> Response {
 
 /// Fails with 401 unless the request's session is still live: checked inside the write
 /// transaction, so a session ended by a concurrent sign-out changes nothing.
-fn still_signed_in(conn: &rusqlite::Connection, portal_hash: &[u8], session_id: &str) -> Result<(), AppError> {
+fn still_signed_in(conn: &crate::store::Db<'_>, portal_hash: &[u8], session_id: &str) -> Result<(), AppError> {
     match sessions::find_live(conn, portal_hash, crate::clock::now_ms())? {
         Some(live) if live.id == session_id => Ok(()),
         _ => Err(AppError::Unauthorized("the session has ended".into())),
@@ -126,23 +128,20 @@ pub async fn submit(
         }
     };
     let session = &portal.session;
-    let request = InstallRequest {
-        env: session.environment,
+    let ctx = Ctx::new(state.deps.clone(), session.environment, Actor::EndUser(session.user_id.clone()), ip);
+    let request = Install {
         user_id: session.user_id.clone(),
         integration_id: target.integration.id.clone(),
         values,
         via: InstallVia::Portal { session_id: session.id.clone() },
-        actor: format!("user:{}", session.user_id),
-        ip,
     };
-    let keyring = state.keyring.current();
     let hash = portal.token_hash.clone();
     let session_id = session.id.clone();
     let done = state
         .store
         .write(move |conn| {
             still_signed_in(conn, &hash, &session_id)?;
-            install::install(conn, &keyring, &request)
+            Ok::<_, AppError>(request.run(conn, &ctx)?)
         })
         .await;
     match done {
@@ -179,13 +178,14 @@ pub async fn uninstall(
         return *refused;
     }
     let session = &portal.session;
-    let (env, user_id, session_id) = (session.environment, session.user_id.clone(), session.id.clone());
+    let (user_id, session_id) = (session.user_id.clone(), session.id.clone());
+    let ctx = Ctx::new(state.deps.clone(), session.environment, Actor::EndUser(user_id.clone()), ip);
     let hash = portal.token_hash.clone();
     let done = state
         .store
         .write(move |conn| {
             still_signed_in(conn, &hash, &session_id)?;
-            install::uninstall(conn, env, &id, Some(&user_id), &format!("user:{user_id}"), ip)
+            Ok::<_, AppError>(Uninstall { installation_id: id, only_user: Some(user_id) }.run(conn, &ctx)?)
         })
         .await;
     if let Err(e) = done {

@@ -1,7 +1,7 @@
 //! The SDK's JSON endpoints, called with the end user's JWT by the embed page (same
 //! origin) and by `Usher.getIntegrations()` (from an allowed origin). Every answer is
 //! limited to the token's user in the token's environment. Installing goes through the
-//! one install transaction (`domain::install`), as install links and the portal do.
+//! one install transaction (`ops::install`), as install links and the portal do.
 
 use std::collections::BTreeMap;
 
@@ -13,13 +13,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::UserAuth;
+use crate::domain::Actor;
 use crate::domain::credential::{self, CredentialValues, FieldErrors};
-use crate::domain::install::{self, InstallRequest, InstallVia, NewCredential};
 use crate::error::AppError;
 use crate::http::extract::{ClientIp, JsonBody, Params};
 use crate::http::integrations::integration_json;
 use crate::http::pages::{self, install_form};
 use crate::http::paging::{Page, next_cursor};
+use crate::ops::install::{Install, InstallVia, StoreCredential};
+use crate::ops::{Ctx, Operation};
 use crate::state::AppState;
 use crate::store::catalog::{self, IntegrationRow, ParentWorkflowRow};
 use crate::store::installations;
@@ -166,7 +168,7 @@ fn invalid_fields(errors: &FieldErrors) -> Response {
 /// Checks the submitted values against the fields of the integration found by `find`.
 async fn checked(
     state: &AppState,
-    find: impl FnOnce(&rusqlite::Connection) -> Result<(IntegrationRow, Vec<ParentWorkflowRow>), AppError> + Send + 'static,
+    find: impl FnOnce(&crate::store::Db<'_>) -> Result<(IntegrationRow, Vec<ParentWorkflowRow>), AppError> + Send + 'static,
     input: BTreeMap<String, String>,
 ) -> Result<Result<(IntegrationRow, Vec<ParentWorkflowRow>, CredentialValues), FieldErrors>, AppError> {
     let (row, parents) = state.store.read(find).await?;
@@ -204,26 +206,19 @@ pub async fn install(
             format!("workflowIds: `{unknown}` is not a workflow of this integration"),
         ));
     }
-    let request = InstallRequest {
-        env,
-        user_id: auth.user_id.clone(),
-        integration_id: row.id,
-        values,
-        via: InstallVia::Sdk,
-        actor: auth.actor(),
-        ip,
-    };
-    let keyring = state.keyring.current();
+    let ctx = Ctx::new(state.deps.clone(), env, Actor::EndUser(auth.user_id.clone()), ip);
+    let user_id = auth.user_id.clone();
+    let request = Install { user_id: user_id.clone(), integration_id: row.id, values, via: InstallVia::Sdk };
     let wanted = body.workflow_ids;
     let installed = state
         .store
         .write(move |conn| {
-            let installed = install::install(conn, &keyring, &request)?;
+            let installed = request.run(conn, &ctx)?;
             if let Some(wanted) = &wanted {
                 for child in installations::workflows_of(conn, env, &installed.installation_id)? {
                     let active = wanted.contains(&child.parent_workflow_id);
                     if child.active != active {
-                        installations::set_active(conn, env, &request.user_id, &child.id, active)?;
+                        installations::set_active(conn, env, &user_id, &child.id, active)?;
                     }
                 }
             }
@@ -259,8 +254,8 @@ pub async fn authenticate(
         Ok(found) => found,
         Err(errors) => return Ok(invalid_fields(&errors)),
     };
-    let request = NewCredential { env, user_id: auth.user_id.clone(), app: row.app, values, actor: auth.actor(), ip };
-    let keyring = state.keyring.current();
-    let credential_id = state.store.write(move |conn| install::store_credential(conn, &keyring, &request)).await?;
+    let ctx = Ctx::new(state.deps.clone(), env, Actor::EndUser(auth.user_id.clone()), ip);
+    let request = StoreCredential { user_id: auth.user_id.clone(), app: row.app, values };
+    let credential_id = crate::ops::run(&ctx, request).await?;
     Ok(Json(json!({ "success": true, "credentialId": credential_id })).into_response())
 }

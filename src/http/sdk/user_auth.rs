@@ -11,10 +11,11 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use crate::auth::api_key::bearer;
+use crate::auth::jwt::JWT_AUDIENCE;
 use crate::auth::jwt::{self, JwtError};
 use crate::domain::Environment;
 use crate::error::AppError;
-use crate::state::{AppState, JWT_AUDIENCE};
+use crate::state::AppState;
 use crate::store::users;
 
 /// Leeway on `exp`: none, the issuer and the verifier share a clock.

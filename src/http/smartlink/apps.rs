@@ -171,7 +171,8 @@ async fn remove(
                     ip,
                     details: json!({ "appId": app_id.to_string() }),
                 },
-            )
+            )?;
+            Ok::<_, AppError>(())
         })
         .await?;
     Ok(Json(json!({ "success": true })))

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::auth::session;
 use crate::domain::Environment;
+use crate::domain::event::{Event, SmartLinkLogin};
 use crate::error::AppError;
-use crate::outbox;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::audit::{self, Entry};
@@ -63,8 +63,8 @@ impl From<AppError> for SignInError {
     }
 }
 
-impl From<rusqlite::Error> for SignInError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::ops::OpError> for SignInError {
+    fn from(e: crate::ops::OpError) -> Self {
         SignInError::Failed(e.into())
     }
 }
@@ -159,12 +159,8 @@ pub async fn sign_in(state: &AppState, s: SignIn) -> Result<SignedIn, SignInErro
                     }),
                 },
             )?;
-            outbox::enqueue(
-                conn,
-                s.env,
-                outbox::enqueue::SMARTLINK_LOGIN,
-                json!({ "userId": user_id, "appId": s.app_id.to_string(), "created": created }),
-            )?;
+            let event = SmartLinkLogin { user_id: user_id.clone(), app_id: s.app_id.to_string(), created };
+            crate::ops::emit(conn, s.env, &Event::SmartLinkLogin(event))?;
             Ok((user_id, created))
         })
         .await?;

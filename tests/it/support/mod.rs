@@ -1,10 +1,23 @@
 //! Test harness: the real server on 127.0.0.1:0 with a temporary data directory (in
 //! process, or the real binary for CLI and crash tests) and a real HTTP client.
+//!
+//! - `mod.rs`: [`TestApp`] (the server in process; stopped on drop), requests, keys.
+//! - `bin.rs`: the real binary: CLI commands and [`bin::BinServer`] (killed on drop).
+//! - `db.rs`: the state tests check, by name, read from the database file.
+//! - `install.rs`, `smartlink.rs`: scenario helpers of those features.
+//! - `receiver.rs`: a local webhook receiver with scripted replies.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+pub mod bin;
+pub mod db;
+pub mod install;
+pub mod receiver;
+pub mod smartlink;
+
+pub use bin::{BinServer, bin, cli, cli_env};
+pub use db::DbFile;
+
+use std::path::Path;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -54,10 +67,9 @@ impl TestApp {
 
     /// Makes an API key the way `usher keys create` does.
     pub async fn key(&self, env: Environment) -> String {
-        let store = self.state().store.clone();
-        tokio::task::spawn_blocking(move || usher::auth::api_key::create(&store, env, "test".into()).unwrap().key)
-            .await
-            .unwrap()
+        let ctx = usher::ops::Ctx::new(self.state().deps.clone(), env, usher::domain::Actor::Cli, None);
+        let op = usher::ops::keys::create::CreateKey { label: "test".into() };
+        usher::ops::run(&ctx, op).await.unwrap().key
     }
 
     pub async fn dev_key(&self) -> String {
@@ -105,10 +117,9 @@ impl TestApp {
         body["userId"].as_str().unwrap().to_string()
     }
 
-    /// Counts rows of a table straight from the database file (to prove nothing changed).
-    pub fn count(&self, table: &str) -> i64 {
-        let conn = rusqlite::Connection::open(self.dir.path().join("usher.db")).unwrap();
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    /// The state of the database file, by name (to prove what changed and what did not).
+    pub fn db(&self) -> DbFile {
+        DbFile::at(self.dir.path())
     }
 
     pub async fn stop(mut self) {
@@ -126,77 +137,4 @@ pub async fn json_call(client: &reqwest::Client, method: Method, url: &str, key:
         request = request.json(&body);
     }
     request.send().await.unwrap().json().await.unwrap()
-}
-
-/// Path of the real binary built by cargo for these tests.
-pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_usher"))
-}
-
-/// Runs a CLI subcommand against `dir`; returns (success, stdout, stderr).
-pub fn cli(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    cli_env(dir, args, &[])
-}
-
-pub fn cli_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    let mut command = Command::new(bin());
-    command.args(args).arg("--data-dir").arg(dir).env("USHER_LOG__LEVEL", "warn");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let out = command.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The real binary serving on an ephemeral port; killed on drop.
-pub struct BinServer {
-    pub child: Child,
-    pub url: String,
-}
-
-impl BinServer {
-    /// Starts `usher serve` and waits for the line announcing its address.
-    pub fn start(dir: &Path, extra_env: &[(&str, &str)]) -> BinServer {
-        let mut command = Command::new(bin());
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .env("USHER_LOG__LEVEL", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in extra_env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_string();
-        BinServer { child, url }
-    }
-
-    /// Sends a signal by name (TERM, KILL) with the system's kill command.
-    pub fn signal(&self, name: &str) {
-        let status = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status().unwrap();
-        assert!(status.success());
-    }
-
-    pub fn wait(&mut self) -> std::process::ExitStatus {
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for BinServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

@@ -7,9 +7,16 @@ use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
+/// An integration made by [`integration`].
+pub struct Integration {
+    pub id: String,
+    /// Its parent workflows, in the order given.
+    pub parent_ids: Vec<String>,
+}
+
 /// An integration with a password (required), a url (required) and a text field, and
-/// two parent workflows. Returns (integrationId, parent workflow ids).
-pub async fn integration(app: &TestApp, key: &str, app_name: &str) -> (String, Vec<String>) {
+/// two parent workflows.
+pub async fn integration(app: &TestApp, key: &str, app_name: &str) -> Integration {
     let (status, body) = app
         .post(
             "/integrations",
@@ -28,8 +35,8 @@ pub async fn integration(app: &TestApp, key: &str, app_name: &str) -> (String, V
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let ids = body["workflowIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-    (body["integrationId"].as_str().unwrap().to_string(), ids)
+    let parent_ids = body["workflowIds"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    Integration { id: body["integrationId"].as_str().unwrap().to_string(), parent_ids }
 }
 
 /// An install link URL (absolute) made through the path form of the API.
@@ -39,12 +46,19 @@ pub async fn link(app: &TestApp, key: &str, user: &str, integration: &str) -> St
     body["url"].as_str().unwrap().to_string()
 }
 
-/// GETs a page: status, headers, body text.
-pub async fn page(app: &TestApp, url: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+/// A page as the browser gets it.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub html: String,
+}
+
+/// GETs a page.
+pub async fn page(app: &TestApp, url: &str) -> Page {
     let response = app.client.get(url).send().await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    (status, headers, response.text().await.unwrap())
+    Page { status, headers, html: response.text().await.unwrap() }
 }
 
 /// The CSRF token in a rendered form.
@@ -56,7 +70,7 @@ pub fn csrf_of(html: &str) -> String {
 
 /// GETs the page and returns its CSRF token.
 pub async fn csrf(app: &TestApp, url: &str) -> String {
-    let (status, _, html) = page(app, url).await;
+    let Page { status, html, .. } = page(app, url).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     csrf_of(&html)
 }
@@ -89,18 +103,16 @@ pub fn exec(app: &TestApp, sql: &str) {
 
 /// The counts that must not move when a bad request is refused.
 pub fn snapshot(app: &TestApp) -> Vec<i64> {
-    [
-        "installations",
-        "credentials",
-        "workflows",
-        "outbox_messages",
-        "install_links WHERE used_at IS NOT NULL",
-        "integrations",
-        "install_links",
+    let db = app.db();
+    vec![
+        db.installations(),
+        db.credentials(),
+        db.workflows(),
+        db.events(),
+        db.used_links(),
+        db.integrations(),
+        db.install_links(),
     ]
-    .iter()
-    .map(|t| app.count(t))
-    .collect()
 }
 
 pub fn keys_of(value: &Value) -> Vec<String> {

@@ -14,12 +14,21 @@ use crate::support::TestApp;
 
 pub const LOGIN: &str = "/signable/token/login";
 
-/// Creates a SmartLink app; returns (appId, secret).
-pub async fn create_app(app: &TestApp, key: &str, legacy: bool) -> (String, String) {
+/// A SmartLink app as created: its id and the shared secret (shown once).
+pub struct SmartApp {
+    pub app_id: String,
+    pub secret: String,
+}
+
+/// Creates a SmartLink app.
+pub async fn create_app(app: &TestApp, key: &str, legacy: bool) -> SmartApp {
     let (status, body) =
         app.post("/smartlink-apps", key, json!({ "name": "Customer portal", "legacySha1": legacy })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    (body["appId"].as_str().unwrap().to_string(), body["secret"].as_str().unwrap().to_string())
+    SmartApp {
+        app_id: body["appId"].as_str().unwrap().to_string(),
+        secret: body["secret"].as_str().unwrap().to_string(),
+    }
 }
 
 pub fn legacy_token(secret: &str, query: &str) -> String {
@@ -135,10 +144,10 @@ pub async fn login_with(app: &TestApp, method: &str, query: &[u8], headers: &[(&
 /// What a refused link must leave unchanged.
 pub fn snapshot(app: &TestApp) -> [i64; 5] {
     [
-        app.count("users"),
-        app.count("sessions"),
-        app.count("outbox_messages"),
-        app.count("smartlink_nonces"),
-        app.count("audit_log WHERE action IN ('smartlink.login', 'user.created')"),
+        app.db().users(),
+        app.db().sessions(),
+        app.db().events(),
+        app.db().smartlink_nonces(),
+        app.db().audit_of("smartlink.login") + app.db().audit_of("user.created"),
     ]
 }

@@ -1,0 +1,61 @@
+//! End users: create (one or a batch), read, update, delete, erase their audit trail,
+//! issue their frontend token; and the lookups every other operation shares.
+
+pub mod create;
+pub mod create_batch;
+pub mod delete;
+pub mod erase_logs;
+pub mod get;
+pub mod list;
+pub mod token;
+pub mod update;
+
+use crate::domain::Environment;
+use crate::domain::user::{Username, parse_full_name};
+use crate::store::Db;
+use crate::store::users::{self, UserRow};
+
+use super::OpError;
+
+/// The user named by id or username in `env`, or not found.
+pub fn existing(db: &Db<'_>, env: Environment, id_or_username: &str) -> Result<UserRow, OpError> {
+    users::find(db, env, id_or_username)?.ok_or(OpError::NotFound("user"))
+}
+
+/// A user to create, with its fields checked.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub full_name: Option<String>,
+}
+
+impl NewUser {
+    pub fn parse(username: &str, full_name: Option<&str>) -> Result<NewUser, OpError> {
+        let username = Username::parse(username).map_err(|m| OpError::invalid("invalid_username", m))?;
+        Ok(NewUser { username, full_name: full_name_of(full_name)? })
+    }
+
+    fn into_row(self) -> Result<UserRow, OpError> {
+        Ok(UserRow {
+            id: crate::ids::new_id()?,
+            username: self.username.into_inner(),
+            full_name: self.full_name,
+            phone: None,
+            created_at: crate::clock::now_ms(),
+        })
+    }
+}
+
+/// Checks a full name (`None` or empty: no name).
+pub fn full_name_of(text: Option<&str>) -> Result<Option<String>, OpError> {
+    parse_full_name(text).map_err(|m| OpError::invalid("invalid_full_name", m))
+}
+
+/// The 409 for usernames already in use; the answer lists them.
+fn taken(names: Vec<String>) -> OpError {
+    OpError::Conflict {
+        code: "username_taken",
+        message: format!("username already exists: {}", names.join(", ")),
+        extra: Some(serde_json::json!({ "usernames": names })),
+    }
+}

@@ -1,0 +1,3 @@
+//! The master key's maintenance: re-encrypting stored secrets under the current key.
+
+pub mod reencrypt;

@@ -1,0 +1,245 @@
+//! The state a test checks, read straight from the database file by name: counts of
+//! what exists, the payloads of events and the details of audit entries. Tests prove
+//! "nothing changed" with these (and with snapshots built from them), so every SQL
+//! string of the tests lives here, beside its name.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The database file of a data directory (the running server keeps writing it: reads
+/// here see what has committed).
+pub struct DbFile {
+    path: PathBuf,
+}
+
+impl DbFile {
+    pub fn at(dir: &Path) -> DbFile {
+        DbFile { path: dir.join("usher.db") }
+    }
+
+    /// A database file by its own path (a backup, for instance).
+    pub fn file(path: &Path) -> DbFile {
+        DbFile { path: path.to_path_buf() }
+    }
+
+    fn conn(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn
+    }
+
+    fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
+        self.conn().query_row(&format!("SELECT count(*) FROM {sql}"), params, |r| r.get(0)).unwrap()
+    }
+
+    fn texts(&self, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map(params, |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    fn json(&self, sql: &str, params: impl rusqlite::Params) -> Vec<Value> {
+        self.texts(sql, params).iter().map(|t| serde_json::from_str(t).unwrap()).collect()
+    }
+
+    // End users and their sessions.
+    pub fn users(&self) -> i64 {
+        self.count("users", [])
+    }
+    pub fn users_named(&self, username: &str) -> i64 {
+        self.count("users WHERE username = ?1", [username])
+    }
+    pub fn users_with_phone(&self, phone: Option<&str>) -> i64 {
+        self.count("users WHERE phone IS ?1", [phone])
+    }
+    pub fn sessions(&self) -> i64 {
+        self.count("sessions", [])
+    }
+    /// Sessions whose stored hash contains `text` (a cookie value must never be stored).
+    pub fn sessions_containing(&self, text: &str) -> i64 {
+        self.count("sessions WHERE instr(CAST(token_hash AS TEXT), ?1) > 0", [text])
+    }
+    pub fn session_users(&self) -> Vec<String> {
+        self.texts("SELECT user_id FROM sessions", [])
+    }
+
+    // The catalog and what installing made.
+    pub fn integrations(&self) -> i64 {
+        self.count("integrations", [])
+    }
+    pub fn parent_workflows(&self) -> i64 {
+        self.count("parent_workflows", [])
+    }
+    pub fn installations(&self) -> i64 {
+        self.count("installations", [])
+    }
+    pub fn credentials(&self) -> i64 {
+        self.count("credentials", [])
+    }
+    pub fn credentials_of(&self, user_id: &str) -> i64 {
+        self.count("credentials WHERE user_id = ?1", [user_id])
+    }
+    pub fn workflows(&self) -> i64 {
+        self.count("workflows", [])
+    }
+    pub fn workflows_of(&self, user_id: &str) -> i64 {
+        self.count("workflows WHERE user_id = ?1", [user_id])
+    }
+    pub fn inactive_workflows(&self) -> i64 {
+        self.count("workflows WHERE active = 0", [])
+    }
+    pub fn install_links(&self) -> i64 {
+        self.count("install_links", [])
+    }
+    pub fn used_links(&self) -> i64 {
+        self.count("install_links WHERE used_at IS NOT NULL", [])
+    }
+    pub fn links_with_user(&self) -> i64 {
+        self.count("install_links WHERE user_id IS NOT NULL", [])
+    }
+    pub fn links_without_user(&self) -> i64 {
+        self.count("install_links WHERE user_id IS NULL", [])
+    }
+    /// Credentials whose sealed blob contains `text` (it must never: values are encrypted).
+    pub fn credentials_containing(&self, text: &str) -> i64 {
+        self.count("credentials WHERE instr(sealed, CAST(?1 AS BLOB)) > 0", [text])
+    }
+    /// Every credential's id and sealed blob.
+    pub fn sealed_credentials(&self) -> Vec<(String, Vec<u8>)> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, sealed FROM credentials").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    }
+    /// The blobs of one sealed column (`table`, `column` from the sealed-column registry).
+    pub fn sealed_blobs(&self, table: &str, column: &str) -> Vec<Vec<u8>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {column} FROM {table} WHERE {column} IS NOT NULL")).unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    // SmartLink.
+    pub fn smartlink_apps(&self) -> i64 {
+        self.count("smartlink_apps", [])
+    }
+    pub fn smartlink_nonces(&self) -> i64 {
+        self.count("smartlink_nonces", [])
+    }
+    pub fn smartlink_secret(&self, app_id: &str) -> Vec<u8> {
+        let sql = "SELECT secret FROM smartlink_apps WHERE app_id = ?1";
+        self.conn().query_row(sql, [app_id], |r| r.get(0)).unwrap()
+    }
+
+    // Events, webhook endpoints, deliveries and attempts.
+    pub fn events(&self) -> i64 {
+        self.count("outbox_messages", [])
+    }
+    pub fn events_of(&self, kind: &str) -> i64 {
+        self.count("outbox_messages WHERE type = ?1", [kind])
+    }
+    /// Events of `kind` about one user (`userId` in the body).
+    pub fn events_of_user(&self, kind: &str, user_id: &str) -> i64 {
+        self.count("outbox_messages WHERE type = ?1 AND json_extract(payload, '$.userId') = ?2", [kind, user_id])
+    }
+    pub fn events_of_in(&self, kind: &str, env: &str) -> i64 {
+        self.count("outbox_messages WHERE type = ?1 AND environment = ?2", [kind, env])
+    }
+    /// The bodies of every event of one type, oldest first.
+    pub fn event_payloads(&self, kind: &str) -> Vec<Value> {
+        self.json("SELECT payload FROM outbox_messages WHERE type = ?1 ORDER BY rowid", [kind])
+    }
+    /// (message id, body) of every committed event.
+    pub fn all_events(&self) -> Vec<(String, Value)> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, payload FROM outbox_messages").unwrap();
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap();
+        rows.map(Result::unwrap).map(|(id, body)| (id, serde_json::from_str(&body).unwrap())).collect()
+    }
+    pub fn webhooks(&self) -> i64 {
+        self.count("webhook_endpoints", [])
+    }
+    /// Endpoints whose stored secret contains `text` (secrets are encrypted).
+    pub fn webhooks_containing(&self, text: &str) -> i64 {
+        self.count("webhook_endpoints WHERE instr(secret, ?1) > 0", [text])
+    }
+    pub fn webhooks_to(&self, url: &str) -> i64 {
+        self.count("webhook_endpoints WHERE url = ?1", [url])
+    }
+    pub fn deliveries(&self) -> i64 {
+        self.count("deliveries", [])
+    }
+    pub fn deliveries_in(&self, status: &str) -> i64 {
+        self.count("deliveries WHERE status = ?1", [status])
+    }
+    pub fn deliveries_not_in(&self, status: &str) -> i64 {
+        self.count("deliveries WHERE status != ?1", [status])
+    }
+    /// Deliveries still to be made (pending or awaiting a retry).
+    pub fn open_deliveries(&self) -> i64 {
+        self.count("deliveries WHERE status IN ('pending', 'failed')", [])
+    }
+    pub fn leased_deliveries(&self) -> i64 {
+        self.count("deliveries WHERE lease_until IS NOT NULL", [])
+    }
+    pub fn parked_deliveries(&self) -> i64 {
+        self.count("deliveries WHERE paused = 1", [])
+    }
+    pub fn parked_deliveries_in(&self, status: &str) -> i64 {
+        self.count("deliveries WHERE status = ?1 AND paused = 1", [status])
+    }
+    /// (status, attempts, lease_until) of the one delivery to an endpoint.
+    pub fn delivery_to(&self, endpoint_id: &str) -> (String, i64, Option<i64>) {
+        let sql = "SELECT status, attempts, lease_until FROM deliveries WHERE endpoint_id = ?1";
+        self.conn().query_row(sql, [endpoint_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap()
+    }
+    pub fn attempts(&self) -> i64 {
+        self.count("delivery_attempts", [])
+    }
+    /// Attempts whose kept response is longer than `bytes`.
+    pub fn attempts_with_response_over(&self, bytes: i64) -> i64 {
+        self.count("delivery_attempts WHERE length(response) > ?1", [bytes])
+    }
+
+    // The audit log.
+    pub fn audit_entries(&self) -> i64 {
+        self.count("audit_log", [])
+    }
+    pub fn audit_of(&self, action: &str) -> i64 {
+        self.count("audit_log WHERE action = ?1", [action])
+    }
+    /// Entries of `action` whose actor starts with `actor_prefix` (`user:`, `smartlink:`).
+    pub fn audit_of_by(&self, action: &str, actor_prefix: &str) -> i64 {
+        self.count("audit_log WHERE action = ?1 AND actor LIKE ?2 || '%'", [action, actor_prefix])
+    }
+    /// Entries whose action starts with `prefix` (`webhook.`).
+    pub fn audit_starting(&self, prefix: &str) -> i64 {
+        self.count("audit_log WHERE action LIKE ?1 || '%'", [prefix])
+    }
+    /// Entries whose details contain `needle`.
+    pub fn audit_mentioning(&self, needle: &str) -> i64 {
+        self.count("audit_log WHERE instr(details, ?1) > 0", [needle])
+    }
+    pub fn audit_details(&self, action: &str) -> Vec<Value> {
+        self.json("SELECT details FROM audit_log WHERE action = ?1 ORDER BY rowid", [action])
+    }
+    pub fn audit_actors(&self, action: &str) -> Vec<String> {
+        self.texts("SELECT actor FROM audit_log WHERE action = ?1 ORDER BY rowid", [action])
+    }
+
+    /// Marks the database as made by a newer usher (`PRAGMA user_version`).
+    pub fn set_schema_version(&self, version: i64) {
+        self.conn().execute_batch(&format!("PRAGMA user_version = {version}")).unwrap();
+    }
+
+    // Moving time: rows made to look older than they are (retention, expiry).
+    pub fn expire_links(&self) {
+        self.conn().execute("UPDATE install_links SET expires_at = 1000", []).unwrap();
+    }
+    pub fn age_events(&self, ms: i64) {
+        self.conn().execute("UPDATE outbox_messages SET created_at = created_at - ?1", [ms]).unwrap();
+    }
+    pub fn age_first_link(&self, ms: i64) {
+        self.conn().execute("UPDATE install_links SET expires_at = expires_at - ?1 WHERE rowid = 1", [ms]).unwrap();
+    }
+}
