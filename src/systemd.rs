@@ -72,7 +72,7 @@ pub fn watchdog_timeout() -> Option<Duration> {
 /// Proves the store takes writes (the readiness row), then tells systemd the service is
 /// ready. The listener is already bound when this runs.
 pub async fn ready(state: &AppState, notifier: &Notifier, url: &str) -> Result<(), String> {
-    let probe = state.store.write(|conn| Ok::<_, StoreError>(crate::store::readiness::touch(conn)?));
+    let probe = state.store.write(crate::store::readiness::touch);
     probe.await.map_err(|e| format!("the database does not take writes: {e}"))?;
     notifier.notify(&format!("READY=1\nSTATUS=serving {url}"));
     Ok(())

@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 use super::demo_page::{self, DemoSetup};
 use crate::config::Config;
 use crate::datadir_lock::DataDirLock;
-use crate::domain::Environment;
+use crate::domain::{Actor, Environment};
+use crate::ops::Ctx;
+use crate::ops::keys::create::CreateKey;
 use crate::state::AppState;
 
 /// The demo's end user.
@@ -58,13 +60,9 @@ fn demo_origins(config: &mut Config, addr: SocketAddr) -> String {
 /// Makes the demo user and the sample integration (once; later starts find them), and
 /// prints a new development key.
 async fn seed(state: AppState, addr: SocketAddr, url: String, setup: Arc<OnceLock<DemoSetup>>) -> Result<(), String> {
-    let store = state.store.clone();
-    let created = tokio::task::spawn_blocking(move || {
-        crate::auth::api_key::create(&store, Environment::Development, "demo".into())
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| format!("demo: cannot create a key: {e}"))?;
+    let created = crate::ops::run(&demo_ctx(&state), CreateKey { label: "demo".into() })
+        .await
+        .map_err(|e| format!("demo: cannot create a key: {e}"))?;
     let api = Api { addr: loopback(addr), key: created.key.clone() };
     let user = json!({"username": DEMO_USER, "fullName": "Demo User"});
     let (status, body) = api.call("POST", "/users", Some(user)).await?;
@@ -79,6 +77,11 @@ async fn seed(state: AppState, addr: SocketAddr, url: String, setup: Arc<OnceLoc
     println!("usher demo: end user {DEMO_USER}; a new development API key follows (shown once):");
     println!("{}", created.key);
     Ok(())
+}
+
+/// The demo acts in the development environment, as the command line does.
+pub fn demo_ctx(state: &AppState) -> Ctx {
+    Ctx::new(std::sync::Arc::clone(&state.deps), Environment::Development, Actor::Cli, None)
 }
 
 /// The sample integration's id: found by its app name, or created.

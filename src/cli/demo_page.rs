@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 
-use crate::domain::Environment;
+use crate::ops::users::token::IssueToken;
 use crate::state::AppState;
 
 /// The demo host page; `server.py` fills the same placeholders.
@@ -56,11 +56,12 @@ async fn page(Extension(setup): Extension<Setup>) -> Response {
 
 async fn token(State(state): State<AppState>, Extension(setup): Extension<Setup>) -> Response {
     let Some(setup) = setup.get() else { return starting() };
-    match state.issue_user_token(Environment::Development, &setup.user_id) {
-        Ok((token, expires_at)) => {
-            ([(header::CACHE_CONTROL, "no-store")], Json(serde_json::json!({"token": token, "expiresAt": expires_at})))
-                .into_response()
+    let ctx = super::demo::demo_ctx(&state);
+    match crate::ops::query(&ctx, IssueToken(setup.user_id.clone())).await {
+        Ok(issued) => {
+            let body = serde_json::json!({"token": issued.token, "expiresAt": issued.expires_at});
+            ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
         }
-        Err(e) => e.into_response(),
+        Err(e) => crate::error::AppError::from(e).into_response(),
     }
 }
