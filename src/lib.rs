@@ -29,17 +29,23 @@
 //! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
 //! - [`housekeeping`]: the hourly retention sweep.
-//! - [`cli`]: the subcommands behind `main`.
+//! - [`cli`]: the subcommands behind `main` (serve, demo, keys, backup, restore, ...).
+//! - [`systemd`]: readiness, stopping and watchdog notifications (sd_notify protocol).
+//! - [`datadir_lock`]: one server (or restore) per data directory.
+//! - [`build_info`]: version, commit and target of this binary.
 //!
 //! `docs/architecture.md` says where a new endpoint, operation, event type or table goes.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod alloc;
 pub mod app;
 pub mod auth;
+pub mod build_info;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod datadir_lock;
 pub mod domain;
 pub mod egress;
 pub mod housekeeping;
@@ -50,4 +56,5 @@ pub mod ops;
 pub mod outbox;
 pub mod state;
 pub mod store;
+pub mod systemd;
 pub mod vault;

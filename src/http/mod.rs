@@ -47,7 +47,8 @@ fn api() -> Router<AppState> {
         .merge(deliveries::routes())
 }
 
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface; `extra` routes (`usher demo`'s page) pass the same middleware.
+pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let mut router = Router::new().merge(api());
     for version in VERSIONS {
         router = router.nest(&format!("/{version}"), api());
@@ -60,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
         .merge(sdk::routes(state.clone()))
+        .merge(extra)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
