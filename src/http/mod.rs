@@ -52,8 +52,8 @@ fn api() -> Router<AppState> {
         .route_layer(axum::middleware::from_fn(version::check))
 }
 
-/// Everything else (operations endpoints, hosted pages, the SDK): never versioned.
-fn unversioned_routes(state: &AppState) -> Router<AppState> {
+/// Everything else (operations endpoints, hosted pages, the SDK, `extra`): never versioned.
+fn unversioned_routes(state: &AppState, extra: Router<AppState>) -> Router<AppState> {
     Router::new()
         .merge(ops::routes())
         .merge(smartlink::login_routes())
@@ -62,13 +62,15 @@ fn unversioned_routes(state: &AppState) -> Router<AppState> {
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
         .merge(sdk::routes(state.clone()))
+        .merge(extra)
         .route_layer(axum::middleware::from_fn(version::unversioned))
 }
 
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP surface; `extra` routes (`usher demo`'s page) pass the same middleware.
+pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let inner = Router::new()
         .merge(api())
-        .merge(unversioned_routes(&state))
+        .merge(unversioned_routes(&state, extra))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))

@@ -5,6 +5,7 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 mod conn;
 pub mod credentials;
