@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use usher::cli::{self, Global, KeysCommand, MasterKeyCommand};
+use usher::cli::{self, AdminCommand, Global, KeysCommand, MasterKeyCommand};
 
 #[derive(Parser)]
 #[command(name = "usher", version, about = "Self-hosted appliance for embedded integrations")]
@@ -32,6 +32,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage operator accounts of the console (/console).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Rotate the master key and re-encrypt stored secrets under it.
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Serve { listen } => cli::serve(&global, listen),
         Command::Keys(command) => cli::keys(&global, command),
+        Command::Admin(command) => cli::admin(&global, command),
         Command::MasterKey(command) => cli::master_key(&global, command),
         Command::Migrate => cli::migrate(&global),
         Command::CheckConfig => cli::check_config(&global),

@@ -1,12 +1,14 @@
 //! Subcommands behind `main`: each loads the configuration, does its work, and returns
 //! a message for the operator on failure. They all work beside a running server.
 
+mod admin;
 mod health;
 mod keys;
 mod master_key;
 
 use std::path::{Path, PathBuf};
 
+pub use admin::AdminCommand;
 pub use keys::KeysCommand;
 pub use master_key::{MasterKeyCommand, reencrypt_all};
 
@@ -57,11 +59,29 @@ pub fn serve(global: &Global, listen: Option<String>) -> Result<(), String> {
         let running = crate::app::start(config, listener).await.map_err(|e| e.to_string())?;
         // The first line on stdout: operators read it, tests and scripts parse it.
         println!("usher listening on http://{addr} (public URL {}, data in {data_dir})", running.state.public_url);
+        // The second line, only while no operator exists: the console's one-time setup URL.
+        print_setup_url(&running.state).await;
         tracing::info!(%addr, "ready");
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
         running.shutdown().await.map_err(|e| e.to_string())
     })
+}
+
+/// While no operator account exists: makes the console's setup token (30 minutes, once)
+/// and prints its URL.
+async fn print_setup_url(state: &crate::state::AppState) {
+    use crate::ops::operators::{AUDIT_ENV, setup::OpenSetup};
+    let ctx = crate::ops::Ctx::new(state.deps.clone(), AUDIT_ENV, crate::domain::Actor::Cli, None);
+    match crate::ops::run(&ctx, OpenSetup).await {
+        Ok(Some(token)) => println!(
+            "No operator account yet: open {}{} within 30 minutes to create the first one (or run `usher admin create EMAIL`).",
+            state.public_url,
+            crate::http::console::setup_path(&token)
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot open the console's first-run setup"),
+    }
 }
 
 async fn shutdown_signal() {
@@ -82,6 +102,11 @@ async fn shutdown_signal() {
 pub fn keys(global: &Global, command: KeysCommand) -> Result<(), String> {
     let config = load(global, None)?;
     keys::run(&config, command)
+}
+
+pub fn admin(global: &Global, command: AdminCommand) -> Result<(), String> {
+    let config = load(global, None)?;
+    admin::run(&config, command)
 }
 
 pub fn master_key(global: &Global, command: MasterKeyCommand) -> Result<(), String> {

@@ -42,6 +42,8 @@ events! {
     UserDeleted(UserDeleted) = "user.deleted",
     /// An end user signed in through a SmartLink.
     SmartLinkLogin(SmartLinkLogin) = "smartlink.login",
+    /// A test event an operator sent from the console to one endpoint.
+    WebhookTest(WebhookTest) = "webhook.test",
 }
 
 /// Carries `userId, workflowIds, integrationId, credentials, success` at the top level,
@@ -82,6 +84,15 @@ pub struct SmartLinkLogin {
     pub app_id: String,
     /// True when the sign-in registered the user.
     pub created: bool,
+}
+
+/// Carries nothing but who asked for it: an endpoint can tell it from real events.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTest {
+    pub webhook_id: String,
+    /// `operator:<email>` (the audit log's name of who sent it).
+    pub sent_by: String,
 }
 
 /// An endpoint's `events` filter: the types it takes, or every type when empty.
@@ -141,7 +152,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 4);
+        assert_eq!(KNOWN_EVENTS.len(), 5);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Around every request: a request id (header and task-local), the time limit, the
 //! request log line (method and route pattern only: queries and some paths carry
-//! secrets), and counters.
+//! secrets), counters, and the branding pages render with (`http::brand`).
 
 use std::time::Instant;
 
@@ -26,8 +26,9 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
     };
     let span = state.config.server.request_timeout;
     let in_flight = state.metrics.request_started();
+    let brand = state.brand.get();
     let mut response = REQUEST_ID
-        .scope(id.clone(), async move {
+        .scope(id.clone(), crate::http::brand::BRAND.scope(brand, async move {
             match tokio::time::timeout(span.0, next.run(request)).await {
                 Ok(response) => response,
                 Err(_) => AppError::Unavailable {
@@ -36,7 +37,7 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
                 }
                 .into_response(),
             }
-        })
+        }))
         .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);

@@ -3,6 +3,8 @@
 
 mod audit;
 pub mod auth;
+pub mod brand;
+pub mod console;
 mod deliveries;
 pub mod error;
 pub mod extract;
@@ -57,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .merge(smartlink::login_routes())
         .merge(portal::routes())
         .merge(pages::routes())
+        .merge(brand::routes())
+        .merge(console::routes(&state))
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
         .merge(sdk::routes(state.clone()))

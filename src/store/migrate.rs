@@ -9,11 +9,14 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// Append only; never edit a step that has shipped.
-const UPGRADES: &[&str] = &[];
+const UPGRADES: &[&str] = &[
+    // 1 -> 2: the operator console.
+    include_str!("upgrades/console.sql"),
+];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -57,5 +60,58 @@ mod tests {
     #[test]
     fn upgrades_cover_every_version() {
         assert_eq!(UPGRADES.len() as i64, SCHEMA_VERSION - 1);
+    }
+
+    /// Every table's columns and every index and trigger, by name, of a database.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut objects = conn.prepare("SELECT type, name, tbl_name FROM sqlite_master ORDER BY type, name").unwrap();
+        let rows: Vec<(String, String, String)> =
+            objects.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+        for (kind, name, table) in rows {
+            out.push(format!("{kind} {name} on {table}"));
+            if kind == "table" {
+                let mut columns = conn.prepare(&format!("PRAGMA table_xinfo({name})")).unwrap();
+                let cols: Vec<String> = columns
+                    .query_map([], |r| Ok(format!("{}:{}:{}", r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                out.push(format!("  {}", cols.join(" ")));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_version_1_database_upgrades_to_the_fresh_schema_with_its_counts() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("upgrades/schema-v1.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO users VALUES ('u1', 'production', 'a', NULL, NULL, 1, 1), ('u2', 'production', 'b', NULL, NULL, 1, 1),
+                                      ('u3', 'development', 'c', NULL, NULL, 1, 1);
+             INSERT INTO api_keys (id, environment, prefix, key_hash, created_at) VALUES ('k1', 'production', 'p', x'01', 1);
+             INSERT INTO webhook_endpoints (id, environment, url, secret, created_at, updated_at)
+                 VALUES ('e1', 'production', 'https://h.example.com/', x'00', 1, 1);
+             INSERT INTO outbox_messages VALUES ('m1', 'production', 't', '{}', 1), ('m2', 'production', 't', '{}', 1);
+             INSERT INTO deliveries (id, environment, endpoint_id, message_id, status, created_at, updated_at)
+                 VALUES ('d1', 'production', 'e1', 'm1', 'dead', 1, 1), ('d2', 'production', 'e1', 'm2', 'pending', 1, 1);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let count = |env: &str, name: &str| -> i64 {
+            old.query_row("SELECT value FROM counters WHERE environment = ?1 AND name = ?2", [env, name], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count("production", "users"), 2);
+        assert_eq!(count("development", "users"), 1);
+        assert_eq!(count("production", "deliveries_dead"), 1);
+        assert_eq!(count("production", "deliveries_open"), 1);
+        let active: i64 = old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
+        assert_eq!(active, 1, "existing rows survive the step");
     }
 }

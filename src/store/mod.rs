@@ -5,8 +5,10 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod branding;
 pub mod catalog;
 mod conn;
+pub mod counters;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
@@ -14,6 +16,8 @@ pub mod installations;
 pub mod keys;
 pub mod links;
 mod migrate;
+pub mod open_links;
+pub mod operators;
 mod read;
 pub mod readiness;
 pub mod redeliver;

@@ -1,0 +1,267 @@
+-- usher schema (PRAGMA user_version = 1). Applied whole to a new database; older
+-- databases are upgraded by the steps in src/store/migrate.rs. Times are Unix
+-- milliseconds; ids are 24 hex characters, time-ordered. Every row that belongs to a
+-- customer environment carries `environment`, and every query filters on it.
+
+-- API keys: only the SHA-256 of the key is kept.
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    label       TEXT NOT NULL DEFAULT '',
+    prefix      TEXT NOT NULL,             -- the first characters, to tell keys apart
+    key_hash    BLOB NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER                    -- stops working at this time; NULL = active
+) STRICT;
+
+-- End users of the customer's product.
+CREATE TABLE users (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    username    TEXT NOT NULL,
+    full_name   TEXT,
+    phone       TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (environment, username)
+) STRICT;
+-- SmartLink signs users in by email, which is case-insensitive.
+CREATE INDEX users_by_username_nocase ON users (environment, username COLLATE NOCASE);
+
+-- Who did what. Not tied to users by a foreign key: deleting a user keeps their trail
+-- (only DELETE /users/{id}/logs erases it).
+CREATE TABLE audit_log (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    action      TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    user_id     TEXT,
+    ip          TEXT,
+    details     TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX audit_log_by_env ON audit_log (environment, at, id);
+CREATE INDEX audit_log_by_user ON audit_log (environment, user_id, at, id);
+
+-- One row rewritten by every /readyz: a real write proves the disk takes writes.
+CREATE TABLE readiness (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at  INTEGER NOT NULL
+) STRICT;
+
+-- The outbox: one row per event, written in the transaction of the change that caused
+-- it. `payload` is the exact JSON body every delivery sends; `id` is the webhook-id.
+CREATE TABLE outbox_messages (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_messages_by_env ON outbox_messages (environment, created_at, id);
+
+-- SmartLink apps: a customer's server signs login links with the app's shared secret.
+-- `app_id` is the public, numeric appId: unique across the appliance (both
+-- environments), never reused after a delete (AUTOINCREMENT), starting at 100.
+-- The secrets are vault blobs (the secret is needed to verify, so it cannot be hashed);
+-- the AAD binds each blob to its row and column. After rotate-secret the previous
+-- secret keeps verifying until `previous_until`.
+CREATE TABLE smartlink_apps (
+    app_id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    environment     TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    name            TEXT NOT NULL,
+    legacy_sha1     INTEGER NOT NULL CHECK (legacy_sha1 IN (0, 1)),
+    secret          BLOB NOT NULL,
+    previous_secret BLOB,
+    previous_until  INTEGER,
+    created_at      INTEGER NOT NULL,
+    rotated_at      INTEGER
+) STRICT;
+CREATE INDEX smartlink_apps_by_env ON smartlink_apps (environment, app_id);
+INSERT INTO sqlite_sequence (name, seq) VALUES ('smartlink_apps', 99);
+
+-- Used v2 nonces (SHA-256 of app id and nonce), kept until the link could no longer
+-- verify anyway (`expires_at` = the link's expires + leeway, in ms).
+CREATE TABLE smartlink_nonces (
+    environment TEXT NOT NULL,
+    app_id      INTEGER NOT NULL REFERENCES smartlink_apps (app_id) ON DELETE CASCADE,
+    nonce_hash  BLOB NOT NULL PRIMARY KEY,
+    expires_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX smartlink_nonces_by_expiry ON smartlink_nonces (expires_at);
+CREATE INDEX smartlink_nonces_by_app ON smartlink_nonces (app_id);
+
+-- End-user portal sessions (SmartLink sign-in). Only the SHA-256 of the cookie value
+-- is kept; `id` is a plain row id for the audit log.
+CREATE TABLE sessions (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    token_hash  BLOB NOT NULL UNIQUE,
+    user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- The SmartLink app that signed the user in: deleting the app ends its sessions.
+    app_id      INTEGER REFERENCES smartlink_apps (app_id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions (user_id);
+CREATE INDEX sessions_by_app ON sessions (app_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+-- The catalog: integrations (one per third-party app in an environment) and the
+-- parent workflows every installation copies. `credential_fields` is the JSON array
+-- of field specs exactly as the API shows it (validated on the way in).
+CREATE TABLE integrations (
+    id                TEXT PRIMARY KEY,
+    environment       TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    app               TEXT NOT NULL,
+    name              TEXT NOT NULL,
+    description       TEXT,
+    icon              TEXT,
+    credential_fields TEXT NOT NULL DEFAULT '[]',
+    created_at        INTEGER NOT NULL,
+    UNIQUE (environment, app)
+) STRICT;
+CREATE INDEX integrations_by_env ON integrations (environment, id);
+
+CREATE TABLE parent_workflows (
+    id             TEXT PRIMARY KEY,
+    environment    TEXT NOT NULL,
+    integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    position       INTEGER NOT NULL,
+    name           TEXT NOT NULL,
+    trigger        TEXT,
+    description    TEXT,
+    created_at     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX parent_workflows_by_integration ON parent_workflows (integration_id, position);
+
+-- Credentials an end user entered. `sealed` is a vault blob of the JSON object of
+-- field values, bound to this row by the associated data row_aad("credentials.sealed", id).
+CREATE TABLE credentials (
+    id          TEXT PRIMARY KEY,
+    environment TEXT NOT NULL,
+    user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    app         TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    sealed      BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX credentials_by_user ON credentials (environment, user_id, id);
+
+-- One installation per (user, integration); reinstalling replaces its credential.
+-- Deleting the credential alone leaves the installation disabled (credential_id NULL).
+CREATE TABLE installations (
+    id             TEXT PRIMARY KEY,
+    environment    TEXT NOT NULL,
+    user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    credential_id  TEXT REFERENCES credentials(id) ON DELETE SET NULL,
+    enabled        INTEGER NOT NULL DEFAULT 1,
+    installed_at   INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    UNIQUE (user_id, integration_id)
+) STRICT;
+CREATE INDEX installations_by_env ON installations (environment, id);
+CREATE INDEX installations_by_integration ON installations (integration_id);
+CREATE INDEX installations_by_credential ON installations (credential_id);
+
+-- A user's copy of a parent workflow, made when they install.
+CREATE TABLE workflows (
+    id                 TEXT PRIMARY KEY,
+    environment        TEXT NOT NULL,
+    user_id            TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    installation_id    TEXT NOT NULL REFERENCES installations(id) ON DELETE CASCADE,
+    integration_id     TEXT NOT NULL,
+    parent_workflow_id TEXT NOT NULL REFERENCES parent_workflows(id) ON DELETE CASCADE,
+    name               TEXT NOT NULL,
+    active             INTEGER NOT NULL DEFAULT 1,
+    created_at         INTEGER NOT NULL,
+    UNIQUE (installation_id, parent_workflow_id)
+) STRICT;
+CREATE INDEX workflows_by_user ON workflows (environment, user_id, id);
+
+-- Single-use install links: only the SHA-256 of the token is kept. When the user or
+-- the integration is deleted the reference becomes NULL: the row is then a tombstone
+-- holding nothing about the user, so the link answers 410 (gone), not 404 (unknown).
+CREATE TABLE install_links (
+    id             TEXT PRIMARY KEY,
+    environment    TEXT NOT NULL,
+    token_hash     BLOB NOT NULL UNIQUE,
+    user_id        TEXT REFERENCES users(id) ON DELETE SET NULL,
+    integration_id TEXT REFERENCES integrations(id) ON DELETE SET NULL,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER
+) STRICT;
+CREATE INDEX install_links_by_user ON install_links (user_id);
+CREATE INDEX install_links_by_expiry ON install_links (expires_at);
+CREATE INDEX install_links_by_integration ON install_links (integration_id);
+
+-- Webhook endpoints of an environment. `secret` is the `whsec_...` signing secret,
+-- encrypted by the vault with row_aad('webhook_endpoints', id); after rotate-secret the
+-- previous one (row_aad('webhook_endpoints.previous_secret', id)) keeps signing
+-- alongside until `previous_until`. `events` is a JSON array of event types; an empty
+-- array means every event. A disabled endpoint gets no new deliveries and its queued
+-- ones are parked (deliveries.paused) until it is enabled again.
+CREATE TABLE webhook_endpoints (
+    id              TEXT PRIMARY KEY,
+    environment     TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    url             TEXT NOT NULL,
+    events          TEXT NOT NULL DEFAULT '[]',
+    secret          BLOB NOT NULL,
+    previous_secret BLOB,
+    previous_until  INTEGER,
+    disabled_at     INTEGER,
+    disabled_reason TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX webhook_endpoints_by_env ON webhook_endpoints (environment, id);
+
+-- One delivery per (message, subscribed endpoint). `pending`: waiting for its first
+-- attempt (or re-queued); `failed`: the last attempt failed and a retry is scheduled at
+-- `next_attempt_at`; `delivered`; `dead`: the retry schedule ran out. A worker that
+-- claims a delivery sets `lease_until`; until then nobody else claims it, and after a
+-- crash the expired lease returns it to the queue. `schedule_step` counts the retries of
+-- the current round (reset by a manual retry or recover); `attempts` counts them all.
+-- `generation` is bumped by every manual retry or recover: an attempt claimed under an
+-- older generation is still recorded, but no longer decides the delivery's next state.
+-- `paused` = 1 parks an open delivery while its endpoint is disabled (out of the due
+-- index, so the worker never walks it); enabling the endpoint clears it.
+CREATE TABLE deliveries (
+    id               TEXT PRIMARY KEY,
+    environment      TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    endpoint_id      TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    message_id       TEXT NOT NULL REFERENCES outbox_messages (id) ON DELETE CASCADE,
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    schedule_step    INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER,
+    lease_until      INTEGER,
+    generation       INTEGER NOT NULL DEFAULT 0,
+    paused           INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    last_status_code INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    UNIQUE (endpoint_id, message_id)
+) STRICT;
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'failed') AND paused = 0;
+CREATE INDEX deliveries_open_by_endpoint ON deliveries (endpoint_id) WHERE status IN ('pending', 'failed');
+CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE lease_until IS NOT NULL;
+CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
+CREATE INDEX deliveries_by_message ON deliveries (message_id);
+
+-- Every attempt of a delivery: when, the answer (status code, first 2 KiB of the body)
+-- or the error, and how long it took.
+CREATE TABLE delivery_attempts (
+    id           TEXT PRIMARY KEY,
+    delivery_id  TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+    environment  TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    at           INTEGER NOT NULL,
+    status_code  INTEGER,
+    duration_ms  INTEGER NOT NULL,
+    response     TEXT NOT NULL DEFAULT '',
+    error        TEXT
+) STRICT;
+CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
