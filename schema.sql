@@ -200,10 +200,11 @@ CREATE TABLE install_links (
 CREATE INDEX install_links_by_user ON install_links (user_id);
 CREATE INDEX install_links_by_expiry ON install_links (expires_at);
 CREATE INDEX install_links_by_integration ON install_links (integration_id);
--- Open (unused) links: the console lists them soonest-expiring first and counts them.
-CREATE INDEX install_links_open ON install_links (environment, expires_at) WHERE used_at IS NULL;
-CREATE INDEX install_links_open_by_integration ON install_links (integration_id, expires_at, id) WHERE used_at IS NULL;
-CREATE INDEX install_links_open_by_user ON install_links (user_id, expires_at, id) WHERE used_at IS NULL;
+-- Open links (unused, their user and integration still there): the console lists them
+-- soonest-expiring first and counts them.
+CREATE INDEX install_links_open ON install_links (environment, expires_at) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
+CREATE INDEX install_links_open_by_integration ON install_links (integration_id, expires_at, id) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
+CREATE INDEX install_links_open_by_user ON install_links (user_id, expires_at, id) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
 
 -- Webhook endpoints of an environment. `secret` is the `whsec_...` signing secret,
 -- encrypted by the vault with row_aad('webhook_endpoints', id); after rotate-secret the

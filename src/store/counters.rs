@@ -32,7 +32,8 @@ pub fn read(conn: &Db<'_>, env: Environment, now: i64) -> StoreResult<Counts> {
     let open_links = conn
         .prepare_cached(
             "SELECT count(*) FROM (SELECT 1 FROM install_links
-             WHERE environment = ?1 AND used_at IS NULL AND expires_at > ?2 LIMIT ?3)",
+             WHERE environment = ?1 AND used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL
+               AND expires_at > ?2 LIMIT ?3)",
         )?
         .query_row(params![env, now, OPEN_LINKS_CAP + 1], |r| r.get(0))?;
     Ok(Counts { users, installations, deliveries_open, deliveries_dead, open_links })

@@ -30,6 +30,8 @@ pub mod webhooks;
 mod writer;
 
 #[cfg(test)]
+mod console_tests;
+#[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
 mod tests;

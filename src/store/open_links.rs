@@ -71,8 +71,8 @@ pub fn page(
     // range and the order; `now` only narrows the first page.
     let after = if after.0 < now { start(now) } else { after.clone() };
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE l.{column} = ?1 AND l.used_at IS NULL AND (l.expires_at, l.id) > (?2, ?3)
-                    AND l.environment = ?4
+        "{SELECT} WHERE l.{column} = ?1 AND l.used_at IS NULL AND l.user_id IS NOT NULL
+                    AND l.integration_id IS NOT NULL AND (l.expires_at, l.id) > (?2, ?3) AND l.environment = ?4
          ORDER BY l.expires_at, l.id LIMIT ?5"
     ))?;
     let rows = stmt.query_map(params![id, after.0, after.1, env, limit as i64], from_row)?;

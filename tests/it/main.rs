@@ -5,6 +5,7 @@ mod support;
 mod bench_outbox;
 mod browser;
 mod catalog;
+mod console_auth;
 mod cli;
 mod crash;
 mod http_rules;

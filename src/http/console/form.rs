@@ -25,7 +25,11 @@ impl FromRequest<AppState> for Form {
     type Rejection = Response;
 
     async fn from_request(request: Request, _state: &AppState) -> Result<Form, Response> {
-        let path = request.uri().path().to_string();
+        // The path as sent: a nested router's request URI lacks its prefix.
+        let path = request
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| request.uri().path().to_string(), |o| o.0.path().to_string());
         let body = body_of(request, "application/x-www-form-urlencoded", BODY_LIMIT).await.map_err(|e| {
             page::plain(e.status(), "This form could not be read", &page::sentence(&e.public_message()))
         })?;

@@ -6,7 +6,7 @@
 //! Only the console's own cookie is read: an API key (`Authorization`) opens nothing
 //! here, and this cookie opens nothing in the API.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -98,6 +98,11 @@ impl Console {
     }
 }
 
+/// The URI as the client sent it (a nested router sees only its own part of the path).
+pub fn original(parts: &Parts) -> axum::http::Uri {
+    parts.extensions.get::<OriginalUri>().map_or_else(|| parts.uri.clone(), |o| o.0.clone())
+}
+
 /// The environment named by `/console/{env}/...` (only the full names).
 fn env_of(path: &str) -> Option<Environment> {
     let rest = path.strip_prefix(ROOT)?.strip_prefix('/')?;
@@ -112,7 +117,8 @@ fn env_of(path: &str) -> Option<Environment> {
 /// a cookie that names no live session.
 pub fn to_sign_in(parts: &Parts, cookies: Cookies, stale: bool) -> Response {
     let mut target = SIGN_IN.to_string();
-    if parts.method == Method::GET && let Some(path) = parts.uri.path_and_query() {
+    let uri = original(parts);
+    if parts.method == Method::GET && let Some(path) = uri.path_and_query() {
         target = format!("{SIGN_IN}?next={}", url::form_urlencoded::byte_serialize(path.as_str().as_bytes()).collect::<String>());
     }
     let mut response = page::redirect(&target);
@@ -127,7 +133,7 @@ impl FromRequestParts<AppState> for Console {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let cookies = Cookies::for_state(state);
-        let Some(env) = env_of(parts.uri.path()) else {
+        let Some(env) = env_of(original(parts).path()) else {
             return Err(page::not_found_plain());
         };
         let Some(value) = cookies.read(&parts.headers, SESSION) else {

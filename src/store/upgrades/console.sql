@@ -96,6 +96,6 @@ ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
 CREATE INDEX api_keys_by_env ON api_keys (environment, id);
 ALTER TABLE integrations ADD COLUMN active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1));
 
-CREATE INDEX install_links_open ON install_links (environment, expires_at) WHERE used_at IS NULL;
-CREATE INDEX install_links_open_by_integration ON install_links (integration_id, expires_at, id) WHERE used_at IS NULL;
-CREATE INDEX install_links_open_by_user ON install_links (user_id, expires_at, id) WHERE used_at IS NULL;
+CREATE INDEX install_links_open ON install_links (environment, expires_at) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
+CREATE INDEX install_links_open_by_integration ON install_links (integration_id, expires_at, id) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
+CREATE INDEX install_links_open_by_user ON install_links (user_id, expires_at, id) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
