@@ -88,8 +88,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Browser {
+        Browser::at(&app.url)
+    }
+
+    /// A browser of the server at `base` (the real binary, for instance).
+    pub fn at(base: &str) -> Browser {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { base: app.url.clone(), client, cookies: Vec::new() }
+        Browser { base: base.to_string(), client, cookies: Vec::new() }
     }
 
     fn cookie_header(&self) -> String {
