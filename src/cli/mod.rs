@@ -74,11 +74,17 @@ async fn print_setup_url(state: &crate::state::AppState) {
     use crate::ops::operators::{AUDIT_ENV, setup::OpenSetup};
     let ctx = crate::ops::Ctx::new(state.deps.clone(), AUDIT_ENV, crate::domain::Actor::Cli, None);
     match crate::ops::run(&ctx, OpenSetup).await {
-        Ok(Some(token)) => println!(
-            "No operator account yet: open {}{} within 30 minutes to create the first one (or run `usher admin create EMAIL`).",
-            state.public_url,
-            crate::http::console::setup_path(&token)
-        ),
+        Ok(Some(token)) => {
+            use std::io::Write;
+            // A script that read only the first line may have closed our stdout: a failed
+            // write must not take the server down (println! would panic).
+            let _ = writeln!(
+                std::io::stdout(),
+                "No operator account yet: open {}{} within 30 minutes to create the first one (or run `usher admin create EMAIL`).",
+                state.public_url,
+                crate::http::console::setup_path(&token)
+            );
+        }
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "cannot open the console's first-run setup"),
     }

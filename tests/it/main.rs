@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod console_apps;
 mod console_auth;
+mod console_browser;
 mod console_cli;
 mod console_flows;
 mod cli;
