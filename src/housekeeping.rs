@@ -1,15 +1,15 @@
 //! The retention sweep: a background task that, an hour apart, deletes what is finished
 //! and older than `storage.retention` (delivered or dead webhook events with their
 //! deliveries and attempts, long-expired install links) and what has lapsed (portal
-//! sessions, used v2 nonces). Each batch is its own short write, so the sweep never
-//! holds the writer for long; stopping it mid-way loses nothing.
+//! and console sessions, used v2 nonces). Each batch is its own short write, so the
+//! sweep never holds the writer for long; stopping it mid-way loses nothing.
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use crate::domain::Environment;
-use crate::store::{Store, StoreError, StoreResult, Tx, retention};
+use crate::store::{Store, StoreError, StoreResult, Tx, operators, retention};
 
 /// Rows one write transaction deletes at most.
 const BATCH: usize = 1000;
@@ -26,6 +26,8 @@ pub struct Swept {
     pub links: usize,
     pub sessions: usize,
     pub nonces: usize,
+    /// Console sessions past their lifetime.
+    pub operator_sessions: usize,
 }
 
 /// Runs one sweep to the end.
@@ -38,6 +40,7 @@ pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, StoreErr
     swept.links += drain(store, move |conn, now| retention::expired_links(conn, now - retention_ms, BATCH)).await?;
     swept.sessions += drain(store, |conn, now| retention::expired_sessions(conn, now, BATCH)).await?;
     swept.nonces += drain(store, |conn, now| retention::expired_nonces(conn, now, BATCH)).await?;
+    swept.operator_sessions += drain(store, |conn, now| operators::purge_sessions(conn, now, BATCH)).await?;
     Ok(swept)
 }
 

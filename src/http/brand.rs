@@ -123,7 +123,12 @@ async fn stylesheet(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 async fn logo(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let ctx = Ctx::new(state.deps.clone(), crate::domain::Environment::Production, crate::domain::Actor::System("brand"), None);
+    let ctx = Ctx::new(
+        state.deps.clone(),
+        crate::domain::Environment::Production,
+        crate::domain::Actor::System("brand"),
+        None,
+    );
     match ops::query(&ctx, GetLogo).await {
         Ok((bytes, kind)) => cacheable(&headers, state.brand.get().version, &kind, bytes),
         Err(e) => crate::http::error::AppError::from(e).into_response(),

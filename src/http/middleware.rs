@@ -28,16 +28,19 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
     let in_flight = state.metrics.request_started();
     let brand = state.brand.get();
     let mut response = REQUEST_ID
-        .scope(id.clone(), crate::http::brand::BRAND.scope(brand, async move {
-            match tokio::time::timeout(span.0, next.run(request)).await {
-                Ok(response) => response,
-                Err(_) => AppError::Unavailable {
-                    code: "request_timeout",
-                    message: format!("the request took longer than {span}"),
+        .scope(
+            id.clone(),
+            crate::http::brand::BRAND.scope(brand, async move {
+                match tokio::time::timeout(span.0, next.run(request)).await {
+                    Ok(response) => response,
+                    Err(_) => AppError::Unavailable {
+                        code: "request_timeout",
+                        message: format!("the request took longer than {span}"),
+                    }
+                    .into_response(),
                 }
-                .into_response(),
-            }
-        }))
+            }),
+        )
         .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);

@@ -20,7 +20,12 @@ pub fn get(conn: &Db<'_>) -> StoreResult<BrandingRow> {
     let row = conn
         .prepare_cached("SELECT product_name, accent_color, logo_type, updated_at FROM branding WHERE id = 1")?
         .query_row([], |r| {
-            Ok(BrandingRow { product_name: r.get(0)?, accent_color: r.get(1)?, logo_type: r.get(2)?, updated_at: r.get(3)? })
+            Ok(BrandingRow {
+                product_name: r.get(0)?,
+                accent_color: r.get(1)?,
+                logo_type: r.get(2)?,
+                updated_at: r.get(3)?,
+            })
         })
         .optional()?;
     Ok(row.unwrap_or_default())

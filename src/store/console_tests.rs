@@ -61,7 +61,9 @@ fn counters_follow_inserts_updates_deletes_and_cascades() {
     conn.execute_batch("UPDATE deliveries SET status = 'dead' WHERE id = 'd3'; UPDATE deliveries SET status = 'pending' WHERE id = 'd3';")
         .unwrap();
     assert_eq!(counts(&conn, prod).deliveries_open, 1);
-    let total: i64 = conn.query_row("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'failed')", [], |r| r.get(0)).unwrap();
+    let total: i64 = conn
+        .query_row("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'failed')", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(total, 1);
 }
 

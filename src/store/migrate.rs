@@ -73,7 +73,9 @@ mod tests {
             if kind == "table" {
                 let mut columns = conn.prepare(&format!("PRAGMA table_xinfo({name})")).unwrap();
                 let cols: Vec<String> = columns
-                    .query_map([], |r| Ok(format!("{}:{}:{}", r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))
+                    .query_map([], |r| {
+                        Ok(format!("{}:{}:{}", r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?))
+                    })
                     .unwrap()
                     .map(Result::unwrap)
                     .collect();
@@ -111,7 +113,8 @@ mod tests {
         assert_eq!(count("development", "users"), 1);
         assert_eq!(count("production", "deliveries_dead"), 1);
         assert_eq!(count("production", "deliveries_open"), 1);
-        let active: i64 = old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
+        let active: i64 =
+            old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
         assert_eq!(active, 1, "existing rows survive the step");
     }
 }

@@ -64,6 +64,13 @@ async function shot(page, name, { axe = true } = {}) {
   for (const v of found) { results.axe.push({ page: name, ...v }); }
 }
 
+// A viewport-sized picture for the README (docs/images/ holds the committed copies).
+async function readme(page, name) {
+  await page.setViewportSize({ width: 1120, height: 660 });
+  await page.screenshot({ path: path.join(ARTIFACTS, `readme-${name}.png`) });
+  await page.setViewportSize(DESKTOP);
+}
+
 async function go(page, url, name) {
   const response = await page.goto(url.startsWith('http') ? url : USHER + url);
   if (name) { await shot(page, name); }
@@ -76,7 +83,7 @@ async function submit(page, selector) {
 
 const api = async (key, p) => (await fetch(USHER + p, { headers: { authorization: `Bearer ${key}` } })).status;
 
-const { context: opsContext, page: ops } = await newPage();
+const { context: opsContext, page: ops } = await newPage({ permissions: ['clipboard-read', 'clipboard-write'] });
 try {
   // First run: the setup URL printed by `usher serve`.
   results.setupStatus = await go(ops, SETUP, 'setup');
@@ -86,6 +93,8 @@ try {
   await submit(ops, 'button[type=submit]');
   results.afterSetup = new URL(ops.url()).pathname;
   await shot(ops, 'overview-first-run');
+  results.setupAgain = await go(ops, SETUP, 'setup-closed');
+  await go(ops, '/console/development');
 
   // Sign out, sign in again.
   await submit(ops, '.who button');
@@ -104,8 +113,11 @@ try {
   await submit(ops, '#generate');
   const key1 = await ops.inputValue('#new-key');
   await ops.click('[data-copy=new-key]');
+  await ops.waitForFunction(() => document.querySelector('[data-copy=new-key]').textContent === 'Copied', null, { timeout: WAIT });
   results.copyLabel = await ops.textContent('[data-copy=new-key]');
+  results.copiedKey = (await ops.evaluate(() => navigator.clipboard.readText())) === key1;
   await shot(ops, 'key-shown');
+  await readme(ops, 'key');
   results.key1Works = await api(key1, '/users');
   await go(ops, '/console/production/keys');
   await submit(ops, '#generate');
@@ -138,6 +150,9 @@ try {
   // Share with a new user by email: 7 days by default.
   results.defaultExpiry = await ops.inputValue('#expires');
   await ops.fill('#share-email', 'dale@example.com');
+  await ops.evaluate(() => window.scrollTo(0, document.getElementById('share').offsetTop - 90));
+  await readme(ops, 'share');
+  await ops.evaluate(() => window.scrollTo(0, 0));
   await submit(ops, '#generate-link');
   const link = await ops.inputValue('#install-link');
   results.link = link;
@@ -158,6 +173,7 @@ try {
   results.userPage = new URL(ops.url()).pathname;
   results.installationRows = await ops.locator('[id^=installation-]').count();
   await shot(ops, 'user');
+  await readme(ops, 'installed');
   await go(ops, '/console/production/users', 'users');
   await go(ops, '/console/production', 'overview');
   results.overviewInstallations = await ops.textContent('#count-installations');
@@ -207,6 +223,7 @@ try {
   await go(ops, '/console/production/audit', 'audit');
   await go(ops, '/console/production/settings', 'settings');
   await go(ops, '/console/production/account', 'account');
+  results.notFound = await go(ops, '/console/production/users/000000000000000000000000', 'not-found');
   await go(ops, '/console/development', 'overview-development');
 
   // Without JavaScript: Generate asks on a page, then shows the key (no Copy button).

@@ -34,7 +34,8 @@ async fn a_smartlink_app_made_in_the_console_signs_people_in() {
 
     // The link builder signs with the stored secret.
     let page_of = format!("{list}/{app_id}");
-    let fields = [("firstName", "Ada"), ("surname", "Lovelace"), ("email", "ada@example.com"), ("phone", ""), ("version", "2")];
+    let fields =
+        [("firstName", "Ada"), ("surname", "Lovelace"), ("email", "ada@example.com"), ("phone", ""), ("version", "2")];
     let built = ops.submit(&page_of, &format!("{page_of}/test-link"), &fields).await;
     assert_eq!(built.status, StatusCode::OK, "{}", built.html);
     let url = built.value_of("test-link");
@@ -43,12 +44,17 @@ async fn a_smartlink_app_made_in_the_console_signs_people_in() {
     assert_eq!(posted.status, 303, "{}", posted.body);
     assert_eq!(app.db().audit_by("production", "smartlink_app.test_link_built", OPS), 1);
     // A person the link rules refuse: a clear 400, nothing signed.
-    let bad = [("firstName", "Ada"), ("surname", "Lovelace"), ("email", "not-an-email"), ("phone", ""), ("version", "2")];
+    let bad =
+        [("firstName", "Ada"), ("surname", "Lovelace"), ("email", "not-an-email"), ("phone", ""), ("version", "2")];
     assert_eq!(ops.submit(&page_of, &format!("{page_of}/test-link"), &bad).await.status, StatusCode::BAD_REQUEST);
     // Legacy links must be allowed first (409), then they can be built.
-    let legacy = [("firstName", "Ada"), ("surname", "L"), ("email", "ada@example.com"), ("phone", ""), ("version", "1")];
+    let legacy =
+        [("firstName", "Ada"), ("surname", "L"), ("email", "ada@example.com"), ("phone", ""), ("version", "1")];
     assert_eq!(ops.submit(&page_of, &format!("{page_of}/test-link"), &legacy).await.status, StatusCode::CONFLICT);
-    assert_eq!(ops.submit(&page_of, &format!("{page_of}/legacy"), &[("legacy", "1")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ops.submit(&page_of, &format!("{page_of}/legacy"), &[("legacy", "1")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(ops.submit(&page_of, &format!("{page_of}/test-link"), &legacy).await.status, StatusCode::OK);
     // Rotating shows a new secret; another environment's app is unknown here.
     let rotated = ops.submit(&page_of, &format!("{page_of}/rotate"), &[("confirmed", "yes")]).await;
@@ -89,7 +95,13 @@ async fn a_test_event_reaches_the_endpoint_and_a_dead_delivery_is_retried() {
     let dead = ops.get(&format!("{page_of}?status=dead")).await;
     assert!(dead.html.contains("webhook.test"), "{}", dead.html);
     let delivery = crate::support::install::rows(&app, "SELECT id FROM deliveries")[0].clone();
-    let retried = ops.submit(&format!("/console/development/deliveries/{delivery}"), &format!("/console/development/deliveries/{delivery}/retry"), &[]).await;
+    let retried = ops
+        .submit(
+            &format!("/console/development/deliveries/{delivery}"),
+            &format!("/console/development/deliveries/{delivery}/retry"),
+            &[],
+        )
+        .await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER);
     rx.wait_for(2, LIMIT).await;
     idle(&app).await;
@@ -111,7 +123,9 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
     let boundary = "usherTestBoundary7MA4YWxk";
     let mut body = Vec::new();
     for (name, value) in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
     }
     if let Some((content_type, bytes)) = file {
         body.extend_from_slice(
@@ -126,13 +140,18 @@ fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, V
 
 /// A 1x1 PNG.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
-    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41,
-    0x54, 0x78, 0x9c, 0x63, 0x60, 0x60, 0xf8, 0x0f, 0x00, 0x01, 0x04, 0x01, 0x00, 0x5f, 0x3b, 0x5b, 0x5e, 0x00, 0x00, 0x00,
-    0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x60, 0xf8, 0x0f, 0x00, 0x01, 0x04, 0x01, 0x00, 0x5f, 0x3b, 0x5b, 0x5e,
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
-async fn save_branding(app: &TestApp, ops: &mut Browser, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> StatusCode {
+async fn save_branding(
+    app: &TestApp,
+    ops: &mut Browser,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> StatusCode {
     let csrf = ops.get("/console/development/settings").await.csrf();
     let mut all = vec![("_csrf", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -172,14 +191,30 @@ async fn branding_reaches_the_end_user_pages_and_bad_logos_change_nothing() {
     let shop = integration(&app, &key, "magento").await;
     let user = app.user(&key, "dale@example.com").await;
     let install = page(&app, &link(&app, &key, &user, &shop.id).await).await;
-    assert!(install.html.contains("Acme Connect") && install.html.contains("/assets/brand/logo?v="), "{}", install.html);
+    assert!(
+        install.html.contains("Acme Connect") && install.html.contains("/assets/brand/logo?v="),
+        "{}",
+        install.html
+    );
     assert!(install.html.contains("/assets/brand.css?v="));
+    // ... and so do the SDK's modal page and the portal's pages.
+    for path in [format!("/embed/install?integrationId={}", shop.id), "/portal/signed-out".to_string()] {
+        let shown = page(&app, &format!("{}{path}", app.url)).await;
+        assert!(
+            shown.html.contains("Acme Connect") && shown.html.contains("/assets/brand.css?v="),
+            "{path}: {}",
+            shown.html
+        );
+    }
 
     // Refused: an SVG (it can carry script), a text file named .png, no CSRF. Nothing changes.
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
     assert_eq!(save_branding(&app, &mut ops, &fields, Some(("image/svg+xml", svg))).await, StatusCode::BAD_REQUEST);
     assert_eq!(save_branding(&app, &mut ops, &fields, Some(("image/png", b"hello"))).await, StatusCode::BAD_REQUEST);
-    assert_eq!(save_branding(&app, &mut ops, &[("name", "Acme"), ("color", "red")], None).await, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        save_branding(&app, &mut ops, &[("name", "Acme"), ("color", "red")], None).await,
+        StatusCode::BAD_REQUEST
+    );
     let big = vec![0x89u8; 300 * 1024];
     assert_eq!(save_branding(&app, &mut ops, &fields, Some(("image/png", &big))).await, StatusCode::BAD_REQUEST);
     let (content_type, body) = multipart(&[("name", "Evil")], None);

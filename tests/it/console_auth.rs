@@ -31,7 +31,12 @@ async fn first_run_setup_creates_the_first_operator_once() {
     let answer = browser.post_raw(&path, &weak).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.html.contains("at least 12 characters"), "{}", answer.html);
-    let differ = [("_csrf", csrf.as_str()), ("email", "ops@example.com"), ("password", PASSWORD), ("confirm", "another long password")];
+    let differ = [
+        ("_csrf", csrf.as_str()),
+        ("email", "ops@example.com"),
+        ("password", PASSWORD),
+        ("confirm", "another long password"),
+    ];
     assert_eq!(browser.post_raw(&path, &differ).await.status, StatusCode::BAD_REQUEST);
     let no_csrf = [("email", "ops@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)];
     assert_eq!(browser.post_raw(&path, &no_csrf).await.status, StatusCode::FORBIDDEN);
@@ -51,7 +56,12 @@ async fn first_run_setup_creates_the_first_operator_once() {
     let again = Browser::new(&app).get(&path).await;
     assert_eq!(again.status, StatusCode::GONE);
     let mut other = Browser::new(&app);
-    let replay = other.post_raw(&path, &[("_csrf", csrf.as_str()), ("email", "eve@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)]).await;
+    let replay = other
+        .post_raw(
+            &path,
+            &[("_csrf", csrf.as_str()), ("email", "eve@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)],
+        )
+        .await;
     assert_eq!(replay.status, StatusCode::GONE, "{}", replay.html);
     assert!(replay.html.contains("Setup is closed"), "{}", replay.html);
     assert!(setup_token(&app).await.is_none(), "setup stays closed once an operator exists");
@@ -71,7 +81,8 @@ async fn an_expired_or_unknown_setup_url_is_gone() {
     let late = browser.get(&format!("/console/setup/{token}")).await;
     assert_eq!(late.status, StatusCode::GONE);
     assert!(late.html.contains("expired"), "{}", late.html);
-    let fields = [("_csrf", csrf.as_str()), ("email", "ops@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let fields =
+        [("_csrf", csrf.as_str()), ("email", "ops@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)];
     assert_eq!(browser.post_raw(&format!("/console/setup/{token}"), &fields).await.status, StatusCode::GONE);
     assert_eq!(app.db().operators(), 0);
     assert!(browser.session().is_none());
@@ -98,7 +109,10 @@ async fn wrong_password_and_unknown_account_get_one_generic_answer() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let set = ok.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
     let session = set.iter().find(|c| c.starts_with("usher_console=")).expect("a session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/"),
+        "{session}"
+    );
     assert!(!session.contains("Secure"), "plain http: no Secure flag");
     assert_eq!(app.db().operator_sessions(), 1);
     app.stop().await;
@@ -113,7 +127,10 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.html);
     let set: Vec<String> = ok.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
     let session = set.iter().find(|c| c.starts_with("__Host-usher_console=")).expect("a __Host- session cookie");
-    assert!(session.contains("Secure") && session.contains("SameSite=Strict") && session.contains("Path=/"), "{session}");
+    assert!(
+        session.contains("Secure") && session.contains("SameSite=Strict") && session.contains("Path=/"),
+        "{session}"
+    );
     assert_eq!(browser.get("/console/development").await.status, StatusCode::OK);
     app.stop().await;
 }
@@ -143,7 +160,12 @@ async fn console_paths_without_a_session_go_to_sign_in_and_change_nothing() {
     let app = TestApp::start().await;
     let key = app.dev_key().await;
     let mut anonymous = Browser::new(&app);
-    for path in ["/console", "/console/development", "/console/production/keys", "/console/development/users/0123456789abcdef01234567"] {
+    for path in [
+        "/console",
+        "/console/development",
+        "/console/production/keys",
+        "/console/development/users/0123456789abcdef01234567",
+    ] {
         let answer = anonymous.get(path).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}");
         assert!(answer.location().starts_with("/console"), "{path} -> {}", answer.location());
@@ -206,7 +228,8 @@ async fn forms_without_this_sessions_csrf_token_are_refused() {
     // Another session's token is as wrong as a made-up one.
     let mut other = Browser::operator(&app, "other@example.com").await;
     let theirs = other.get("/console/development/users").await.csrf();
-    let foreign = browser.post_raw("/console/development/users", &[("_csrf", theirs.as_str()), ("username", "mallory")]).await;
+    let foreign =
+        browser.post_raw("/console/development/users", &[("_csrf", theirs.as_str()), ("username", "mallory")]).await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
     // The sign-in form's token is bound to its pre-session cookie.
     let mut fresh = Browser::new(&app);
@@ -215,7 +238,8 @@ async fn forms_without_this_sessions_csrf_token_are_refused() {
     assert_eq!(app.db().users(), 0);
     assert_eq!(app.db().operator_sessions(), 2);
     // The right token works.
-    let made = browser.submit("/console/development/users", "/console/development/users", &[("username", "dale")]).await;
+    let made =
+        browser.submit("/console/development/users", "/console/development/users", &[("username", "dale")]).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
     assert_eq!(app.db().users(), 1);
     app.stop().await;
@@ -231,7 +255,8 @@ async fn a_deleted_operators_session_ends_with_them() {
     usher::ops::run(&ctx, delete).await.unwrap();
     let page = browser.get("/console/development/users").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    let post = browser.post_raw("/console/development/users", &[("_csrf", csrf.as_str()), ("username", "mallory")]).await;
+    let post =
+        browser.post_raw("/console/development/users", &[("_csrf", csrf.as_str()), ("username", "mallory")]).await;
     assert_eq!(post.status, StatusCode::SEE_OTHER);
     assert_eq!(post.location(), "/console/sign-in");
     assert_eq!(app.db().users(), 0);
@@ -276,12 +301,20 @@ async fn a_password_change_signs_out_everywhere() {
     assert_eq!(there.sign_in("ops@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
     let new = "a brand new long password";
     let wrong = here
-        .submit("/console/development/account", "/console/development/account", &[("current", "wrong"), ("new", new), ("confirm", new)])
+        .submit(
+            "/console/development/account",
+            "/console/development/account",
+            &[("current", "wrong"), ("new", new), ("confirm", new)],
+        )
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", wrong.html);
     assert_eq!(app.db().operator_sessions(), 2);
     let changed = here
-        .submit("/console/development/account", "/console/development/account", &[("current", PASSWORD), ("new", new), ("confirm", new)])
+        .submit(
+            "/console/development/account",
+            "/console/development/account",
+            &[("current", PASSWORD), ("new", new), ("confirm", new)],
+        )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.html);
     assert_eq!(app.db().operator_sessions(), 0);

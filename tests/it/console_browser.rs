@@ -28,7 +28,16 @@ fn require_tools() {
             "browser tests need {package} in tests/browser/node_modules: run .ci/run, or `npm ci --prefix tests/browser`"
         );
     }
-    assert!(Path::new("/usr/bin/chromium").is_file(), "browser tests need Debian's chromium: `apt-get install chromium`");
+    assert!(
+        Path::new("/usr/bin/chromium").is_file(),
+        "browser tests need Debian's chromium: `apt-get install chromium`"
+    );
+}
+
+/// The width of a PNG image (from its IHDR chunk).
+fn png_width(file: &Path) -> u32 {
+    let bytes = std::fs::read(file).unwrap();
+    u32::from_be_bytes(bytes[16..20].try_into().unwrap())
 }
 
 fn results_of(stdout: &str) -> Value {
@@ -78,19 +87,34 @@ async fn console_first_hour_in_chromium() {
         .expect("could not run node (install Node.js 18 or later)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the browser script failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "the browser script failed: {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
     let r = results_of(&stdout);
-    assert!(r.get("failed").is_none(), "the browser flow failed after {}: {}", r["shots"], r["failed"].as_str().unwrap_or(""));
+    assert!(
+        r.get("failed").is_none(),
+        "the browser flow failed after {}: {}",
+        r["shots"],
+        r["failed"].as_str().unwrap_or("")
+    );
     assert_eq!(r["pageErrors"], json!([]), "scripts threw in the console");
 
     // Setup, then sign-in (a wrong password gets the generic message).
     assert_eq!(r["setupStatus"], 200);
     assert_eq!(r["afterSetup"], "/console/development");
+    assert_eq!(r["setupAgain"], 410, "the setup URL works once");
+    assert_eq!(r["notFound"], 404);
     assert!(r["wrongPassword"].as_str().unwrap().contains("not right"), "{}", r["wrongPassword"]);
     assert_eq!(r["signedIn"], "/console/development");
     // The key: shown once, works; Generate again revokes it.
     assert_eq!(r["copyLabel"], "Copied");
-    assert_eq!((r["key1Works"].as_u64(), r["key1After"].as_u64(), r["key2Works"].as_u64()), (Some(200), Some(401), Some(200)));
+    assert_eq!(r["copiedKey"], true, "Copy put the key on the clipboard");
+    assert_eq!(
+        (r["key1Works"].as_u64(), r["key1After"].as_u64(), r["key2Works"].as_u64()),
+        (Some(200), Some(401), Some(200))
+    );
     // Share with a new user by email (7 days by default), install from a second browser.
     assert_eq!(r["defaultExpiry"], "7");
     assert!(r["link"].as_str().unwrap().starts_with(&format!("{}/link/", app.url)));
@@ -113,9 +137,11 @@ async fn console_first_hour_in_chromium() {
     let shots = r["shots"].as_array().unwrap();
     assert!(shots.len() >= 30, "{shots:?}");
     for name in shots {
-        for size in ["desktop", "phone"] {
+        for (size, width) in [("desktop", 1280), ("phone", 390)] {
             let file = artifacts.join(format!("console/{}-{size}.png", name.as_str().unwrap()));
             assert!(file.is_file(), "no screenshot {}", file.display());
+            // Full-page shots are as wide as the page: nothing sticks out sideways.
+            assert_eq!(png_width(&file), width, "{} is wider than the screen", file.display());
         }
     }
     let serious: Vec<&Value> =

@@ -24,7 +24,11 @@ fn admin(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, St
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `usher serve` on an ephemeral port; its first two lines of output. Killed on drop.
@@ -68,7 +72,11 @@ async fn serve_prints_the_setup_url_second_and_admin_works_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let served = serve(dir.path(), 2);
     assert!(served.lines[0].starts_with("usher listening on http://"), "{:?}", served.lines);
-    assert!(served.lines[1].contains("/console/setup/") && served.lines[1].contains("30 minutes"), "{:?}", served.lines);
+    assert!(
+        served.lines[1].contains("/console/setup/") && served.lines[1].contains("30 minutes"),
+        "{:?}",
+        served.lines
+    );
     let base = url_in(&served.lines[0]);
     let setup = url_in(&served.lines[1]);
     let form = Browser::at(&base).get(setup.trim_start_matches(&base)).await;
@@ -77,7 +85,8 @@ async fn serve_prints_the_setup_url_second_and_admin_works_beside_it() {
     // An operator made from the CLI meanwhile closes setup and can sign in at once.
     let file = dir.path().join("pw");
     std::fs::write(&file, format!("{PASSWORD}\n")).unwrap();
-    let (ok, out, err) = admin(dir.path(), &["create", "ops@example.com", "--password-file", file.to_str().unwrap()], "");
+    let (ok, out, err) =
+        admin(dir.path(), &["create", "ops@example.com", "--password-file", file.to_str().unwrap()], "");
     assert!(ok, "{err}");
     assert!(out.contains("created operator ops@example.com"), "{out}");
     let mut browser = Browser::at(&base);

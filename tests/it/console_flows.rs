@@ -62,7 +62,9 @@ async fn share_with_a_new_user_by_email_and_watch_the_install_arrive() {
     let form = ops.get(&page_of).await;
     assert_eq!(form.input("expires").as_deref(), Some("7"), "7 days by default");
 
-    let shared = share(&mut ops, &shop.id, &[("who", "new"), ("email", "Dale@Example.com"), ("expires", "7"), ("unit", "days")]).await;
+    let shared =
+        share(&mut ops, &shop.id, &[("who", "new"), ("email", "Dale@Example.com"), ("expires", "7"), ("unit", "days")])
+            .await;
     assert_eq!(shared.status, StatusCode::OK, "{}", shared.html);
     let url = shared.value_of("install-link");
     assert!(url.starts_with(&format!("{}/link/", app.url)), "{url}");
@@ -92,6 +94,9 @@ async fn share_with_a_new_user_by_email_and_watch_the_install_arrive() {
     app.stop().await;
 }
 
+/// A form's fields.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 #[tokio::test]
 async fn bad_share_inputs_are_refused_and_change_nothing() {
     let app = TestApp::start_with(|c| c.links.max_ttl = usher::config::Span::parse("30d").unwrap()).await;
@@ -101,27 +106,60 @@ async fn bad_share_inputs_are_refused_and_change_nothing() {
     let prod_user = app.user(&prod_key, "prod-only@example.com").await;
     let mut ops = Browser::operator(&app, "ops@example.com").await;
     let before = (snapshot(&app), app.db().users(), app.db().audit_entries());
-    let cases: [(&[(&str, &str)], StatusCode, &str); 6] = [
-        (&[("who", "new"), ("email", "dale@example.com"), ("expires", "0"), ("unit", "minutes")], StatusCode::BAD_REQUEST, "from 1 minute to 30d"),
-        (&[("who", "new"), ("email", "dale@example.com"), ("expires", "31"), ("unit", "days")], StatusCode::BAD_REQUEST, "from 1 minute to 30d"),
-        (&[("who", "new"), ("email", "dale@example.com"), ("expires", "soon"), ("unit", "days")], StatusCode::BAD_REQUEST, "from 1 minute"),
-        (&[("who", "new"), ("email", "not an email"), ("expires", "7"), ("unit", "days")], StatusCode::BAD_REQUEST, "email address"),
-        (&[("who", "existing"), ("user", &prod_user), ("expires", "7"), ("unit", "days")], StatusCode::NOT_FOUND, "user not found"),
-        (&[("who", "existing"), ("user", ""), ("expires", "7"), ("unit", "days")], StatusCode::BAD_REQUEST, "username or id"),
+    let cases: [(Fields, StatusCode, &str); 6] = [
+        (
+            &[("who", "new"), ("email", "dale@example.com"), ("expires", "0"), ("unit", "minutes")],
+            StatusCode::BAD_REQUEST,
+            "from 1 minute to 30d",
+        ),
+        (
+            &[("who", "new"), ("email", "dale@example.com"), ("expires", "31"), ("unit", "days")],
+            StatusCode::BAD_REQUEST,
+            "from 1 minute to 30d",
+        ),
+        (
+            &[("who", "new"), ("email", "dale@example.com"), ("expires", "soon"), ("unit", "days")],
+            StatusCode::BAD_REQUEST,
+            "from 1 minute",
+        ),
+        (
+            &[("who", "new"), ("email", "not an email"), ("expires", "7"), ("unit", "days")],
+            StatusCode::BAD_REQUEST,
+            "email address",
+        ),
+        (
+            &[("who", "existing"), ("user", &prod_user), ("expires", "7"), ("unit", "days")],
+            StatusCode::NOT_FOUND,
+            "user not found",
+        ),
+        (
+            &[("who", "existing"), ("user", ""), ("expires", "7"), ("unit", "days")],
+            StatusCode::BAD_REQUEST,
+            "username or id",
+        ),
     ];
     for (fields, status, says) in cases {
         let answer = share(&mut ops, &shop.id, fields).await;
         assert_eq!(answer.status, status, "{fields:?}: {}", answer.html);
-        assert!(answer.html.to_lowercase().contains(&says.to_lowercase()), "{fields:?} should say {says:?}:\n{}", answer.html);
+        assert!(
+            answer.html.to_lowercase().contains(&says.to_lowercase()),
+            "{fields:?} should say {says:?}:\n{}",
+            answer.html
+        );
         assert!(answer.html.contains("Share"), "the form again");
-        assert_eq!((snapshot(&app), app.db().users(), app.db().audit_entries()), before, "{fields:?} changed something");
+        assert_eq!(
+            (snapshot(&app), app.db().users(), app.db().audit_entries()),
+            before,
+            "{fields:?} changed something"
+        );
     }
     // A switched-off integration shares nothing either (409).
     let page_of = format!("/console/development/integrations/{}", shop.id);
     let off = ops.submit(&page_of, &format!("{page_of}/active"), &[("active", "0")]).await;
     assert_eq!(off.status, StatusCode::SEE_OTHER);
     let csrf = ops.get(&page_of).await.csrf();
-    let fields = [("_csrf", csrf.as_str()), ("who", "new"), ("email", "dale@example.com"), ("expires", "7"), ("unit", "days")];
+    let fields =
+        [("_csrf", csrf.as_str()), ("who", "new"), ("email", "dale@example.com"), ("expires", "7"), ("unit", "days")];
     let refused = ops.post_raw(&format!("{page_of}/share"), &fields).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.html);
     assert_eq!(app.db().users(), before.1);
@@ -129,7 +167,12 @@ async fn bad_share_inputs_are_refused_and_change_nothing() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     // Switched on again, 59 hours is a fine lifetime.
     ops.submit(&page_of, &format!("{page_of}/active"), &[("active", "1")]).await;
-    let ok = share(&mut ops, &shop.id, &[("who", "new"), ("email", "dale@example.com"), ("expires", "59"), ("unit", "hours")]).await;
+    let ok = share(
+        &mut ops,
+        &shop.id,
+        &[("who", "new"), ("email", "dale@example.com"), ("expires", "59"), ("unit", "hours")],
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.html);
     app.stop().await;
 }
@@ -152,20 +195,40 @@ async fn users_are_found_by_id_or_username_start_and_stay_in_their_environment()
     assert_eq!(ops.get(&format!("/console/development/users/{other}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(ops.get(&format!("/console/production/users/{other}")).await.status, StatusCode::OK);
     // Deleting another environment's user: 404, nothing gone.
-    let gone = ops.submit("/console/development/users", &format!("/console/development/users/{other}/delete"), &[("confirmed", "yes")]).await;
+    let gone = ops
+        .submit(
+            "/console/development/users",
+            &format!("/console/development/users/{other}/delete"),
+            &[("confirmed", "yes")],
+        )
+        .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert_eq!(app.db().users(), 4);
     // Create and delete through the pages; delete asks first.
-    let made = ops.submit("/console/development/users", "/console/development/users", &[("username", "eve@example.com"), ("fullName", "Eve")]).await;
+    let made = ops
+        .submit(
+            "/console/development/users",
+            "/console/development/users",
+            &[("username", "eve@example.com"), ("fullName", "Eve")],
+        )
+        .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
-    let taken = ops.submit("/console/development/users", "/console/development/users", &[("username", "eve@example.com")]).await;
+    let taken = ops
+        .submit("/console/development/users", "/console/development/users", &[("username", "eve@example.com")])
+        .await;
     assert_eq!(taken.status, StatusCode::CONFLICT);
     assert_eq!(app.db().users(), 5);
     let eve = made.location().split('/').nth(4).unwrap().split('?').next().unwrap().to_string();
     let ask = ops.submit("/console/development/users", &format!("/console/development/users/{eve}/delete"), &[]).await;
     assert!(ask.html.contains("Please confirm"));
     assert_eq!(app.db().users(), 5);
-    let deleted = ops.submit("/console/development/users", &format!("/console/development/users/{eve}/delete"), &[("confirmed", "yes")]).await;
+    let deleted = ops
+        .submit(
+            "/console/development/users",
+            &format!("/console/development/users/{eve}/delete"),
+            &[("confirmed", "yes")],
+        )
+        .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert_eq!(app.db().users(), 4);
     assert_eq!(app.db().audit_by("development", "user.deleted", OPS), 1);
@@ -218,11 +281,27 @@ async fn integrations_are_created_edited_and_their_links_revoked() {
     let form = ops.get(&edit).await;
     let wf = form.input("wf_id").unwrap();
     let fields = [
-        ("name", "Shopify Plus"), ("description", ""), ("icon", ""),
-        ("field_name", "apiKey"), ("field_label", "API key"), ("field_type", "password"), ("field_required", "yes"), ("field_secret", "yes"),
-        ("field_name", "shop"), ("field_label", "Shop"), ("field_type", "url"), ("field_required", "no"), ("field_secret", "no"),
-        ("wf_id", wf.as_str()), ("wf_name", "Sync orders"), ("wf_trigger", "order.created"), ("wf_description", ""),
-        ("wf_id", ""), ("wf_name", "Sync customers"), ("wf_trigger", ""), ("wf_description", ""),
+        ("name", "Shopify Plus"),
+        ("description", ""),
+        ("icon", ""),
+        ("field_name", "apiKey"),
+        ("field_label", "API key"),
+        ("field_type", "password"),
+        ("field_required", "yes"),
+        ("field_secret", "yes"),
+        ("field_name", "shop"),
+        ("field_label", "Shop"),
+        ("field_type", "url"),
+        ("field_required", "no"),
+        ("field_secret", "no"),
+        ("wf_id", wf.as_str()),
+        ("wf_name", "Sync orders"),
+        ("wf_trigger", "order.created"),
+        ("wf_description", ""),
+        ("wf_id", ""),
+        ("wf_name", "Sync customers"),
+        ("wf_trigger", ""),
+        ("wf_description", ""),
     ];
     let saved = ops.submit(&edit, &edit, &fields).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
@@ -264,7 +343,8 @@ async fn console_actions_are_audited_as_the_operator_in_the_urls_environment() {
     let since = ops.get("/console/production/audit?since=2999-01-01T00:00").await;
     assert!(since.html.contains("No entries match"));
     assert_eq!(ops.get("/console/production/audit?since=yesterday").await.status, StatusCode::BAD_REQUEST);
-    let (status, body) = app.get("/audit-log?action=user.created", &app.key(usher::domain::Environment::Production).await).await;
+    let (status, body) =
+        app.get("/audit-log?action=user.created", &app.key(usher::domain::Environment::Production).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"][0]["actor"], json!(OPS));
     app.stop().await;

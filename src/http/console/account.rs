@@ -9,9 +9,9 @@ use axum::response::Response;
 use super::form::Form;
 use super::page::{self, Layout, Notice};
 use super::session::{Console, Cookies, SESSION};
+use crate::ops::operators::NewPassword;
 use crate::ops::operators::password::SetPassword;
 use crate::ops::operators::sign_in::check_password;
-use crate::ops::operators::NewPassword;
 use crate::ops::{self, OpError};
 use crate::state::AppState;
 
@@ -35,7 +35,7 @@ pub async fn show(State(state): State<AppState>, console: Console) -> Response {
 /// `POST /console/{env}/account`: a new password; signs out everywhere.
 pub async fn change_password(State(state): State<AppState>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let new = form.text("new").to_string();
     let changed = async {
@@ -59,7 +59,8 @@ pub async fn change_password(State(state): State<AppState>, console: Console, fo
             response
         }
         Err(e @ (OpError::Invalid { .. } | OpError::Unauthenticated(_))) => {
-            let status = if matches!(e, OpError::Unauthenticated(_)) { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST };
+            let status =
+                if matches!(e, OpError::Unauthenticated(_)) { StatusCode::FORBIDDEN } else { StatusCode::BAD_REQUEST };
             render(&state, &console, status, Notice::error(page::sentence(&e.to_string())))
         }
         Err(e) => page::problem(&state, &console, e, &console.url("/account")),

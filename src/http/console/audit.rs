@@ -74,7 +74,9 @@ pub async fn list(State(state): State<AppState>, console: Console, Query(q): Que
             if t.is_empty() {
                 return Ok(None);
             }
-            page::parse_input_time(t).map(Some).ok_or_else(|| OpError::invalid("invalid_time", format!("{what} is not a date and time")))
+            page::parse_input_time(t)
+                .map(Some)
+                .ok_or_else(|| OpError::invalid("invalid_time", format!("{what} is not a date and time")))
         };
         let filter = Filter {
             user_id,

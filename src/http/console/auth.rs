@@ -86,7 +86,14 @@ fn sign_in_csrf(state: &AppState, pre: &str) -> String {
     csrf::token(&state.keyring, SIGN_IN_SCOPE, &hex::encode(crate::ids::hash_secret(pre)))
 }
 
-fn sign_in_page(state: &AppState, headers: &HeaderMap, status: StatusCode, email: &str, next: &str, error: &str) -> Response {
+fn sign_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: &str,
+) -> Response {
     let (pre, set) = match pre_session(state, headers) {
         Ok(pre) => pre,
         Err(e) => return page::failure(e),
@@ -179,7 +186,7 @@ fn too_many(wait: u64) -> Response {
 /// `POST /console/{env}/sign-out`: ends this session.
 pub async fn sign_out(State(state): State<AppState>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     if let Err(e) = ops::run(&console.ctx, SignOut { token_hash: console.token_hash.clone() }).await {
         return page::problem(&state, &console, e, ROOT);

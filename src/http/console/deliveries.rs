@@ -10,9 +10,9 @@ use super::form::Form;
 use super::overview::Done;
 use super::page::{self, Layout, Notice};
 use super::session::Console;
+use crate::ops;
 use crate::ops::deliveries::get::GetDelivery;
 use crate::ops::deliveries::retry::RetryDelivery;
-use crate::ops;
 use crate::state::AppState;
 use crate::store::deliveries::DeliveryRow;
 
@@ -35,7 +35,12 @@ struct DeliveryPage {
 }
 
 /// `GET /console/{env}/deliveries/{id}`
-pub async fn show(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, Query(q): Query<Done>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Query<Done>,
+) -> Response {
     match ops::query(&console.ctx, GetDelivery(id)).await {
         Ok(log) => {
             let attempts = log
@@ -54,8 +59,10 @@ pub async fn show(State(state): State<AppState>, console: Console, Path((_, id))
                 })
                 .collect();
             let d = log.delivery;
-            let l = Layout::new(&state, &console, "webhooks", "Delivery").with_notice(Notice::from_query(q.done.as_deref()));
-            let (created, next_attempt) = (page::when(d.created_at), d.next_attempt_at.map(page::when).unwrap_or_default());
+            let l = Layout::new(&state, &console, "webhooks", "Delivery")
+                .with_notice(Notice::from_query(q.done.as_deref()));
+            let (created, next_attempt) =
+                (page::when(d.created_at), d.next_attempt_at.map(page::when).unwrap_or_default());
             page::render(StatusCode::OK, &DeliveryPage { l, d, created, next_attempt, attempts })
         }
         Err(e) => page::problem(&state, &console, e, &console.url("/webhooks")),
@@ -63,9 +70,14 @@ pub async fn show(State(state): State<AppState>, console: Console, Path((_, id))
 }
 
 /// `POST /console/{env}/deliveries/{id}/retry`
-pub async fn retry(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn retry(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let back = console.url(&format!("/deliveries/{id}"));
     match ops::run(&console.ctx, RetryDelivery(id)).await {

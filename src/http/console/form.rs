@@ -61,12 +61,18 @@ impl Form {
 
     /// The CSRF check of a signed-in form: a 403 page when the token is missing or not
     /// this session's (nothing has been done yet).
-    pub fn check(&self, state: &AppState, console: &Console) -> Result<(), Response> {
-        console.check_csrf(state, self.get(csrf::FIELD)).map_err(|_| csrf_refused())
+    pub fn check(&self, state: &AppState, console: &Console) -> Result<(), Box<Response>> {
+        console.check_csrf(state, self.get(csrf::FIELD)).map_err(|_| Box::new(csrf_refused()))
     }
 
     /// For a destructive action: `Ok` once confirmed, else the page that asks.
-    pub fn confirmed(&self, state: &AppState, console: &Console, question: &str, button: &str) -> Result<(), Response> {
+    pub fn confirmed(
+        &self,
+        state: &AppState,
+        console: &Console,
+        question: &str,
+        button: &str,
+    ) -> Result<(), Box<Response>> {
         if self.get("confirmed") == Some("yes") {
             return Ok(());
         }
@@ -84,7 +90,7 @@ impl Form {
             hidden,
             back: console.url(""),
         };
-        Err(page::render(StatusCode::OK, &page))
+        Err(Box::new(page::render(StatusCode::OK, &page)))
     }
 }
 

@@ -12,10 +12,10 @@ use super::integrations::failed;
 use super::page::{self, Layout, Notice};
 use super::paging::{self, PAGE};
 use super::session::Console;
+use crate::ops::integrations::WorkflowView;
 use crate::ops::integrations::delete::DeleteIntegration;
 use crate::ops::integrations::get::GetIntegration;
 use crate::ops::integrations::set_active::SetIntegrationActive;
-use crate::ops::integrations::WorkflowView;
 use crate::ops::links::list_open::{ListOpenLinks, Owner, position};
 use crate::ops::links::revoke::RevokeLink;
 use crate::ops::{self, OpError};
@@ -35,7 +35,13 @@ pub struct ShareForm {
 
 impl Default for ShareForm {
     fn default() -> ShareForm {
-        ShareForm { who: "new".into(), email: String::new(), user: String::new(), expires: "7".into(), unit: "days".into() }
+        ShareForm {
+            who: "new".into(),
+            email: String::new(),
+            user: String::new(),
+            expires: "7".into(),
+            unit: "days".into(),
+        }
     }
 }
 
@@ -114,9 +120,14 @@ pub async fn render(
 }
 
 /// `POST /console/{env}/integrations/{id}/active` with `active=1|0`.
-pub async fn set_active(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn set_active(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let active = match form.text("active") {
         "1" => true,
@@ -130,13 +141,18 @@ pub async fn set_active(State(state): State<AppState>, console: Console, Path((_
 }
 
 /// `POST /console/{env}/integrations/{id}/delete`
-pub async fn delete(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn delete(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let question = "Delete this integration with its workflows and open links? This cannot be undone.";
     if let Err(ask) = form.confirmed(&state, &console, question, "Delete integration") {
-        return ask;
+        return *ask;
     }
     match ops::run(&console.ctx, DeleteIntegration { id, force: false }).await {
         Ok(_) => page::done(&console.url("/integrations"), "integration-deleted"),
@@ -152,7 +168,7 @@ pub async fn revoke_link(
     form: Form,
 ) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let back = console.url(&format!("/integrations/{id}"));
     match ops::run(&console.ctx, RevokeLink(link)).await {

@@ -33,6 +33,13 @@ pub struct FieldRow {
     pub secret: bool,
 }
 
+impl FieldRow {
+    /// Whether the row's type is `kind` (the form's select).
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind == kind
+    }
+}
+
 /// One workflow row; `id` is empty for a new one.
 #[derive(Default)]
 pub struct WorkflowRow {
@@ -82,7 +89,13 @@ impl FormPage {
 /// `GET /console/{env}/integrations/new`
 pub async fn new(State(state): State<AppState>, console: Console) -> Response {
     let mut page = FormPage::new(Layout::new(&state, &console, "integrations", "New integration"));
-    page.fields.push(FieldRow { name: "apiKey".into(), label: "API key".into(), kind: "password".into(), required: true, secret: true });
+    page.fields.push(FieldRow {
+        name: "apiKey".into(),
+        label: "API key".into(),
+        kind: "password".into(),
+        required: true,
+        secret: true,
+    });
     page::render(StatusCode::OK, &page.with_blanks())
 }
 
@@ -129,9 +142,13 @@ struct Sent {
 
 fn rows(form: &Form) -> Result<Sent, OpError> {
     let columns = |names: &[&str]| -> Result<Vec<Vec<String>>, OpError> {
-        let cols: Vec<Vec<String>> = names.iter().map(|n| form.all(n).into_iter().map(str::to_string).collect()).collect();
+        let cols: Vec<Vec<String>> =
+            names.iter().map(|n| form.all(n).into_iter().map(str::to_string).collect()).collect();
         if cols.iter().any(|c| c.len() != cols[0].len()) {
-            return Err(OpError::invalid("invalid_form", "the form's rows do not line up; reload the page and try again"));
+            return Err(OpError::invalid(
+                "invalid_form",
+                "the form's rows do not line up; reload the page and try again",
+            ));
         }
         Ok(cols)
     };
@@ -170,7 +187,13 @@ fn field_inputs(rows: &[FieldRow]) -> Result<Vec<FieldInput>, OpError> {
                 _ => return Err(OpError::invalid("invalid_field", format!("field {}: choose a type", r.name))),
             };
             let label = Some(r.label.clone()).filter(|l| !l.is_empty());
-            Ok(FieldInput { name: r.name.clone(), display_name: label, kind, required: Some(r.required), secret: Some(r.secret) })
+            Ok(FieldInput {
+                name: r.name.clone(),
+                display_name: label,
+                kind,
+                required: Some(r.required),
+                secret: Some(r.secret),
+            })
         })
         .collect()
 }
@@ -203,7 +226,7 @@ fn again(state: &AppState, console: &Console, form: &Form, id: String, e: OpErro
 /// `POST /console/{env}/integrations`
 pub async fn create(State(state): State<AppState>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let made = async {
         let sent = rows(&form)?;
@@ -219,15 +242,22 @@ pub async fn create(State(state): State<AppState>, console: Console, form: Form)
     };
     match made.await {
         Ok(created) => page::done(&console.url(&format!("/integrations/{}", created.id)), "integration-created"),
-        Err(e @ (OpError::Invalid { .. } | OpError::Conflict { .. })) => again(&state, &console, &form, String::new(), e),
+        Err(e @ (OpError::Invalid { .. } | OpError::Conflict { .. })) => {
+            again(&state, &console, &form, String::new(), e)
+        }
         Err(e) => failed(&state, &console, e),
     }
 }
 
 /// `POST /console/{env}/integrations/{id}/edit`
-pub async fn save(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn save(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let saved = async {
         let sent = rows(&form)?;

@@ -65,7 +65,8 @@ pub async fn list(State(state): State<AppState>, console: Console, Query(q): Que
             active: v.integration.active,
         })
         .collect();
-    let l = Layout::new(&state, &console, "integrations", "Integrations").with_notice(Notice::from_query(q.done.as_deref()));
+    let l = Layout::new(&state, &console, "integrations", "Integrations")
+        .with_notice(Notice::from_query(q.done.as_deref()));
     page::render(StatusCode::OK, &IntegrationsPage { l, items, next })
 }
 

@@ -70,7 +70,8 @@ pub async fn list(State(state): State<AppState>, console: Console, Query(q): Que
     match views(&console).await {
         Ok(keys) => {
             let any_active = keys.iter().any(|k| k.active);
-            let l = Layout::new(&state, &console, "keys", "API keys").with_notice(Notice::from_query(q.done.as_deref()));
+            let l =
+                Layout::new(&state, &console, "keys", "API keys").with_notice(Notice::from_query(q.done.as_deref()));
             page::render(StatusCode::OK, &KeysPage { l, keys, graces: GRACES, any_active })
         }
         Err(e) => page::problem(&state, &console, e, &console.url("")),
@@ -100,7 +101,7 @@ pub struct SecretItem {
 /// environment stop working (after the chosen grace).
 pub async fn generate(State(state): State<AppState>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let Some(&(_, grace_label, grace_secs)) = GRACES.iter().find(|(code, _, _)| *code == form.text("grace")) else {
         let e = OpError::invalid("invalid_grace", "choose how long the previous key keeps working");
@@ -114,7 +115,7 @@ pub async fn generate(State(state): State<AppState>, console: Console, form: For
                 if grace_secs == 0 { "at once".to_string() } else { format!("after {grace_label}") }
             );
             if let Err(ask) = form.confirmed(&state, &console, &question, "Generate a new key") {
-                return ask;
+                return *ask;
             }
         }
         Ok(_) => {}
@@ -138,12 +139,19 @@ pub async fn generate(State(state): State<AppState>, console: Console, form: For
 }
 
 /// `POST /console/{env}/keys/{id}/revoke`
-pub async fn revoke(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn revoke(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
-    if let Err(ask) = form.confirmed(&state, &console, "Revoke this key? Requests with it are refused at once.", "Revoke key") {
-        return ask;
+    if let Err(ask) =
+        form.confirmed(&state, &console, "Revoke this key? Requests with it are refused at once.", "Revoke key")
+    {
+        return *ask;
     }
     match ops::run(&console.ctx, RevokeKeyIn { id }).await {
         Ok(()) => page::done(&console.url("/keys"), "key-revoked"),

@@ -8,7 +8,7 @@
 //!   form bodies, the CSRF check, the confirmation step of destructive actions.
 //! - `overview.rs`, `keys.rs`, `users.rs` + `user.rs`, `integrations.rs` +
 //!   `integration.rs` + `integration_form.rs` + `share.rs`, `smartlink.rs`,
-//!   `webhooks.rs` + `deliveries.rs`, `audit.rs`, `settings.rs`, `account.rs`.
+//!   `webhooks.rs` + `webhook.rs` + `deliveries.rs`, `audit.rs`, `settings.rs`, `account.rs`.
 //! - `assets.rs`: the console's stylesheet and its one small script (copy buttons and
 //!   confirmations; every flow works without it).
 //!
@@ -34,6 +34,7 @@ mod share;
 mod smartlink;
 mod user;
 mod users;
+mod webhook;
 mod webhooks;
 
 use std::sync::Arc;
@@ -79,13 +80,13 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/smartlink/{app}/delete", post(smartlink::delete))
         .route("/smartlink/{app}/test-link", post(smartlink::test_link))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
-        .route("/webhooks/{id}", get(webhooks::show))
-        .route("/webhooks/{id}/edit", post(webhooks::edit))
-        .route("/webhooks/{id}/enabled", post(webhooks::enabled))
-        .route("/webhooks/{id}/rotate", post(webhooks::rotate))
-        .route("/webhooks/{id}/recover", post(webhooks::recover))
-        .route("/webhooks/{id}/test", post(webhooks::send_test))
-        .route("/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/webhooks/{id}", get(webhook::show))
+        .route("/webhooks/{id}/edit", post(webhook::edit))
+        .route("/webhooks/{id}/enabled", post(webhook::enabled))
+        .route("/webhooks/{id}/rotate", post(webhook::rotate))
+        .route("/webhooks/{id}/recover", post(webhook::recover))
+        .route("/webhooks/{id}/test", post(webhook::send_test))
+        .route("/webhooks/{id}/delete", post(webhook::delete))
         .route("/deliveries/{id}", get(deliveries::show))
         .route("/deliveries/{id}/retry", post(deliveries::retry))
         .route("/audit", get(audit::list))

@@ -62,7 +62,9 @@ pub fn done(location: &str, notice: &str) -> Response {
 /// The text of a notice named in a `?done=` (fixed texts: nothing from the URL is shown).
 pub fn notice_text(code: &str) -> Option<&'static str> {
     Some(match code {
-        "welcome" => "Welcome to usher. Start with an API key for your backend, then create an integration and share it.",
+        "welcome" => {
+            "Welcome to usher. Start with an API key for your backend, then create an integration and share it."
+        }
         "key-revoked" => "The key was revoked. Requests with it are refused from now on.",
         "user-created" => "The user was created.",
         "user-deleted" => "The user and everything that was theirs were deleted. Their audit trail is kept.",

@@ -12,14 +12,20 @@ pub const PAGE: usize = 50;
 pub fn after(state: &AppState, env: Environment, scope: &str, cursor: Option<&str>) -> Result<Option<String>, OpError> {
     match cursor.filter(|c| !c.is_empty()) {
         None => Ok(None),
-        Some(c) => crate::http::paging::open(c, &state.cursor_key, env, scope)
-            .map(Some)
-            .map_err(|_| OpError::invalid("invalid_cursor", "this page link is not valid any more; start from the first page")),
+        Some(c) => crate::http::paging::open(c, &state.cursor_key, env, scope).map(Some).map_err(|_| {
+            OpError::invalid("invalid_cursor", "this page link is not valid any more; start from the first page")
+        }),
     }
 }
 
 /// Trims a page fetched with `PAGE + 1` rows and seals the cursor of the next, if any.
-pub fn next<T>(state: &AppState, env: Environment, scope: &str, rows: &mut Vec<T>, position: impl Fn(&T) -> String) -> Option<String> {
+pub fn next<T>(
+    state: &AppState,
+    env: Environment,
+    scope: &str,
+    rows: &mut Vec<T>,
+    position: impl Fn(&T) -> String,
+) -> Option<String> {
     if rows.len() <= PAGE {
         return None;
     }

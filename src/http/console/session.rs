@@ -64,7 +64,9 @@ impl Cookies {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(n, v)| *n == name && v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .find(|(n, v)| {
+                *n == name && v.len() == 43 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
             .map(|(_, v)| v.to_string())
     }
 }
@@ -118,8 +120,13 @@ fn env_of(path: &str) -> Option<Environment> {
 pub fn to_sign_in(parts: &Parts, cookies: Cookies, stale: bool) -> Response {
     let mut target = SIGN_IN.to_string();
     let uri = original(parts);
-    if parts.method == Method::GET && let Some(path) = uri.path_and_query() {
-        target = format!("{SIGN_IN}?next={}", url::form_urlencoded::byte_serialize(path.as_str().as_bytes()).collect::<String>());
+    if parts.method == Method::GET
+        && let Some(path) = uri.path_and_query()
+    {
+        target = format!(
+            "{SIGN_IN}?next={}",
+            url::form_urlencoded::byte_serialize(path.as_str().as_bytes()).collect::<String>()
+        );
     }
     let mut response = page::redirect(&target);
     if stale && let Ok(v) = HeaderValue::from_str(&cookies.clear(SESSION)) {

@@ -41,7 +41,13 @@ pub async fn show(State(state): State<AppState>, console: Console, Query(q): Que
     }
 }
 
-fn render(state: &AppState, console: &Console, row: &BrandingRow, status: StatusCode, notice: Option<Notice>) -> Response {
+fn render(
+    state: &AppState,
+    console: &Console,
+    row: &BrandingRow,
+    status: StatusCode,
+    notice: Option<Notice>,
+) -> Response {
     let page = SettingsPage {
         l: Layout::new(state, console, "settings", "Settings").with_notice(notice),
         name: row.product_name.clone(),
@@ -68,7 +74,10 @@ struct Sent {
 
 async fn read(mut multipart: Multipart) -> Result<Sent, OpError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
-        OpError::invalid("invalid_form", format!("the form could not be read ({}); the logo may be too large", e.body_text()))
+        OpError::invalid(
+            "invalid_form",
+            format!("the form could not be read ({}); the logo may be too large", e.body_text()),
+        )
     };
     let mut sent = Sent::default();
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
@@ -76,7 +85,10 @@ async fn read(mut multipart: Multipart) -> Result<Sent, OpError> {
         if name == "logo" {
             let bytes = field.bytes().await.map_err(unreadable)?;
             if bytes.len() > MAX_LOGO {
-                return Err(OpError::invalid("invalid_branding", format!("the logo must be at most {} KiB", MAX_LOGO / 1024)));
+                return Err(OpError::invalid(
+                    "invalid_branding",
+                    format!("the logo must be at most {} KiB", MAX_LOGO / 1024),
+                ));
             }
             sent.logo = Some(bytes.to_vec());
             continue;

@@ -30,9 +30,14 @@ fn ttl(state: &AppState, amount: &str, unit: &str) -> Result<u64, OpError> {
 }
 
 /// `POST /console/{env}/integrations/{id}/share`
-pub async fn share(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn share(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let sent = ShareForm {
         who: form.text("who").to_string(),

@@ -47,7 +47,13 @@ pub async fn list(State(state): State<AppState>, console: Console, Query(q): Que
     render(&state, &console, StatusCode::OK, Notice::from_query(q.done.as_deref()), "").await
 }
 
-async fn render(state: &AppState, console: &Console, status: StatusCode, notice: Option<Notice>, name: &str) -> Response {
+async fn render(
+    state: &AppState,
+    console: &Console,
+    status: StatusCode,
+    notice: Option<Notice>,
+    name: &str,
+) -> Response {
     let apps = match ops::query(&console.ctx, ListApps { after: 0, limit: SHOWN }).await {
         Ok(apps) => apps,
         Err(e) => return page::problem(state, console, e, &console.url("")),
@@ -71,7 +77,8 @@ fn secret_page(state: &AppState, console: &Console, made: WithSecret, heading: &
     let page = Secret {
         l: Layout::new(state, console, "smartlink", heading),
         heading,
-        lead: "Your server signs each login link with the shared secret; the App ID goes in the link as appId. See the SmartLink guide for the formula.",
+        lead: "Your server puts the App ID in each login link as appId and signs the link with the shared secret: \
+               token = hex(HMAC-SHA256(secret, query)) for v2 links (docs/smartlink.md has the details).",
         items: vec![
             SecretItem { id: "app-id", label: "App ID", value: made.app.app_id.to_string() },
             SecretItem { id: "shared-secret", label: "Shared secret", value: made.secret },
@@ -86,7 +93,7 @@ fn secret_page(state: &AppState, console: &Console, made: WithSecret, heading: &
 /// `POST /console/{env}/smartlink`: a new app (name, legacy v1 allowed or not).
 pub async fn create(State(state): State<AppState>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let made = async {
         let name = AppName::parse(form.text("name"))?;
@@ -114,7 +121,12 @@ struct AppPage {
 }
 
 /// `GET /console/{env}/smartlink/{app}`: the app and its link builder.
-pub async fn show(State(state): State<AppState>, console: Console, Path((_, app)): Path<(String, String)>, Query(q): Query<Done>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, app)): Path<(String, String)>,
+    Query(q): Query<Done>,
+) -> Response {
     let found = async { ops::query(&console.ctx, GetApp(app_id(&app)?)).await };
     match found.await {
         Ok(a) => {
@@ -125,7 +137,8 @@ pub async fn show(State(state): State<AppState>, console: Console, Path((_, app)
                 created: page::when(a.created_at),
                 rotated: a.rotated_at.map(page::when).unwrap_or_default(),
             };
-            let l = Layout::new(&state, &console, "smartlink", a.name).with_notice(Notice::from_query(q.done.as_deref()));
+            let l =
+                Layout::new(&state, &console, "smartlink", a.name).with_notice(Notice::from_query(q.done.as_deref()));
             page::render(StatusCode::OK, &AppPage { l, app })
         }
         Err(e) => page::problem(&state, &console, e, &console.url("/smartlink")),
@@ -133,14 +146,19 @@ pub async fn show(State(state): State<AppState>, console: Console, Path((_, app)
 }
 
 /// `POST /console/{env}/smartlink/{app}/rotate`
-pub async fn rotate(State(state): State<AppState>, console: Console, Path((_, app)): Path<(String, String)>, form: Form) -> Response {
+pub async fn rotate(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, app)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let grace = state.config.smartlink.secret_grace;
     let question = format!("Make a new shared secret? Links signed with the current one keep working for {grace}.");
     if let Err(ask) = form.confirmed(&state, &console, &question, "Rotate secret") {
-        return ask;
+        return *ask;
     }
     let rotated = async { ops::run(&console.ctx, RotateSecret(app_id(&app)?)).await };
     match rotated.await {
@@ -150,9 +168,14 @@ pub async fn rotate(State(state): State<AppState>, console: Console, Path((_, ap
 }
 
 /// `POST /console/{env}/smartlink/{app}/legacy` with `legacy=1|0`.
-pub async fn legacy(State(state): State<AppState>, console: Console, Path((_, app)): Path<(String, String)>, form: Form) -> Response {
+pub async fn legacy(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, app)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let set = async {
         let legacy_sha1 = match form.text("legacy") {
@@ -169,13 +192,18 @@ pub async fn legacy(State(state): State<AppState>, console: Console, Path((_, ap
 }
 
 /// `POST /console/{env}/smartlink/{app}/delete`
-pub async fn delete(State(state): State<AppState>, console: Console, Path((_, app)): Path<(String, String)>, form: Form) -> Response {
+pub async fn delete(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, app)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let question = "Delete this SmartLink app? Its links stop working and the portal sessions it opened end.";
     if let Err(ask) = form.confirmed(&state, &console, question, "Delete app") {
-        return ask;
+        return *ask;
     }
     let deleted = async { ops::run(&console.ctx, DeleteApp(app_id(&app)?)).await };
     match deleted.await {
@@ -185,9 +213,14 @@ pub async fn delete(State(state): State<AppState>, console: Console, Path((_, ap
 }
 
 /// `POST /console/{env}/smartlink/{app}/test-link`: a signed link for the named person.
-pub async fn test_link(State(state): State<AppState>, console: Console, Path((_, app)): Path<(String, String)>, form: Form) -> Response {
+pub async fn test_link(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, app)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let back = console.url(&format!("/smartlink/{app}"));
     let built = async {
@@ -204,8 +237,12 @@ pub async fn test_link(State(state): State<AppState>, console: Console, Path((_,
     match built.await {
         Ok(link) => {
             let lead = match link.expires {
-                Some(at) => format!("Opening it signs that person in to the portal; it works once, until {}.", page::when(at * 1000)),
-                None => "Opening it signs that person in to the portal. A legacy link never expires: keep it private.".into(),
+                Some(at) => format!(
+                    "Opening it signs that person in to the portal; it works once, until {}.",
+                    page::when(at * 1000)
+                ),
+                None => "Opening it signs that person in to the portal. A legacy link never expires: keep it private."
+                    .into(),
             };
             let page = Secret {
                 l: Layout::new(&state, &console, "smartlink", "Test link"),

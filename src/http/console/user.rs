@@ -140,20 +140,26 @@ async fn read(state: &AppState, console: &Console, id: String) -> Result<UserPag
         })
         .collect();
     let filter = Filter { user_id: Some(uid.clone()), ..Filter::default() };
-    let audit = ops::query(ctx, ListAudit::new(filter, None, AUDIT_SHOWN)?).await?.into_iter().map(entry_view).collect();
+    let audit =
+        ops::query(ctx, ListAudit::new(filter, None, AUDIT_SHOWN)?).await?.into_iter().map(entry_view).collect();
     let l = Layout::new(state, console, "users", user.username.clone());
     let created = page::when(user.created_at);
     Ok(UserPage { l, user, created, installations, workflows, credentials, links, sessions, audit })
 }
 
 /// `POST /console/{env}/users/{id}/delete`
-pub async fn delete(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn delete(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let question = "Delete this user with their installations, workflows, credentials, links and sessions? Their audit trail is kept.";
     if let Err(ask) = form.confirmed(&state, &console, question, "Delete user") {
-        return ask;
+        return *ask;
     }
     match ops::run(&console.ctx, DeleteUser(id)).await {
         Ok(_) => page::done(&console.url("/users"), "user-deleted"),
@@ -162,12 +168,22 @@ pub async fn delete(State(state): State<AppState>, console: Console, Path((_, id
 }
 
 /// `POST /console/{env}/users/{id}/erase-logs`
-pub async fn erase_logs(State(state): State<AppState>, console: Console, Path((_, id)): Path<(String, String)>, form: Form) -> Response {
+pub async fn erase_logs(
+    State(state): State<AppState>,
+    console: Console,
+    Path((_, id)): Path<(String, String)>,
+    form: Form,
+) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
-    if let Err(ask) = form.confirmed(&state, &console, "Erase every audit entry about this user? This cannot be undone.", "Erase entries") {
-        return ask;
+    if let Err(ask) = form.confirmed(
+        &state,
+        &console,
+        "Erase every audit entry about this user? This cannot be undone.",
+        "Erase entries",
+    ) {
+        return *ask;
     }
     let back = console.url(&format!("/users/{id}"));
     match ops::run(&console.ctx, EraseUserLogs(id)).await {
@@ -184,13 +200,15 @@ pub async fn set_workflow(
     form: Form,
 ) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let back = console.url(&format!("/users/{id}"));
     let active = match form.text("active") {
         "1" => true,
         "0" => false,
-        _ => return page::problem(&state, &console, OpError::invalid("invalid_active", "active must be 1 or 0"), &back),
+        _ => {
+            return page::problem(&state, &console, OpError::invalid("invalid_active", "active must be 1 or 0"), &back);
+        }
     };
     match ops::run(&console.ctx, SetWorkflowActive { user: id, workflow_id, active }).await {
         Ok(()) => page::done(&back, "workflow-updated"),

@@ -34,7 +34,12 @@ pub struct UserView {
 }
 
 fn view(u: UserRow) -> UserView {
-    UserView { id: u.id, username: u.username, full_name: u.full_name.unwrap_or_default(), created: page::when(u.created_at) }
+    UserView {
+        id: u.id,
+        username: u.username,
+        full_name: u.full_name.unwrap_or_default(),
+        created: page::when(u.created_at),
+    }
 }
 
 #[derive(Template)]
@@ -91,7 +96,7 @@ async fn render(
 /// `POST /console/{env}/users`: creates a user and shows their page.
 pub async fn create(State(state): State<AppState>, console: Console, form: Form) -> Response {
     if let Err(refused) = form.check(&state, &console) {
-        return refused;
+        return *refused;
     }
     let (username, full_name) = (form.text("username").trim(), form.text("fullName"));
     let result = async {

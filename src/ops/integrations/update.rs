@@ -53,7 +53,8 @@ impl Operation for UpdateIntegration {
             .map_err(|e| OpError::invalid("invalid_field", format!("{}: {}", e.field, e.message)))?;
         catalog::update(tx, ctx.env, &row.id, &edit, &ids, crate::clock::now_ms())?;
         let removed: Vec<&String> = existing.iter().filter(|id| !ids.contains(id)).collect();
-        let details = json!({ "integrationId": row.id, "app": row.app, "workflowIds": ids, "removedWorkflowIds": removed });
+        let details =
+            json!({ "integrationId": row.id, "app": row.app, "workflowIds": ids, "removedWorkflowIds": removed });
         ctx.audit(tx, "integration.updated", None, details)
     }
 }

@@ -46,7 +46,10 @@ pub fn check_ttl(config: &Config, secs: u64) -> Result<u64, OpError> {
     if (60..=max.secs()).contains(&secs) {
         return Ok(secs);
     }
-    Err(OpError::invalid("invalid_expires_in", format!("the expiration time must be from 1 minute to {max} (links.max_ttl)")))
+    Err(OpError::invalid(
+        "invalid_expires_in",
+        format!("the expiration time must be from 1 minute to {max} (links.max_ttl)"),
+    ))
 }
 
 impl Operation for CreateLink {

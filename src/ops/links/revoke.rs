@@ -15,8 +15,8 @@ impl Operation for RevokeLink {
     type Output = ();
 
     fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<(), OpError> {
-        let link = open_links::revoke(tx, ctx.env, &self.0, crate::clock::now_ms())?
-            .ok_or(OpError::NotFound("open link"))?;
+        let link =
+            open_links::revoke(tx, ctx.env, &self.0, crate::clock::now_ms())?.ok_or(OpError::NotFound("open link"))?;
         let details = json!({ "linkId": link.id, "integrationId": link.integration_id });
         ctx.audit(tx, "install_link.revoked", Some(&link.user_id), details)
     }

@@ -32,13 +32,8 @@ pub fn open(tx: &Tx<'_>, ctx: &Ctx, operator_id: &str) -> Result<Opened, OpError
     let now = crate::clock::now_ms();
     let lifetime = (ctx.config().console.max_lifetime.secs() as i64).saturating_mul(1000);
     let hash = crate::ids::hash_secret(&cookie);
-    let session = NewSession {
-        id: &session_id,
-        token_hash: &hash,
-        operator_id,
-        now,
-        expires_at: now.saturating_add(lifetime),
-    };
+    let session =
+        NewSession { id: &session_id, token_hash: &hash, operator_id, now, expires_at: now.saturating_add(lifetime) };
     operators::insert_session(tx, &session)?;
     Ok(Opened { cookie, session_id })
 }
@@ -82,6 +77,11 @@ impl Operation for SignOut {
 
 /// The context a console request runs with: the environment chosen in the URL, the
 /// operator as actor.
-pub fn ctx_for(deps: &Arc<Deps>, session: &OperatorSession, env: crate::domain::Environment, ip: Option<String>) -> Ctx {
+pub fn ctx_for(
+    deps: &Arc<Deps>,
+    session: &OperatorSession,
+    env: crate::domain::Environment,
+    ip: Option<String>,
+) -> Ctx {
     Ctx::new(Arc::clone(deps), env, Actor::Operator(session.email.clone()), ip)
 }

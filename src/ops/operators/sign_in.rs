@@ -32,9 +32,8 @@ pub async fn sign_in(deps: &Arc<Deps>, email: &str, password: String, ip: Option
     let lookup = email.clone();
     let found = deps.store.read(move |db| Ok::<_, OpError>(operators::find_by_email(db, &lookup)?)).await?;
     let phc = found.as_ref().map_or(password::DUMMY_HASH.to_string(), |o| o.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
-        .await
-        .map_err(OpError::internal)?;
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&password, &phc)).await.map_err(OpError::internal)?;
     let ctx = Ctx::new(Arc::clone(deps), AUDIT_ENV, Actor::Operator(email.clone()), ip);
     let Some(operator) = found else { return Err(failed()) };
     if !matches {
@@ -86,8 +85,7 @@ pub async fn check_password(deps: &Arc<Deps>, email: &str, password: String) -> 
     let lookup = email.to_string();
     let found = deps.store.read(move |db| Ok::<_, OpError>(operators::find_by_email(db, &lookup)?)).await?;
     let phc = found.map_or(password::DUMMY_HASH.to_string(), |o| o.password_hash);
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
-        .await
-        .map_err(OpError::internal)?;
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&password, &phc)).await.map_err(OpError::internal)?;
     if matches { Ok(()) } else { Err(OpError::Unauthenticated("the current password is not right".into())) }
 }

@@ -58,7 +58,8 @@ impl Operation for BuildTestLink {
         let secret = ctx.keyring().decrypt(&super::secret_aad(app.app_id), &app.secret)?;
         let expires = crate::clock::now_secs() + ctx.config().smartlink.v2_max_ttl.secs() as i64;
         let query = self.query(expires, &crate::ids::new_token()?);
-        let token = if self.legacy { smartlink::sign_legacy(&secret, &query) } else { smartlink::sign_v2(&secret, &query) };
+        let token =
+            if self.legacy { smartlink::sign_legacy(&secret, &query) } else { smartlink::sign_v2(&secret, &query) };
         let signed = format!("{query}&token={token}");
         // The same checks the sign-in makes: a link that would be refused is not handed out.
         let parsed = smartlink::parse(&signed).map_err(|e| OpError::invalid("invalid_person", e.to_string()))?;

@@ -74,7 +74,12 @@ fn unescape(text: &str) -> String {
 /// Makes an operator account the way `usher admin create` does.
 pub async fn operator(app: &TestApp, email: &str) {
     use usher::ops::operators::{NewPassword, create::CreateOperator};
-    let ctx = usher::ops::Ctx::new(app.state().deps.clone(), usher::domain::Environment::Production, usher::domain::Actor::Cli, None);
+    let ctx = usher::ops::Ctx::new(
+        app.state().deps.clone(),
+        usher::domain::Environment::Production,
+        usher::domain::Actor::Cli,
+        None,
+    );
     let password = NewPassword::hash_async(PASSWORD.to_string()).await.unwrap();
     usher::ops::run(&ctx, CreateOperator { email: email.to_string(), password }).await.unwrap();
 }
@@ -121,7 +126,13 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Answer {
-        let response = self.client.get(format!("{}{path}", self.base)).header("cookie", self.cookie_header()).send().await.unwrap();
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
         self.answer(response).await
     }
 
