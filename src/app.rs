@@ -186,13 +186,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     };
     let deps = Deps::new(Arc::clone(&config), store, keyring, public_url(&config, addr));
     let state = AppState::new(deps, metrics, outbox);
-    let brand_ctx = crate::ops::Ctx::new(
-        state.deps.clone(),
-        crate::domain::Environment::Production,
-        crate::domain::Actor::System("brand"),
-        None,
-    );
-    if let Err(e) = state.brand.reload(&brand_ctx).await {
+    if let Err(e) = state.brand.reload(&state.deps).await {
         tracing::warn!(error = %e, "cannot read the branding; end-user pages use the defaults");
     }
     state.outbox.start();

@@ -3,7 +3,7 @@
 //!
 //! The appliance keeps the current branding in memory ([`BrandCache`], loaded at start
 //! and reloaded by the console after each change; only the console changes it) and the
-//! request middleware puts it in a task-local for the request, so any template can show
+//! [`scope`] middleware puts it in a task-local for the request, so any template can show
 //! it through [`current`] without every page handler passing it along. The colour
 //! reaches pages as a tiny stylesheet (`/assets/brand.css`, CSS custom properties: no
 //! inline style under the pages' CSP); the logo is served from the appliance itself.
@@ -11,14 +11,16 @@
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::domain::branding::text_on;
+use crate::domain::{Actor, Environment};
 use crate::ops::settings::branding::{GetBranding, GetLogo};
-use crate::ops::{self, Ctx, OpError};
+use crate::ops::{self, Ctx, Deps, OpError};
 use crate::state::AppState;
 use crate::store::branding::BrandingRow;
 
@@ -71,13 +73,18 @@ impl BrandCache {
     }
 
     /// Reads the branding from the store again.
-    pub async fn reload(&self, ctx: &Ctx) -> Result<(), OpError> {
-        let row = ops::query(ctx, GetBranding).await?;
+    pub async fn reload(&self, deps: &Arc<Deps>) -> Result<(), OpError> {
+        let row = ops::query(&system_ctx(deps), GetBranding).await?;
         if let Ok(mut current) = self.0.write() {
             *current = Arc::new(Brand::from_row(&row));
         }
         Ok(())
     }
+}
+
+/// Reading the branding is the appliance's own doing (it audits nothing).
+fn system_ctx(deps: &Arc<Deps>) -> Ctx {
+    Ctx::new(Arc::clone(deps), Environment::Production, Actor::System("brand"), None)
 }
 
 tokio::task_local! {
@@ -88,6 +95,11 @@ tokio::task_local! {
 /// The branding of the current request (the defaults outside one). Templates call it.
 pub fn current() -> Arc<Brand> {
     BRAND.try_with(Arc::clone).unwrap_or_default()
+}
+
+/// Middleware: serves the request with the branding in force as it began.
+pub async fn scope(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    BRAND.scope(state.brand.get(), next.run(request)).await
 }
 
 pub fn routes() -> Router<AppState> {
@@ -123,13 +135,7 @@ async fn stylesheet(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 async fn logo(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let ctx = Ctx::new(
-        state.deps.clone(),
-        crate::domain::Environment::Production,
-        crate::domain::Actor::System("brand"),
-        None,
-    );
-    match ops::query(&ctx, GetLogo).await {
+    match ops::query(&system_ctx(&state.deps), GetLogo).await {
         Ok((bytes, kind)) => cacheable(&headers, state.brand.get().version, &kind, bytes),
         Err(e) => crate::http::error::AppError::from(e).into_response(),
     }

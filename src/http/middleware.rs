@@ -1,6 +1,6 @@
 //! Around every request: a request id (header and task-local), the time limit, the
 //! request log line (method and route pattern only: queries and some paths carry
-//! secrets), counters, and the branding pages render with (`http::brand`).
+//! secrets), and counters.
 
 use std::time::Instant;
 
@@ -26,21 +26,17 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
     };
     let span = state.config.server.request_timeout;
     let in_flight = state.metrics.request_started();
-    let brand = state.brand.get();
     let mut response = REQUEST_ID
-        .scope(
-            id.clone(),
-            crate::http::brand::BRAND.scope(brand, async move {
-                match tokio::time::timeout(span.0, next.run(request)).await {
-                    Ok(response) => response,
-                    Err(_) => AppError::Unavailable {
-                        code: "request_timeout",
-                        message: format!("the request took longer than {span}"),
-                    }
-                    .into_response(),
+        .scope(id.clone(), async move {
+            match tokio::time::timeout(span.0, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => AppError::Unavailable {
+                    code: "request_timeout",
+                    message: format!("the request took longer than {span}"),
                 }
-            }),
-        )
+                .into_response(),
+            }
+        })
         .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);

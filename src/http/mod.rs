@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sdk::routes(state.clone()))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), brand::scope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(GlobalConcurrencyLimitLayer::new(state.config.server.max_concurrency))

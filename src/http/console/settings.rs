@@ -122,7 +122,7 @@ pub async fn save_branding(State(state): State<AppState>, console: Console, mult
     };
     match saved.await {
         Ok(_) => {
-            if let Err(e) = state.brand.reload(&console.ctx).await {
+            if let Err(e) = state.brand.reload(&state.deps).await {
                 return page::problem(&state, &console, e, &console.url("/settings"));
             }
             page::done(&console.url("/settings"), "branding-saved")
