@@ -73,8 +73,15 @@ async fn share_with_a_new_user_by_email_and_watch_the_install_arrive() {
     assert_eq!(app.db().audit_by("development", "install_link.created", OPS), 1);
     let listed = ops.get(&page_of).await;
     assert!(listed.html.contains("dale@example.com"), "an open link of the integration");
+    // The same email in other letters is the same user: no second one is made.
+    let again =
+        share(&mut ops, &shop.id, &[("who", "new"), ("email", "DALE@example.COM"), ("expires", "1"), ("unit", "days")])
+            .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.html);
+    assert!(!again.html.contains("a new user"), "{}", again.html);
+    assert_eq!(app.db().users(), 1);
     let overview = ops.get("/console/development").await;
-    assert!(overview.html.contains("id=\"count-links\">1<"), "{}", overview.html);
+    assert!(overview.html.contains("id=\"count-links\">2<"), "{}", overview.html);
 
     // A second link made before the install stops working once it is installed.
     let user_id = crate::support::install::rows(&app, "SELECT id FROM users")[0].clone();

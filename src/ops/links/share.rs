@@ -7,7 +7,7 @@ use crate::ops::users::NewUser;
 use crate::ops::users::create::CreateUser;
 use crate::ops::{Ctx, OpError, Operation};
 use crate::store::Tx;
-use crate::store::users;
+use crate::store::users::{self, ByEmail};
 
 /// Who the link is for.
 #[derive(Debug, Clone)]
@@ -52,9 +52,16 @@ impl Operation for ShareLink {
     fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<Shared, OpError> {
         let (user, created_user) = match self.with {
             ShareWith::Existing(ident) => (crate::ops::users::existing(tx, ctx.env, &ident)?, false),
-            ShareWith::NewUser(email) => match users::find_by_username(tx, ctx.env, &email)? {
-                Some(user) => (user, false),
-                None => (CreateUser(NewUser::parse(&email, None)?).run(tx, ctx)?, true),
+            // The same lookup as a SmartLink sign-in: an email names a user ignoring case.
+            ShareWith::NewUser(email) => match users::find_by_email(tx, ctx.env, &email)? {
+                ByEmail::Found(user) => (user, false),
+                ByEmail::Ambiguous => {
+                    return Err(OpError::conflict(
+                        "ambiguous_email",
+                        "several users have this email in different letter cases: share with one of them by id",
+                    ));
+                }
+                ByEmail::NotFound => (CreateUser(NewUser::parse(&email, None)?).run(tx, ctx)?, true),
             },
         };
         let create = CreateLink { user: user.id.clone(), integration: self.integration, ttl_secs: self.ttl_secs };
