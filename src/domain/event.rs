@@ -44,6 +44,8 @@ events! {
     SmartLinkLogin(SmartLinkLogin) = "smartlink.login",
     /// An installation's credential was changed (`POST /headless/editInstallation`).
     InstallationUpdated(InstallationUpdated) = "installation.updated",
+    /// A test event an operator sent from the console to one endpoint.
+    WebhookTest(WebhookTest) = "webhook.test",
 }
 
 /// Carries `userId, workflowIds, integrationId, credentials, success` at the top level,
@@ -97,6 +99,15 @@ pub struct InstallationUpdated {
     /// `{"<app>": "<credentialId>"}`: the new credential.
     pub credentials: BTreeMap<String, String>,
     pub installation_id: String,
+}
+
+/// Carries nothing but who asked for it: an endpoint can tell it from real events.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTest {
+    pub webhook_id: String,
+    /// `operator:<email>` (the audit log's name of who sent it).
+    pub sent_by: String,
 }
 
 /// An endpoint's `events` filter: the types it takes, or every type when empty.
@@ -156,7 +167,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 5);
+        assert_eq!(KNOWN_EVENTS.len(), 6);
     }
 
     #[test]

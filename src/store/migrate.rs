@@ -9,7 +9,7 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// Append only; never edit a step that has shipped. Each step makes exactly what
@@ -33,6 +33,8 @@ const UPGRADES: &[&str] = &[
     CREATE INDEX headless_installations_by_integration ON headless_installations (integration_id);
     CREATE INDEX headless_installations_by_credential ON headless_installations (credential_id);
     CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);",
+    // 2 -> 3: the operator console (issue 10).
+    include_str!("upgrades/console.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -149,5 +151,38 @@ mod tests {
         migrate(&mut fresh).unwrap();
         assert_eq!(shape(&old), shape(&fresh));
         assert!(shape(&fresh).iter().any(|s| s == "table headless_installations on headless_installations"));
+    }
+
+    #[test]
+    fn a_version_1_database_upgrades_to_the_fresh_schema_with_its_counts() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("../../tests/fixtures/schema/v1.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO users VALUES ('u1', 'production', 'a', NULL, NULL, 1, 1), ('u2', 'production', 'b', NULL, NULL, 1, 1),
+                                      ('u3', 'development', 'c', NULL, NULL, 1, 1);
+             INSERT INTO api_keys (id, environment, prefix, key_hash, created_at) VALUES ('k1', 'production', 'p', x'01', 1);
+             INSERT INTO webhook_endpoints (id, environment, url, secret, created_at, updated_at)
+                 VALUES ('e1', 'production', 'https://h.example.com/', x'00', 1, 1);
+             INSERT INTO outbox_messages VALUES ('m1', 'production', 't', '{}', 1), ('m2', 'production', 't', '{}', 1);
+             INSERT INTO deliveries (id, environment, endpoint_id, message_id, status, created_at, updated_at)
+                 VALUES ('d1', 'production', 'e1', 'm1', 'dead', 1, 1), ('d2', 'production', 'e1', 'm2', 'pending', 1, 1);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let count = |env: &str, name: &str| -> i64 {
+            old.query_row("SELECT value FROM counters WHERE environment = ?1 AND name = ?2", [env, name], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count("production", "users"), 2);
+        assert_eq!(count("development", "users"), 1);
+        assert_eq!(count("production", "deliveries_dead"), 1);
+        assert_eq!(count("production", "deliveries_open"), 1);
+        let active: i64 =
+            old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
+        assert_eq!(active, 1, "existing rows survive the step");
     }
 }

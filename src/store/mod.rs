@@ -6,8 +6,10 @@
 
 pub mod audit;
 pub mod backup;
+pub mod branding;
 pub mod catalog;
 mod conn;
+pub mod counters;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
@@ -16,6 +18,8 @@ pub mod installations;
 pub mod keys;
 pub mod links;
 mod migrate;
+pub mod open_links;
+pub mod operators;
 mod read;
 pub mod readiness;
 pub mod redeliver;
@@ -28,6 +32,8 @@ pub mod webhooks;
 pub mod workflow_refs;
 mod writer;
 
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
