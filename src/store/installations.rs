@@ -48,6 +48,7 @@ macro_rules! workflow_columns {
         "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at"
     };
 }
+pub(super) use workflow_columns;
 
 super::queries! {
     BY_ID = concat!(select!(), " WHERE i.environment = ?1 AND i.id = ?2");
@@ -177,7 +178,7 @@ pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow) -> Sto
     Ok(())
 }
 
-fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+pub(super) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
     Ok(WorkflowRow {
         id: r.get(0)?,
         user_id: r.get(1)?,

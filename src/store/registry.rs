@@ -58,13 +58,18 @@ pub(in crate::store) fn all() -> Vec<Sql> {
     use super::*;
     let modules: &[&[Sql]] = &[
         audit::QUERIES,
+        branding::QUERIES,
         catalog::QUERIES,
+        counters::QUERIES,
         credentials::QUERIES,
         deliveries::QUERIES,
         events::QUERIES,
+        headless::QUERIES,
         installations::QUERIES,
         keys::QUERIES,
         links::QUERIES,
+        open_links::QUERIES,
+        operators::QUERIES,
         readiness::QUERIES,
         redeliver::QUERIES,
         retention::QUERIES,
@@ -72,6 +77,7 @@ pub(in crate::store) fn all() -> Vec<Sql> {
         smartlink::QUERIES,
         users::QUERIES,
         webhooks::QUERIES,
+        workflow_refs::QUERIES,
     ];
     let mut all = modules.concat();
     all.extend(sealed::COLUMNS.iter().flat_map(|col| col.statements()));

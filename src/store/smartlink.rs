@@ -40,6 +40,7 @@ super::queries! {
     CONSUME_NONCE = "INSERT INTO smartlink_nonces (environment, app_id, nonce_hash, expires_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (nonce_hash) DO NOTHING";
     PURGE_NONCES = "DELETE FROM smartlink_nonces WHERE expires_at < ?1";
+    SET_LEGACY = "UPDATE smartlink_apps SET legacy_sha1 = ?3 WHERE environment = ?1 AND app_id = ?2";
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<AppRow> {
@@ -129,4 +130,12 @@ pub fn consume_nonce(
 /// Forgets nonces whose links can no longer verify.
 pub fn purge_nonces(conn: &Tx<'_>, now: i64) -> StoreResult<usize> {
     conn.prepare_cached(&PURGE_NONCES)?.execute(params![now]).map_err(Into::into)
+}
+
+/// Sets whether the app also accepts legacy (SHA-1) links; true when it exists.
+pub fn set_legacy(conn: &Tx<'_>, env: Environment, app_id: i64, legacy_sha1: bool) -> StoreResult<bool> {
+    let n = conn
+        .prepare_cached(&SET_LEGACY)?
+        .execute(params![env, app_id, i64::from(legacy_sha1)])?;
+    Ok(n == 1)
 }

@@ -31,6 +31,12 @@ pub(super) const ALLOWED: &[Allowed] = &[
                  never the delivered history",
     },
     Allowed {
+        queries: &["workflow_refs::CHILD_BY_ID_OR_PARENT"],
+        step: "USE TEMP B-TREE FOR ORDER BY",
+        reason: "puts first the one of a user's workflows whose own id matches: at most two rows match \
+                 (the workflow with that id, and the user's one child of the parent with that id)",
+    },
+    Allowed {
         queries: &["installations::PAGE_OF_USER"],
         step: "USE TEMP B-TREE FOR ORDER BY",
         reason: "sorts one user's installations: at most one per integration of the catalog \

@@ -110,13 +110,20 @@ pub(super) const MODEL: &[Table] = &[
     Table {
         name: "install_links",
         rows: M,
-        distinct: &[("id", M), ("token_hash", M), ("user_id", 500_000.0), ("integration_id", 50.0), ("expires_at", M)],
+        distinct: &[
+            ("id", M),
+            ("environment", 2.0),
+            ("token_hash", M),
+            ("user_id", 500_000.0),
+            ("integration_id", 50.0),
+            ("expires_at", M),
+        ],
         small: None,
     },
     Table {
         name: "api_keys",
         rows: 10.0,
-        distinct: &[("id", 10.0), ("key_hash", 10.0)],
+        distinct: &[("id", 10.0), ("key_hash", 10.0), ("environment", 2.0)],
         small: Some("a few keys per environment, made by the operator"),
     },
     Table { name: "readiness", rows: 1.0, distinct: &[], small: Some("one row") },
@@ -144,6 +151,38 @@ pub(super) const MODEL: &[Table] = &[
         distinct: &[("id", 20.0), ("environment", 2.0)],
         small: Some("a few endpoints per environment, made by the customer's developers"),
     },
+    Table {
+        name: "headless_installations",
+        rows: 100_000.0,
+        distinct: &[
+            ("id", 100_000.0),
+            ("user_id", 80_000.0),
+            ("integration_id", 50.0),
+            ("credential_id", 50_000.0),
+            ("expires_at", 100_000.0),
+        ],
+        small: None,
+    },
+    Table {
+        name: "operators",
+        rows: 10.0,
+        distinct: &[("id", 10.0), ("email", 10.0)],
+        small: Some("the people who run the appliance: a handful of accounts"),
+    },
+    Table {
+        name: "operator_sessions",
+        rows: 100.0,
+        distinct: &[("id", 100.0), ("token_hash", 100.0), ("operator_id", 10.0), ("expires_at", 100.0)],
+        small: Some("a few console sessions per operator, swept hourly once past their lifetime"),
+    },
+    Table { name: "console_setup", rows: 1.0, distinct: &[("id", 1.0)], small: Some("one row at most") },
+    Table { name: "branding", rows: 1.0, distinct: &[("id", 1.0)], small: Some("one row") },
+    Table {
+        name: "counters",
+        rows: 8.0,
+        distinct: &[("environment", 2.0), ("name", 4.0)],
+        small: Some("four counters per environment"),
+    },
 ];
 
 /// Partial indexes hold only some of their table's rows: how many, at that size.
@@ -152,6 +191,10 @@ const PARTIAL_ROWS: &[(&str, f64)] = &[
     ("deliveries_due", 10_000.0),
     // Deliveries being sent right now.
     ("deliveries_leased", 100.0),
+    // Install links made and not yet used (most are used or expire within the day).
+    ("install_links_open", 10_000.0),
+    ("install_links_open_by_integration", 10_000.0),
+    ("install_links_open_by_user", 10_000.0),
 ];
 
 pub(super) fn table(name: &str) -> Option<&'static Table> {
