@@ -42,10 +42,8 @@ pub fn get(conn: &Db<'_>) -> StoreResult<BrandingRow> {
 
 /// The logo's bytes and media type, if there is a logo.
 pub fn logo(conn: &Db<'_>) -> StoreResult<Option<(Vec<u8>, String)>> {
-    let row: Option<(Option<Vec<u8>>, Option<String>)> = conn
-        .prepare_cached(&LOGO)?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let row: Option<(Option<Vec<u8>>, Option<String>)> =
+        conn.prepare_cached(&LOGO)?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     Ok(match row {
         Some((Some(bytes), Some(kind))) => Some((bytes, kind)),
         _ => None,
@@ -54,14 +52,12 @@ pub fn logo(conn: &Db<'_>) -> StoreResult<Option<(Vec<u8>, String)>> {
 
 /// Sets the name and colour.
 pub fn set_texts(conn: &Tx<'_>, product_name: &str, accent_color: &str, now: i64) -> StoreResult<()> {
-    conn.prepare_cached(&SET_TEXTS)?
-    .execute(params![product_name, accent_color, now])?;
+    conn.prepare_cached(&SET_TEXTS)?.execute(params![product_name, accent_color, now])?;
     Ok(())
 }
 
 /// Sets (or with `None`, removes) the logo.
 pub fn set_logo(conn: &Tx<'_>, logo: Option<(&[u8], &str)>, now: i64) -> StoreResult<()> {
-    conn.prepare_cached(&SET_LOGO)?
-    .execute(params![logo.map(|l| l.0), logo.map(|l| l.1), now])?;
+    conn.prepare_cached(&SET_LOGO)?.execute(params![logo.map(|l| l.0), logo.map(|l| l.1), now])?;
     Ok(())
 }

@@ -90,8 +90,16 @@ pub fn insert(
 ) -> StoreResult<()> {
     let fields =
         serde_json::to_string(&new.fields).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(&INSERT)?
-    .execute(params![id, env, new.app, new.name, new.description, new.icon, fields, now])?;
+    conn.prepare_cached(&INSERT)?.execute(params![
+        id,
+        env,
+        new.app,
+        new.name,
+        new.description,
+        new.icon,
+        fields,
+        now
+    ])?;
     let mut stmt = conn.prepare_cached(&INSERT_WORKFLOW)?;
     for (i, (wf, wf_id)) in new.workflows.iter().zip(workflow_ids).enumerate() {
         stmt.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
@@ -100,18 +108,12 @@ pub fn insert(
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<IntegrationRow>> {
-    conn.prepare_cached(&BY_ID)?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_ID)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 /// The integration of an app (one per app and environment), for `Usher.authenticate`.
 pub fn find_by_app(conn: &Db<'_>, env: Environment, app: &str) -> StoreResult<Option<IntegrationRow>> {
-    conn.prepare_cached(&BY_APP)?
-        .query_row(params![env, app], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_APP)?.query_row(params![env, app], from_row).optional().map_err(Into::into)
 }
 
 /// One page of integrations ordered by id, after `after` (exclusive).
@@ -151,9 +153,7 @@ pub fn parent_workflows(conn: &Db<'_>, integration_id: &str) -> StoreResult<Vec<
 /// Deletes the integration (parent workflows, installations and their child workflows
 /// go by cascade; links keep a tombstone). Credentials are removed by the caller.
 pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(&DELETE)?
-        .execute(params![env, id])?;
+    let n = conn.prepare_cached(&DELETE)?.execute(params![env, id])?;
     Ok(n == 1)
 }
 
@@ -171,15 +171,12 @@ pub fn update(
 ) -> StoreResult<bool> {
     let fields =
         serde_json::to_string(&edit.fields).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let n = conn
-        .prepare_cached(&UPDATE)?
-        .execute(params![env, id, edit.name, edit.description, edit.icon, fields])?;
+    let n = conn.prepare_cached(&UPDATE)?.execute(params![env, id, edit.name, edit.description, edit.icon, fields])?;
     if n == 0 {
         return Ok(false);
     }
     let keep = serde_json::to_string(workflow_ids).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(&DELETE_WORKFLOWS_NOT_IN)?
-    .execute(params![id, keep])?;
+    conn.prepare_cached(&DELETE_WORKFLOWS_NOT_IN)?.execute(params![id, keep])?;
     let mut upsert = conn.prepare_cached(&UPSERT_WORKFLOW)?;
     for (i, (wf, wf_id)) in edit.workflows.iter().zip(workflow_ids).enumerate() {
         upsert.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
@@ -189,8 +186,6 @@ pub fn update(
 
 /// Switches the integration on or off for end users; true when it exists.
 pub fn set_active(conn: &Tx<'_>, env: Environment, id: &str, active: bool) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(&SET_ACTIVE)?
-        .execute(params![env, id, active])?;
+    let n = conn.prepare_cached(&SET_ACTIVE)?.execute(params![env, id, active])?;
     Ok(n == 1)
 }

@@ -37,8 +37,7 @@ pub fn read(conn: &Db<'_>, env: Environment, now: i64) -> StoreResult<Counts> {
     let mut value = |name: &str| -> StoreResult<i64> { Ok(stmt.query_row(params![env, name], |r| r.get(0))?) };
     let (users, installations) = (value("users")?, value("installations")?);
     let (deliveries_open, deliveries_dead) = (value("deliveries_open")?, value("deliveries_dead")?);
-    let open_links = conn
-        .prepare_cached(&OPEN_LINKS_UP_TO)?
-        .query_row(params![env, now, OPEN_LINKS_CAP + 1], |r| r.get(0))?;
+    let open_links =
+        conn.prepare_cached(&OPEN_LINKS_UP_TO)?.query_row(params![env, now, OPEN_LINKS_CAP + 1], |r| r.get(0))?;
     Ok(Counts { users, installations, deliveries_open, deliveries_dead, open_links })
 }

@@ -72,8 +72,7 @@ pub fn insert(conn: &Tx<'_>, env: Environment, row: &HeadlessRow) -> StoreResult
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(&INSERT)?
-    .execute(params![
+    conn.prepare_cached(&INSERT)?.execute(params![
         row.id,
         env,
         row.user_id,
@@ -88,32 +87,25 @@ pub fn insert(conn: &Tx<'_>, env: Environment, row: &HeadlessRow) -> StoreResult
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<HeadlessRow>> {
-    conn.prepare_cached(&FIND)?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&FIND)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 /// Marks the installation finished, once: false when it already was.
 pub fn complete(conn: &Tx<'_>, id: &str, installation_id: &str, now: i64) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(&COMPLETE)?
-        .execute(params![id, installation_id, now])?;
+    let n = conn.prepare_cached(&COMPLETE)?.execute(params![id, installation_id, now])?;
     Ok(n == 1)
 }
 
 /// Headless installations that expired before `cutoff` (finished or not), for the sweep.
 pub fn expired(conn: &Tx<'_>, cutoff: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached(&EXPIRED)?
-    .execute(params![cutoff, batch as i64])
-    .map_err(Into::into)
+    conn.prepare_cached(&EXPIRED)?.execute(params![cutoff, batch as i64]).map_err(Into::into)
 }
 
 /// The user's stand-alone credential for `app` (one no installation uses; there is at
 /// most one, see `StoreCredential`), which a headless install picks up by itself.
 pub fn unattached_credential(conn: &Db<'_>, env: Environment, user_id: &str, app: &str) -> StoreResult<Option<String>> {
     conn.prepare_cached(&UNATTACHED_CREDENTIAL)?
-    .query_row(params![env, user_id, app], |r| r.get(0))
-    .optional()
-    .map_err(Into::into)
+        .query_row(params![env, user_id, app], |r| r.get(0))
+        .optional()
+        .map_err(Into::into)
 }

@@ -60,7 +60,14 @@ pub struct NewKey<'a> {
 }
 
 pub fn insert(conn: &Tx<'_>, key: &NewKey<'_>) -> StoreResult<()> {
-    conn.prepare_cached(&INSERT)?.execute(params![key.id, key.environment, key.label, key.prefix, key.key_hash, key.created_at])?;
+    conn.prepare_cached(&INSERT)?.execute(params![
+        key.id,
+        key.environment,
+        key.label,
+        key.prefix,
+        key.key_hash,
+        key.created_at
+    ])?;
     Ok(())
 }
 
@@ -75,11 +82,11 @@ pub struct ActiveKey {
 /// The key with this hash if it is still valid at `now`.
 pub fn find_active(conn: &Db<'_>, hash: &[u8], now: i64) -> StoreResult<Option<ActiveKey>> {
     conn.prepare_cached(&FIND_ACTIVE)?
-    .query_row(params![hash, now], |row| {
-        Ok(ActiveKey { id: row.get(0)?, environment: row.get(1)?, last_used_at: row.get(2)? })
-    })
-    .optional()
-    .map_err(Into::into)
+        .query_row(params![hash, now], |row| {
+            Ok(ActiveKey { id: row.get(0)?, environment: row.get(1)?, last_used_at: row.get(2)? })
+        })
+        .optional()
+        .map_err(Into::into)
 }
 
 pub fn list(conn: &Db<'_>) -> StoreResult<Vec<KeyRow>> {
@@ -90,18 +97,14 @@ pub fn list(conn: &Db<'_>) -> StoreResult<Vec<KeyRow>> {
 
 /// The keys of one environment, newest first (a handful; revoked ones included).
 pub fn list_env(conn: &Db<'_>, env: Environment) -> StoreResult<Vec<KeyRow>> {
-    let mut stmt =
-        conn.prepare_cached(&LIST_ENV)?;
+    let mut stmt = conn.prepare_cached(&LIST_ENV)?;
     let rows = stmt.query_map(params![env], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// The key with this id in `env`, in any state.
 pub fn find_in(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<KeyRow>> {
-    conn.prepare_cached(&FIND_IN)?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&FIND_IN)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 /// Records that the key authenticated a request at `now`.
@@ -112,10 +115,7 @@ pub fn touch(conn: &Tx<'_>, id: &str, now: i64) -> StoreResult<()> {
 
 /// Revokes one key now; returns its environment, or None if there is no such active key.
 pub fn revoke(conn: &Tx<'_>, id: &str, at: i64) -> StoreResult<Option<Environment>> {
-    conn.prepare_cached(&REVOKE)?
-    .query_row(params![id, at], |row| row.get(0))
-    .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&REVOKE)?.query_row(params![id, at], |row| row.get(0)).optional().map_err(Into::into)
 }
 
 /// Makes every other still-valid key of `env` stop working at `until`; returns their ids.

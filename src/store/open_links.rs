@@ -104,10 +104,7 @@ pub fn page(
 /// Makes an open link of `env` expire now; the link as it was, or none when there is
 /// no such open link.
 pub fn revoke(conn: &Tx<'_>, env: Environment, id: &str, now: i64) -> StoreResult<Option<OpenLinkRow>> {
-    let link = conn
-        .prepare_cached(&OPEN_BY_ID)?
-        .query_row(params![id, env, now], from_row)
-        .optional()?;
+    let link = conn.prepare_cached(&OPEN_BY_ID)?.query_row(params![id, env, now], from_row).optional()?;
     if link.is_some() {
         conn.prepare_cached(&EXPIRE)?.execute(params![id, now])?;
     }
@@ -117,7 +114,5 @@ pub fn revoke(conn: &Tx<'_>, env: Environment, id: &str, now: i64) -> StoreResul
 /// Marks every open link of the user for the integration used (the integration is
 /// installed: its links have served their purpose); how many there were.
 pub fn close_for(conn: &Tx<'_>, user_id: &str, integration_id: &str, now: i64) -> StoreResult<usize> {
-    conn.prepare_cached(&CLOSE_FOR)?
-    .execute(params![user_id, integration_id, now])
-    .map_err(Into::into)
+    conn.prepare_cached(&CLOSE_FOR)?.execute(params![user_id, integration_id, now]).map_err(Into::into)
 }

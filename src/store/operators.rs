@@ -23,7 +23,8 @@ macro_rules! columns {
 }
 
 super::queries! {
-    INSERT = "INSERT INTO operators (id, email, password_hash, created_at, password_changed_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    INSERT = "INSERT INTO operators (id, email, password_hash, created_at, password_changed_at)
+              VALUES (?1, ?2, ?3, ?4, ?5)";
     FIND_BY_EMAIL = concat!("SELECT ", columns!(), " FROM operators WHERE email = ?1");
     FIND = concat!("SELECT ", columns!(), " FROM operators WHERE id = ?1");
     LIST = concat!("SELECT ", columns!(), " FROM operators ORDER BY id");
@@ -38,7 +39,8 @@ super::queries! {
     TOUCH_SESSION = "UPDATE operator_sessions SET last_seen_at = ?2 WHERE id = ?1";
     DELETE_SESSION = "DELETE FROM operator_sessions WHERE token_hash = ?1 RETURNING id, operator_id";
     DELETE_SESSIONS_OF = "DELETE FROM operator_sessions WHERE operator_id = ?1";
-    PURGE_SESSIONS = "DELETE FROM operator_sessions WHERE id IN (SELECT id FROM operator_sessions WHERE expires_at < ?1 LIMIT ?2)";
+    PURGE_SESSIONS = "DELETE FROM operator_sessions
+                      WHERE id IN (SELECT id FROM operator_sessions WHERE expires_at < ?1 LIMIT ?2)";
     SET_SETUP_TOKEN = "INSERT OR REPLACE INTO console_setup (id, token_hash, expires_at) VALUES (1, ?1, ?2)";
     SETUP_TOKEN = "SELECT token_hash, expires_at FROM console_setup WHERE id = 1";
     CLEAR_SETUP_TOKEN = "DELETE FROM console_setup";
@@ -55,24 +57,23 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<OperatorRow> {
 }
 
 pub fn insert(conn: &Tx<'_>, op: &OperatorRow) -> StoreResult<()> {
-    conn.prepare_cached(&INSERT)?
-    .execute(params![op.id, op.email, op.password_hash, op.created_at, op.password_changed_at])?;
+    conn.prepare_cached(&INSERT)?.execute(params![
+        op.id,
+        op.email,
+        op.password_hash,
+        op.created_at,
+        op.password_changed_at
+    ])?;
     Ok(())
 }
 
 /// The operator with this email, ignoring case.
 pub fn find_by_email(conn: &Db<'_>, email: &str) -> StoreResult<Option<OperatorRow>> {
-    conn.prepare_cached(&FIND_BY_EMAIL)?
-        .query_row(params![email], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&FIND_BY_EMAIL)?.query_row(params![email], from_row).optional().map_err(Into::into)
 }
 
 pub fn find(conn: &Db<'_>, id: &str) -> StoreResult<Option<OperatorRow>> {
-    conn.prepare_cached(&FIND)?
-        .query_row(params![id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&FIND)?.query_row(params![id], from_row).optional().map_err(Into::into)
 }
 
 /// Every operator, in creation order (a handful of accounts).
@@ -89,9 +90,7 @@ pub fn any(conn: &Db<'_>) -> StoreResult<bool> {
 
 /// Replaces the password hash; true when the operator exists.
 pub fn set_password(conn: &Tx<'_>, id: &str, password_hash: &str, now: i64) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(&SET_PASSWORD)?
-        .execute(params![id, password_hash, now])?;
+    let n = conn.prepare_cached(&SET_PASSWORD)?.execute(params![id, password_hash, now])?;
     Ok(n == 1)
 }
 
@@ -119,8 +118,7 @@ pub struct NewSession<'a> {
 }
 
 pub fn insert_session(conn: &Tx<'_>, s: &NewSession<'_>) -> StoreResult<()> {
-    conn.prepare_cached(&INSERT_SESSION)?
-    .execute(params![s.id, s.token_hash, s.operator_id, s.now, s.expires_at])?;
+    conn.prepare_cached(&INSERT_SESSION)?.execute(params![s.id, s.token_hash, s.operator_id, s.now, s.expires_at])?;
     Ok(())
 }
 
@@ -133,17 +131,17 @@ pub fn find_session(
     idle_since: i64,
 ) -> StoreResult<Option<OperatorSession>> {
     conn.prepare_cached(&FIND_SESSION)?
-    .query_row(params![token_hash, now, idle_since], |row| {
-        Ok(OperatorSession {
-            id: row.get(0)?,
-            operator_id: row.get(1)?,
-            email: row.get(2)?,
-            last_seen_at: row.get(3)?,
-            expires_at: row.get(4)?,
+        .query_row(params![token_hash, now, idle_since], |row| {
+            Ok(OperatorSession {
+                id: row.get(0)?,
+                operator_id: row.get(1)?,
+                email: row.get(2)?,
+                last_seen_at: row.get(3)?,
+                expires_at: row.get(4)?,
+            })
         })
-    })
-    .optional()
-    .map_err(Into::into)
+        .optional()
+        .map_err(Into::into)
 }
 
 /// Marks the session used at `now`.
@@ -167,15 +165,12 @@ pub fn delete_sessions_of(conn: &Tx<'_>, operator_id: &str) -> StoreResult<usize
 
 /// Forgets sessions past their lifetime (at most `batch`).
 pub fn purge_sessions(conn: &Tx<'_>, now: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached(&PURGE_SESSIONS)?
-    .execute(params![now, batch as i64])
-    .map_err(Into::into)
+    conn.prepare_cached(&PURGE_SESSIONS)?.execute(params![now, batch as i64]).map_err(Into::into)
 }
 
 /// Installs the setup token (replacing any earlier one).
 pub fn set_setup_token(conn: &Tx<'_>, token_hash: &[u8], expires_at: i64) -> StoreResult<()> {
-    conn.prepare_cached(&SET_SETUP_TOKEN)?
-        .execute(params![token_hash, expires_at])?;
+    conn.prepare_cached(&SET_SETUP_TOKEN)?.execute(params![token_hash, expires_at])?;
     Ok(())
 }
 

@@ -134,8 +134,6 @@ pub fn purge_nonces(conn: &Tx<'_>, now: i64) -> StoreResult<usize> {
 
 /// Sets whether the app also accepts legacy (SHA-1) links; true when it exists.
 pub fn set_legacy(conn: &Tx<'_>, env: Environment, app_id: i64, legacy_sha1: bool) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(&SET_LEGACY)?
-        .execute(params![env, app_id, i64::from(legacy_sha1)])?;
+    let n = conn.prepare_cached(&SET_LEGACY)?.execute(params![env, app_id, i64::from(legacy_sha1)])?;
     Ok(n == 1)
 }

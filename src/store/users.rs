@@ -33,8 +33,12 @@ super::queries! {
     PAGE = concat!("SELECT ", columns!(), " FROM users WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
     SET_FULL_NAME = "UPDATE users SET full_name = ?3, updated_at = ?4 WHERE environment = ?1 AND id = ?2";
     DELETE = "DELETE FROM users WHERE environment = ?1 AND id = ?2";
-    SEARCH = concat!("SELECT ", columns!(), " FROM users WHERE environment = ?1 AND username >= ?2 AND username < ?3 AND username > ?4
-                     ORDER BY username LIMIT ?5");
+    /// A prefix of usernames, in the order of the table's UNIQUE (environment, username).
+    SEARCH = concat!(
+        "SELECT ", columns!(),
+        " FROM users WHERE environment = ?1 AND username >= ?2 AND username < ?3 AND username > ?4
+          ORDER BY username LIMIT ?5"
+    );
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {

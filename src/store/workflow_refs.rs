@@ -42,9 +42,9 @@ pub fn child_by_id_or_parent(
     id: &str,
 ) -> StoreResult<Option<WorkflowRow>> {
     conn.prepare_cached(&CHILD_BY_ID_OR_PARENT)?
-    .query_row(params![env, user_id, id], workflow_from_row)
-    .optional()
-    .map_err(Into::into)
+        .query_row(params![env, user_id, id], workflow_from_row)
+        .optional()
+        .map_err(Into::into)
 }
 
 /// The user's child workflows called `name` (names need not be unique).
@@ -63,17 +63,17 @@ pub fn delete_child(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bo
 /// A parent workflow of the environment.
 pub fn parent(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<ParentWorkflowRow>> {
     conn.prepare_cached(&PARENT)?
-    .query_row(params![env, id], |row| {
-        Ok(ParentWorkflowRow {
-            id: row.get(0)?,
-            integration_id: row.get(1)?,
-            name: row.get(2)?,
-            trigger: row.get(3)?,
-            description: row.get(4)?,
+        .query_row(params![env, id], |row| {
+            Ok(ParentWorkflowRow {
+                id: row.get(0)?,
+                integration_id: row.get(1)?,
+                name: row.get(2)?,
+                trigger: row.get(3)?,
+                description: row.get(4)?,
+            })
         })
-    })
-    .optional()
-    .map_err(Into::into)
+        .optional()
+        .map_err(Into::into)
 }
 
 /// One page (by id) of the users who have a child of the parent workflow `parent_id`.
