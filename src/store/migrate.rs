@@ -9,11 +9,14 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// Append only; never edit a step that has shipped.
-const UPGRADES: &[&str] = &[];
+const UPGRADES: &[&str] = &[
+    // 1 -> 2: the workflow runtime (definitions and versions, hooks, executions).
+    include_str!("migrate_2.sql"),
+];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -57,5 +60,50 @@ mod tests {
     #[test]
     fn upgrades_cover_every_version() {
         assert_eq!(UPGRADES.len() as i64, SCHEMA_VERSION - 1);
+    }
+
+    /// Tables, their columns and the indexes, as SQLite describes them.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT m.type || ' ' || m.name || ' ' || coalesce(m.tbl_name, '') || ' ' ||
+                        coalesce((SELECT group_concat(p.name || ':' || p.type || ':' || p.\"notnull\" || ':' || coalesce(p.dflt_value, ''), ',')
+                                  FROM pragma_table_info(m.name) p), '') || ' ' ||
+                        coalesce((SELECT group_concat(i.name, ',') FROM pragma_index_info(m.name) i), '')
+                 FROM sqlite_master m WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_version_1_database_upgrades_to_the_fresh_schema_and_keeps_its_workflows() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("../../tests/fixtures/schema_v1.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO integrations (id, environment, app, name, created_at) VALUES ('i1', 'development', 'shop', 'Shop', 5);
+             INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, created_at)
+                  VALUES ('p1', 'development', 'i1', 0, 'Orders', 'order.created', 5),
+                         ('p2', 'development', 'i1', 1, 'Customers', NULL, 6);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let defs: Vec<(String, i64, String)> = old
+            .prepare("SELECT parent_workflow_id, version, definition FROM workflow_versions ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        use crate::domain::workflow::{Definition, Trigger};
+        let p1 = Definition::from_stored(&defs[0].2).unwrap();
+        assert_eq!(p1.trigger, Some(Trigger::Event { event: "order.created".into(), description: None }));
+        assert_eq!(p1.steps, Definition::default_steps());
+        let p2 = Definition::from_stored(&defs[1].2).unwrap();
+        assert_eq!((p2.trigger, defs[1].1), (None, 1));
     }
 }
