@@ -288,6 +288,7 @@ CREATE TABLE workflow_versions (
 -- webhook trigger has an inbound hook: only the SHA-256 of its token is kept; the
 -- token is derived from the master key `hook_key` (and `hook_salt`, renewed when the
 -- URL is regenerated), so the URL can be shown again but never read from the file.
+CREATE INDEX parent_workflows_by_env ON parent_workflows (environment, id);
 CREATE UNIQUE INDEX workflows_by_hook ON workflows (hook_hash) WHERE hook_hash IS NOT NULL;
 CREATE INDEX workflows_by_parent ON workflows (environment, parent_workflow_id, id);
 

@@ -42,6 +42,10 @@ events! {
     UserDeleted(UserDeleted) = "user.deleted",
     /// An end user signed in through a SmartLink.
     SmartLinkLogin(SmartLinkLogin) = "smartlink.login",
+    /// A child workflow's `stream` step handed data to the customer.
+    WorkflowData(WorkflowData) = "workflow.data",
+    /// A run of a child workflow failed (a step failed for good).
+    WorkflowFailed(WorkflowFailed) = "workflow.failed",
 }
 
 /// Carries `userId, workflowIds, integrationId, credentials, success` at the top level,
@@ -82,6 +86,32 @@ pub struct SmartLinkLogin {
     pub app_id: String,
     /// True when the sign-in registered the user.
     pub created: bool,
+}
+
+/// The data of a `stream` step, with the run it came from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowData {
+    pub user_id: String,
+    pub workflow_id: String,
+    pub parent_workflow_id: String,
+    pub integration_id: String,
+    pub execution_id: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowFailed {
+    pub user_id: String,
+    pub workflow_id: String,
+    pub parent_workflow_id: String,
+    pub integration_id: String,
+    pub execution_id: String,
+    /// The step that failed (its position, from 0) and its name, if it has one.
+    pub step: i64,
+    pub step_name: Option<String>,
+    pub error: String,
 }
 
 /// An endpoint's `events` filter: the types it takes, or every type when empty.
@@ -141,7 +171,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 4);
+        assert_eq!(KNOWN_EVENTS.len(), 6);
     }
 
     #[test]

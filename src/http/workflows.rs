@@ -16,9 +16,9 @@ use crate::ops::credentials::delete::DeleteCredential;
 use crate::ops::credentials::list::ListCredentials;
 use crate::ops::workflows::list::ListWorkflows;
 use crate::ops::workflows::set_active::SetWorkflowActive;
+use crate::ops::workflows::view::WorkflowView;
 use crate::state::AppState;
 use crate::store::credentials::CredentialRow;
-use crate::store::installations::WorkflowRow;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -29,15 +29,23 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{user}/credentials/{id}", delete(remove_credential))
 }
 
-fn workflow_json(w: &WorkflowRow) -> Value {
-    json!({
+/// A child workflow's JSON: API.md's fields, its pinned `version`, and `hookUrl` when
+/// a webhook triggers it.
+pub fn workflow_json(view: &WorkflowView) -> Value {
+    let w = &view.workflow;
+    let mut out = json!({
         "workflowId": w.id,
         "parentWorkflowId": w.parent_workflow_id,
         "integrationId": w.integration_id,
         "name": w.name,
         "active": w.active,
         "createdAt": crate::clock::rfc3339(w.created_at),
-    })
+        "version": w.version,
+    });
+    if let Some(url) = &view.hook_url {
+        out["hookUrl"] = json!(url);
+    }
+    out
 }
 
 fn credential_json(c: &CredentialRow) -> Value {
@@ -54,7 +62,7 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
     let scope = format!("workflows:{user}");
     let after = paging.after(ctx.env, &scope)?;
     let rows = ops::query(&ctx, ListWorkflows { user: user.to_string(), after, limit: paging.fetch() }).await?;
-    paging.respond(ctx.env, &scope, rows, |w| w.id.as_str(), workflow_json)
+    paging.respond(ctx.env, &scope, rows, |w| w.workflow.id.as_str(), workflow_json)
 }
 
 #[derive(Deserialize)]

@@ -25,6 +25,7 @@ pub mod integrations;
 pub mod keys;
 pub mod links;
 pub mod portal;
+pub mod runtime;
 pub mod sdk;
 pub mod sessions;
 pub mod smartlink;

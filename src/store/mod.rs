@@ -6,7 +6,10 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod children;
 mod conn;
+pub mod executions;
+pub mod runtime_queue;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;

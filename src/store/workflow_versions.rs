@@ -63,3 +63,31 @@ pub fn all(conn: &Db<'_>, parent_id: &str) -> StoreResult<Vec<VersionRow>> {
         })
         .collect()
 }
+
+/// (workflow id, name, definition) of every workflow with an event trigger: the
+/// environment's parent workflows at their current version, or one user's children at
+/// their pinned version.
+pub fn event_triggers(
+    conn: &Db<'_>,
+    env: Environment,
+    user_id: Option<&str>,
+) -> StoreResult<Vec<(String, String, Definition)>> {
+    let sql = match user_id {
+        None => {
+            "SELECT p.id, p.name, v.definition FROM parent_workflows p
+             JOIN workflow_versions v ON v.parent_workflow_id = p.id AND v.version = p.version
+             WHERE p.environment = ?1 AND ?2 IS NULL AND json_extract(v.definition, '$.trigger.type') = 'event'
+             ORDER BY p.id"
+        }
+        Some(_) => {
+            "SELECT w.id, w.name, v.definition FROM workflows w
+             JOIN workflow_versions v ON v.parent_workflow_id = w.parent_workflow_id AND v.version = w.version
+             WHERE w.environment = ?1 AND w.user_id = ?2 AND json_extract(v.definition, '$.trigger.type') = 'event'
+             ORDER BY w.id"
+        }
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows: Vec<(String, String, String)> =
+        stmt.query_map(params![env, user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+    rows.into_iter().map(|(id, name, text)| Ok((id, name, parse(&text)?))).collect()
+}
