@@ -5,6 +5,8 @@
 //!         ─► handler: parse input into domain types ─► domain rule
 //!         ─► store.write(|tx| change + audit + outbox row)   one writer thread, group commit
 //! outbox rows ─► delivery worker: claim (lease) ─► sign ─► egress client ─► record attempt
+//! inbound hook | run/event | run/workflow ─► ops: execution row ─► runtime worker: claim ─► steps
+//!         (http step ─► egress client with the user's credentials; stream step ─► workflow.data event)
 //! ```
 //!
 //! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags.
@@ -15,6 +17,7 @@
 //! - [`domain`]: validated types (`Username`, `Environment`); no SQL, no HTTP.
 //! - [`store`]: the only place with SQL: writer thread, read connections, migrations.
 //! - [`outbox`]: events enqueued inside write transactions, signing, delivery.
+//! - [`runtime`]: the workflow runtime: claims executions, runs their steps, records them.
 //! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
 //! - [`housekeeping`]: the hourly retention sweep.
@@ -35,6 +38,7 @@ pub mod ids;
 pub mod metrics;
 pub mod ops;
 pub mod outbox;
+pub mod runtime;
 pub mod state;
 pub mod store;
 pub mod vault;

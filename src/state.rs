@@ -1,5 +1,5 @@
 //! What every request handler shares: the operations' dependencies, derived keys,
-//! readiness flags, metrics and the outbox handle. Built by `app.rs`.
+//! readiness flags, metrics, the outbox's and the workflow runtime's handles. Built by `app.rs`.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::ops::Deps;
 use crate::outbox::Outbox;
+use crate::runtime::Runtime;
 use crate::store::Store;
 use crate::vault::LiveKeyring;
 
@@ -34,6 +35,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The webhook outbox: egress client, signers, the delivery worker's handle.
     pub outbox: Outbox,
+    /// The workflow runtime's handle (readiness, tests that wait for it).
+    pub runtime: Runtime,
 }
 
 impl Deref for AppState {
@@ -44,7 +47,7 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(deps: Arc<Deps>, metrics: Arc<Metrics>, outbox: Outbox) -> AppState {
+    pub fn new(deps: Arc<Deps>, metrics: Arc<Metrics>, outbox: Outbox, runtime: Runtime) -> AppState {
         let cursor_key = deps.keyring.derive("usher cursor v1");
         AppState(Arc::new(Shared {
             config: Arc::clone(&deps.config),
@@ -58,6 +61,7 @@ impl AppState {
             draining: AtomicBool::new(false),
             metrics,
             outbox,
+            runtime,
         }))
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 mod deliveries;
 pub mod error;
 pub mod extract;
+mod hooks;
 pub mod installations;
 pub mod integrations;
 pub mod link_page;
@@ -15,11 +16,13 @@ mod ops;
 pub mod pages;
 pub mod paging;
 pub mod portal;
+mod runtime;
 pub mod sdk;
 pub mod serve;
 pub mod smartlink;
 mod users;
 pub mod webhooks;
+mod workflow_admin;
 mod workflows;
 
 use axum::Router;
@@ -41,6 +44,8 @@ fn api() -> Router<AppState> {
         .merge(integrations::routes())
         .merge(installations::routes())
         .merge(workflows::routes())
+        .merge(workflow_admin::routes())
+        .merge(runtime::routes())
         .merge(links::routes())
         .merge(smartlink::api_routes())
         .merge(webhooks::routes())
@@ -59,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
+        .merge(hooks::routes())
         .merge(sdk::routes(state.clone()))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
