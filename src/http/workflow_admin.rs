@@ -22,7 +22,7 @@ use crate::ops::workflows::hook::RegenerateHook;
 use crate::ops::workflows::upgrade::Upgrade;
 use crate::ops::workflows::users::ParentUsers;
 use crate::ops::workflows::versions::ListVersions;
-use crate::ops::workflows::view::{Named, ParentView};
+use crate::ops::workflows::view::{Named, ParentView, WorkflowView};
 use crate::state::AppState;
 use crate::store::children::ChildUser;
 
@@ -45,6 +45,13 @@ fn user(params: &Params) -> Option<String> {
     params.get("userId").map(str::to_string)
 }
 
+/// One child workflow: the list's JSON plus the version it is pinned to.
+fn child_json(view: &WorkflowView) -> Value {
+    let mut out = workflow_json(view);
+    out["version"] = json!(view.workflow.version);
+    out
+}
+
 /// A parent workflow's JSON: its current definition and version.
 fn parent_json(view: &ParentView) -> Value {
     let p = &view.parent;
@@ -62,7 +69,7 @@ fn parent_json(view: &ParentView) -> Value {
 async fn show(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) -> Result<Json<Value>, AppError> {
     let found = ops::query(&ctx, GetWorkflow { id: checked(id)?, user: user(&params) }).await?;
     let data = match &found {
-        Named::Child(child) => workflow_json(child),
+        Named::Child(child) => child_json(child),
         Named::Parent(parent) => parent_json(parent),
     };
     Ok(Json(json!({ "data": data })))
@@ -134,12 +141,12 @@ async fn upgrade(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) ->
         ),
     };
     let done = ops::run(&ctx, Upgrade { id: checked(id)?, user: user(&params), version }).await?;
-    Ok(Json(json!({ "message": "success", "data": workflow_json(&done) })))
+    Ok(Json(json!({ "message": "success", "data": child_json(&done) })))
 }
 
 async fn regenerate_hook(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) -> Result<Json<Value>, AppError> {
     let done = ops::run(&ctx, RegenerateHook { id: checked(id)?, user: user(&params) }).await?;
-    Ok(Json(json!({ "data": workflow_json(&done) })))
+    Ok(Json(json!({ "data": child_json(&done) })))
 }
 
 async fn deactivate_all(KeyCtx(ctx): KeyCtx, Path(user): Path<String>) -> Result<Json<Value>, AppError> {

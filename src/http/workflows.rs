@@ -29,8 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{user}/credentials/{id}", delete(remove_credential))
 }
 
-/// A child workflow's JSON: API.md's fields, its pinned `version`, and `hookUrl` when
-/// a webhook triggers it.
+/// A child workflow's JSON: API.md's fields, and `hookUrl` when a webhook triggers it.
 pub fn workflow_json(view: &WorkflowView) -> Value {
     let w = &view.workflow;
     let mut out = json!({
@@ -40,7 +39,6 @@ pub fn workflow_json(view: &WorkflowView) -> Value {
         "name": w.name,
         "active": w.active,
         "createdAt": crate::clock::rfc3339(w.created_at),
-        "version": w.version,
     });
     if let Some(url) = &view.hook_url {
         out["hookUrl"] = json!(url);

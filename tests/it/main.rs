@@ -25,3 +25,4 @@ mod users;
 mod webhook_faults;
 mod webhook_lifecycle;
 mod webhooks;
+mod workflow_flow;
