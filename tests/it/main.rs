@@ -25,4 +25,5 @@ mod users;
 mod webhook_faults;
 mod webhook_lifecycle;
 mod webhooks;
+mod workflow_events;
 mod workflow_flow;
