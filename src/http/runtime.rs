@@ -15,12 +15,13 @@ use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::runtime::errors::WorkflowErrors;
 use crate::ops::runtime::events::ListEvents;
-use crate::ops::runtime::logs::{ExecutionLog, WorkflowLogs};
+use crate::ops::runtime::logs::{ExecutionLog, WorkflowLogs, parse_position, position_text};
 use crate::ops::runtime::rerun::Rerun;
 use crate::ops::runtime::run_event::RunEvent;
 use crate::ops::runtime::run_workflow::RunWorkflow;
 use crate::state::AppState;
-use crate::store::executions::{Filter, StepRecord};
+use crate::domain::Environment;
+use crate::store::executions::{Filter, Position, StepRecord};
 
 /// Logs are returned 20 at a time by default, at most 100; `page` reaches back at
 /// most this many rows (further, follow `nextCursor`).
@@ -126,16 +127,40 @@ async fn logs(
     let filter = Filter { failed_only: flag(&params, "error", "true", "false")?, newest_first: !flag(&params, "order", "asc", "desc")? };
     let scope = format!("logs:{id}:{}:{}", filter.failed_only, filter.newest_first);
     let key = state.cursor_key;
-    let after = params.get("cursor").map(|c| paging::open(c, &key, ctx.env, &scope)).transpose()?;
+    let after = cursor(&params, &key, ctx.env, &scope)?;
     if after.is_some() && page > 1 {
         return Err(AppError::bad("invalid_query", "give page or cursor, not both"));
     }
     let user = params.get("userId").map(str::to_string);
     let query = WorkflowLogs { workflow: id, user, filter, after, skip, limit: limit + 1 };
     let mut rows = ops::query(&ctx, query).await?;
-    let next = paging::next_cursor(&mut rows, limit, |r| r.execution.id.as_str(), &key, ctx.env, &scope)?;
+    let next = next_cursor(&mut rows, limit, &key, ctx.env, &scope)?;
     let data: Vec<Value> = rows.iter().map(log_json).collect();
     Ok(Json(json!({ "data": data, "nextCursor": next })))
+}
+
+/// The page position in `cursor`, if given: a signed `created_at.id`.
+fn cursor(params: &Params, key: &[u8; 32], env: Environment, scope: &str) -> Result<Option<Position>, AppError> {
+    let Some(text) = params.get("cursor") else { return Ok(None) };
+    let position = paging::open(text, key, env, scope)?;
+    parse_position(&position)
+        .map(Some)
+        .ok_or_else(|| AppError::bad("invalid_cursor", "cursor is not one this server issued for this list"))
+}
+
+/// Trims the extra row of a page fetched with `limit + 1` and seals the next cursor.
+fn next_cursor(
+    rows: &mut Vec<ExecutionLog>,
+    limit: usize,
+    key: &[u8; 32],
+    env: Environment,
+    scope: &str,
+) -> Result<Option<String>, AppError> {
+    if rows.len() <= limit {
+        return Ok(None);
+    }
+    rows.truncate(limit);
+    rows.last().map(|r| paging::seal(&position_text(&r.execution), key, env, scope)).transpose()
 }
 
 fn time(ms: Option<i64>) -> Value {
@@ -192,10 +217,10 @@ async fn errors(
     let limit = number(&params, "limit", LOGS_DEFAULT, LOGS_MAX)?;
     let scope = format!("errors:{id}");
     let key = state.cursor_key;
-    let after = params.get("cursor").map(|c| paging::open(c, &key, ctx.env, &scope)).transpose()?;
+    let after = cursor(&params, &key, ctx.env, &scope)?;
     let user = params.get("userId").map(str::to_string);
     let mut rows = ops::query(&ctx, WorkflowErrors { workflow: id, user, after, limit: limit + 1 }).await?;
-    let next = paging::next_cursor(&mut rows, limit, |r| r.execution.id.as_str(), &key, ctx.env, &scope)?;
+    let next = next_cursor(&mut rows, limit, &key, ctx.env, &scope)?;
     let data: Vec<Value> = rows
         .iter()
         .map(|log| {

@@ -99,21 +99,28 @@ pub struct Filter {
     pub newest_first: bool,
 }
 
-/// One page of a workflow's executions by id (time order), after `after` in the
-/// page's direction. Each of the four forms walks one index (no OFFSET, no sort).
+/// Where a page of executions starts: (created_at, id) of the last row of the page before.
+pub type Position = (i64, String);
+
+/// One page of a workflow's executions in the order they were accepted (`created_at`,
+/// then id), after `after` in the page's direction. Each of the four forms walks one
+/// index (no OFFSET, no sort).
 pub fn page(
     conn: &Db<'_>,
     workflow_id: &str,
     filter: Filter,
-    after: Option<&str>,
+    after: Option<&Position>,
     limit: usize,
 ) -> StoreResult<Vec<ExecutionRow>> {
     let failed = if filter.failed_only { "AND status = 'failed'" } else { "" };
-    let (cmp, order, start) = if filter.newest_first { ("<", "DESC", "~") } else { (">", "ASC", "") };
+    let (cmp, order, start) =
+        if filter.newest_first { ("<", "DESC", (i64::MAX, "")) } else { (">", "ASC", (i64::MIN, "")) };
+    let (at, id) = after.map_or(start, |(at, id)| (*at, id.as_str()));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM executions WHERE workflow_id = ?1 {failed} AND id {cmp} ?2 ORDER BY id {order} LIMIT ?3"
+        "SELECT {COLUMNS} FROM executions WHERE workflow_id = ?1 {failed} AND (created_at, id) {cmp} (?2, ?3)
+         ORDER BY created_at {order}, id {order} LIMIT ?4"
     ))?;
-    let rows = stmt.query_map(params![workflow_id, after.unwrap_or(start), limit as i64], from_row)?;
+    let rows = stmt.query_map(params![workflow_id, at, id, limit as i64], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 

@@ -27,3 +27,4 @@ mod webhook_lifecycle;
 mod webhooks;
 mod workflow_events;
 mod workflow_flow;
+mod workflow_retry;

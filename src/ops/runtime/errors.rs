@@ -4,12 +4,12 @@
 use super::logs::{ExecutionLog, WorkflowLogs};
 use crate::ops::{Ctx, OpError, Query};
 use crate::store::Db;
-use crate::store::executions::Filter;
+use crate::store::executions::{Filter, Position};
 
 pub struct WorkflowErrors {
     pub workflow: String,
     pub user: Option<String>,
-    pub after: Option<String>,
+    pub after: Option<Position>,
     pub limit: usize,
 }
 
