@@ -28,3 +28,4 @@ mod webhooks;
 mod workflow_events;
 mod workflow_flow;
 mod workflow_retry;
+mod workflow_versions;

@@ -126,6 +126,10 @@ impl Kit {
         self.app.call(Method::PUT, path, Some(&self.key), body).await
     }
 
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.app.call(Method::DELETE, path, Some(&self.key), None).await
+    }
+
     /// POSTs raw bytes to a hook URL with extra headers; returns status and JSON.
     pub async fn call_hook(&self, url: &str, body: &[u8], headers: &[(&str, &str)]) -> (StatusCode, Value) {
         let mut request = self.app.client.post(url).header("content-type", "application/json").body(body.to_vec());
