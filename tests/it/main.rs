@@ -25,6 +25,7 @@ mod users;
 mod webhook_faults;
 mod webhook_lifecycle;
 mod webhooks;
+mod workflow_crash;
 mod workflow_events;
 mod workflow_flow;
 mod workflow_retry;

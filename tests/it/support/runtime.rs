@@ -194,6 +194,26 @@ impl DbFile {
     pub fn execution_ids(&self) -> Vec<String> {
         self.texts("SELECT id FROM executions ORDER BY id", [])
     }
+    /// (id, trigger data) of every execution that committed.
+    pub fn execution_inputs(&self) -> Vec<(String, Value)> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, input FROM executions ORDER BY id").unwrap();
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .unwrap()
+            .map(|row| {
+                let (id, input) = row.unwrap();
+                (id, serde_json::from_str(&input).unwrap())
+            })
+            .collect()
+    }
+    /// Executions queued, running or waiting to retry.
+    pub fn open_executions(&self) -> i64 {
+        self.count("executions WHERE status IN ('queued', 'running')", [])
+    }
+    /// Executions claimed at least once and not finished (in flight, or leased by a dead process).
+    pub fn claimed_executions(&self) -> i64 {
+        self.count("executions WHERE status = 'running'", [])
+    }
     pub fn workflow_versions(&self) -> i64 {
         self.count("workflow_versions", [])
     }
