@@ -150,3 +150,33 @@ async fn hook_refusals_record_nothing() {
     kit.ingest.wait_for(1, LIMIT).await;
     kit.stop().await;
 }
+
+#[tokio::test]
+async fn finished_runs_are_swept_after_the_retention_and_open_ones_kept() {
+    let kit = Kit::start().await;
+    let workflows = json!([
+        {"name": "Quick", "trigger": "quick"},
+        {"name": "Slow", "trigger": "slow",
+         "steps": [{"type": "http", "method": "GET", "url": format!("{}/slow", kit.api_origin())}]}
+    ]);
+    let made = kit.integration("shopify", workflows).await;
+    let user = kit.installed_user("dale@example.com", &made.id, "key-1234", "").await;
+    kit.api.set_default(crate::support::receiver::Reply::Held(200));
+    for event in ["quick", "slow"] {
+        let (status, _) = kit.post("/run/event", json!({"event": event, "userId": user, "data": {}})).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    kit.api.wait_for(1, LIMIT).await;
+    kit.app.state().outbox.run_until_idle(LIMIT).await.unwrap();
+    assert_eq!((kit.db().executions_in("succeeded"), kit.db().open_executions()), (1, 1));
+    kit.db().age_executions(40 * 86_400_000);
+    let retention = std::time::Duration::from_secs(30 * 86_400);
+    let swept = usher::housekeeping::sweep(&kit.app.state().store, retention).await.unwrap();
+    assert_eq!(swept.executions, 1, "{swept:?}");
+    assert_eq!((kit.db().executions(), kit.db().open_executions()), (1, 1), "the open run is kept");
+    kit.api.release();
+    kit.idle().await;
+    let again = usher::housekeeping::sweep(&kit.app.state().store, retention).await.unwrap();
+    assert_eq!((again.executions, kit.db().executions()), (1, 0));
+    kit.stop().await;
+}
