@@ -180,3 +180,21 @@ async fn finished_runs_are_swept_after_the_retention_and_open_ones_kept() {
     assert_eq!((again.executions, kit.db().executions()), (1, 0));
     kit.stop().await;
 }
+
+#[tokio::test]
+async fn the_portal_shows_the_end_user_their_hook_urls() {
+    use crate::portal::Visitor;
+    use crate::support::smartlink::{SmartApp, create_app};
+    let kit = Kit::start().await;
+    let SmartApp { app_id, secret } = create_app(&kit.app, &kit.key, true).await;
+    let made = kit.integration("shopify", order_created(&kit)).await;
+    let visitor = Visitor::sign_in(&kit.app, &app_id, &secret, "dale@example.com").await;
+    let user = crate::portal::user_id(&kit.app, &kit.key, "dale@example.com").await;
+    kit.install(&user, &made.id, "key-live-123", "hook-secret").await;
+    let hook_url = kit.child_of(&user, &made.parents[0]).await["hookUrl"].as_str().unwrap().to_string();
+    let token = hook_url.rsplit('/').next().unwrap();
+    let (status, _, html) = visitor.get("/portal").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Order created") && html.contains(token), "{html}");
+    kit.stop().await;
+}
