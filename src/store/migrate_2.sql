@@ -53,10 +53,10 @@ CREATE TABLE executions (
     started_at         INTEGER,
     finished_at        INTEGER
 ) STRICT;
-CREATE INDEX executions_due ON executions (next_attempt_at) WHERE status IN ('queued', 'running');
+CREATE INDEX executions_due ON executions (next_attempt_at, id) WHERE status IN ('queued', 'running');
 CREATE INDEX executions_by_workflow ON executions (workflow_id, created_at, id);
 CREATE INDEX executions_failed_by_workflow ON executions (workflow_id, created_at, id) WHERE status = 'failed';
-CREATE INDEX executions_by_user ON executions (user_id, id);
+CREATE INDEX executions_by_user ON executions (environment, user_id, id);
 CREATE INDEX executions_by_env ON executions (environment, created_at, id);
 
 -- The record of each finished step of an execution: its input and output (capped,
