@@ -1,4 +1,4 @@
--- usher schema (PRAGMA user_version = 2). Applied whole to a new database; older
+-- usher schema (PRAGMA user_version = 3). Applied whole to a new database; older
 -- databases are upgraded by the steps in src/store/migrate.rs. Times are Unix
 -- milliseconds; ids are 24 hex characters, time-ordered. Every row that belongs to a
 -- customer environment carries `environment`, and every query filters on it.
@@ -271,7 +271,33 @@ CREATE TABLE delivery_attempts (
 ) STRICT;
 CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
 
--- Workflow runtime (schema version 2).
+-- Headless installations (POST /headless/startInstallation): an install begun from the
+-- customer's own UI and finished by POST /headless/completeInstallation through the same
+-- install transaction as a link. A started one expires at `expires_at` (links.headless_ttl);
+-- a finished one keeps `completed_at` and the installation it made, so finishing it again
+-- is a conflict. `workflow_ids`: JSON list of the parent workflows to install active (NULL:
+-- all). `reuse_credential` = 1: install with the user's stored credential `credential_id`
+-- (chosen at start) instead of values from the form; if that credential is deleted first,
+-- `credential_id` becomes NULL and completing is refused.
+CREATE TABLE headless_installations (
+    id               TEXT PRIMARY KEY,
+    environment      TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    integration_id   TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+    workflow_ids     TEXT,
+    reuse_credential INTEGER NOT NULL DEFAULT 0 CHECK (reuse_credential IN (0, 1)),
+    credential_id    TEXT REFERENCES credentials (id) ON DELETE SET NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    completed_at     INTEGER,
+    installation_id  TEXT
+) STRICT;
+CREATE INDEX headless_installations_by_user ON headless_installations (user_id);
+CREATE INDEX headless_installations_by_integration ON headless_installations (integration_id);
+CREATE INDEX headless_installations_by_credential ON headless_installations (credential_id);
+CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);
+
+-- Workflow runtime (schema version 3).
 
 -- The definition of a parent workflow, one row per version: `definition` is the JSON
 -- {"trigger", "steps"} the API shows. `parent_workflows.version` is the current one.

@@ -181,6 +181,15 @@ fn public_url(config: &Config, addr: SocketAddr) -> String {
 
 /// Opens everything and starts serving on `listener`; returns once the server is ready.
 pub async fn start(config: Config, listener: TcpListener) -> Result<Running, StartError> {
+    start_with(config, listener, axum::Router::new()).await
+}
+
+/// Like [`start`], also serving `extra` routes (`usher demo`'s page) beside the API.
+pub async fn start_with(
+    config: Config,
+    listener: TcpListener,
+    extra: axum::Router<AppState>,
+) -> Result<Running, StartError> {
     let addr = listener.local_addr().map_err(|e| StartError(format!("listener: {e}")))?;
     let config = Arc::new(config);
     let opened = {
@@ -212,7 +221,7 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     let state = AppState::new(deps, metrics, outbox, runtime);
     state.outbox.start();
     state.runtime.start();
-    let router = crate::http::router(state.clone());
+    let router = crate::http::router(state.clone(), extra);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = &state.config.server;
     let limits = ServeLimits {

@@ -72,6 +72,7 @@ impl Config {
         span_within("tokens.jwt_ttl", self.tokens.jwt_ttl, 60, 86_400)?;
         span_within("links.max_ttl", self.links.max_ttl, 60, 365 * 86_400)?;
         span_within("links.default_ttl", self.links.default_ttl, 60, self.links.max_ttl.secs())?;
+        span_within("links.headless_ttl", self.links.headless_ttl, 60, 7 * 86_400)?;
         span_within("sessions.ttl", self.sessions.ttl, 60, 365 * 86_400)?;
         span_within("smartlink.v2_max_ttl", self.smartlink.v2_max_ttl, 60, 86_400)?;
         span_within("smartlink.secret_grace", self.smartlink.secret_grace, 0, 30 * 86_400)?;

@@ -42,6 +42,8 @@ events! {
     UserDeleted(UserDeleted) = "user.deleted",
     /// An end user signed in through a SmartLink.
     SmartLinkLogin(SmartLinkLogin) = "smartlink.login",
+    /// An installation's credential was changed (`POST /headless/editInstallation`).
+    InstallationUpdated(InstallationUpdated) = "installation.updated",
     /// A child workflow's `stream` step handed data to the customer.
     WorkflowData(WorkflowData) = "workflow.data",
     /// A run of a child workflow failed (a step failed for good).
@@ -86,6 +88,19 @@ pub struct SmartLinkLogin {
     pub app_id: String,
     /// True when the sign-in registered the user.
     pub created: bool,
+}
+
+/// The same fields as `installation.completed` (the credential id has changed), so a
+/// receiver can handle both alike.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallationUpdated {
+    pub user_id: String,
+    pub workflow_ids: Vec<String>,
+    pub integration_id: String,
+    /// `{"<app>": "<credentialId>"}`: the new credential.
+    pub credentials: BTreeMap<String, String>,
+    pub installation_id: String,
 }
 
 /// The data of a `stream` step, with the run it came from.
@@ -171,7 +186,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 6);
+        assert_eq!(KNOWN_EVENTS.len(), 7);
     }
 
     #[test]

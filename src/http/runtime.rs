@@ -19,6 +19,7 @@ use crate::ops::runtime::logs::{ExecutionLog, WorkflowLogs, parse_position, posi
 use crate::ops::runtime::rerun::Rerun;
 use crate::ops::runtime::run_event::RunEvent;
 use crate::ops::runtime::run_workflow::RunWorkflow;
+use crate::ops::workflows::resolve::WorkflowRef;
 use crate::state::AppState;
 use crate::domain::Environment;
 use crate::store::executions::{Filter, Position, StepRecord};
@@ -64,12 +65,8 @@ struct WorkflowBody {
 }
 
 async fn run_workflow(KeyCtx(ctx): KeyCtx, JsonBody(body): JsonBody<WorkflowBody>) -> Result<Json<Value>, AppError> {
-    let op = RunWorkflow {
-        workflow_id: body.workflow_id,
-        workflow_name: body.workflow_name,
-        user: body.user_id,
-        data: body.data,
-    };
+    let workflow = WorkflowRef::from_parts(body.workflow_id, body.workflow_name)?;
+    let op = RunWorkflow { workflow, user: body.user_id, data: body.data };
     let id = ops::run(&ctx, op).await?;
     Ok(Json(json!({ "message": "success", "executionId": id })))
 }

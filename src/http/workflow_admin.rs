@@ -1,7 +1,7 @@
-//! One workflow by id (API key): show, edit (a parent: a new version), delete; its
-//! versions and users; upgrade a child, regenerate its hook URL; and switching off all
-//! of a user's workflows. `{id}` is a child workflow's id, or a parent's id (with
-//! `?userId`: that user's child of it).
+//! Workflow definitions and the runtime's per-workflow calls (API key): edit a parent (a
+//! new version), its versions and its users; upgrade a child, regenerate its hook URL;
+//! switch off all of a user's workflows. A child is named by its id, or (with
+//! `?userId`) by its id or its parent's.
 
 use axum::extract::Path;
 use axum::routing::{get, post, put};
@@ -15,20 +15,19 @@ use super::workflows::workflow_json;
 use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::workflows::deactivate_all::DeactivateAll;
-use crate::ops::workflows::delete::DeleteWorkflow;
 use crate::ops::workflows::edit::EditParent;
-use crate::ops::workflows::get::GetWorkflow;
 use crate::ops::workflows::hook::RegenerateHook;
 use crate::ops::workflows::upgrade::Upgrade;
 use crate::ops::workflows::users::ParentUsers;
 use crate::ops::workflows::versions::ListVersions;
-use crate::ops::workflows::view::{Named, ParentView, WorkflowView};
+use crate::ops::workflows::view::{ParentView, WorkflowView};
 use crate::state::AppState;
 use crate::store::children::ChildUser;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/workflows/{id}", get(show).put(edit).delete(remove))
+        // GET and DELETE of one workflow are `workflows.rs`'s (a user's child).
+        .route("/workflows/{id}", put(edit))
         .route("/workflows/{id}/versions", get(versions))
         .route("/workflows/{id}/users", get(users))
         .route("/workflows/{id}/upgrade", put(upgrade))
@@ -66,15 +65,6 @@ fn parent_json(view: &ParentView) -> Value {
     })
 }
 
-async fn show(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) -> Result<Json<Value>, AppError> {
-    let found = ops::query(&ctx, GetWorkflow { id: checked(id)?, user: user(&params) }).await?;
-    let data = match &found {
-        Named::Child(child) => child_json(child),
-        Named::Parent(parent) => parent_json(parent),
-    };
-    Ok(Json(json!({ "data": data })))
-}
-
 async fn edit(
     KeyCtx(ctx): KeyCtx,
     Path(id): Path<String>,
@@ -82,16 +72,6 @@ async fn edit(
 ) -> Result<Json<Value>, AppError> {
     let edited = ops::run(&ctx, EditParent { id: checked(id)?, body }).await?;
     Ok(Json(json!({ "data": parent_json(&edited) })))
-}
-
-async fn remove(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) -> Result<Json<Value>, AppError> {
-    let force = match params.get("force") {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(AppError::bad("invalid_force", "force must be true or false")),
-    };
-    ops::run(&ctx, DeleteWorkflow { id: checked(id)?, user: user(&params), force }).await?;
-    Ok(Json(json!({ "success": true })))
 }
 
 async fn versions(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) -> Result<Json<Value>, AppError> {

@@ -1,6 +1,7 @@
-//! SQL for child workflows as the runtime and its API see them: lookups by id, by
-//! parent and user, by name, by hook; the users of a parent; version pinning and
-//! hooks; deactivating all of a user's. (Installing makes children: `installations.rs`.)
+//! SQL for child workflows as the runtime and its API see them: lookups by id and by
+//! hook; the children of a parent with their users; version pinning and hooks;
+//! deactivating all of a user's. (Installing makes children: `installations.rs`; the
+//! lookups by user, parent id or name: `workflow_refs.rs`.)
 
 use rusqlite::{OptionalExtension, params};
 
@@ -14,31 +15,6 @@ pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<Wor
         .query_row(params![env, id], workflow_from_row)
         .optional()
         .map_err(Into::into)
-}
-
-/// The user's child of a parent workflow (at most one: one installation per
-/// integration, one child per parent in it).
-pub fn of_parent_for_user(
-    conn: &Db<'_>,
-    env: Environment,
-    parent_id: &str,
-    user_id: &str,
-) -> StoreResult<Option<WorkflowRow>> {
-    conn.prepare_cached(&format!(
-        "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND user_id = ?2 AND parent_workflow_id = ?3"
-    ))?
-    .query_row(params![env, user_id, parent_id], workflow_from_row)
-    .optional()
-    .map_err(Into::into)
-}
-
-/// The user's children with this name (names are not unique across integrations).
-pub fn named_for_user(conn: &Db<'_>, env: Environment, user_id: &str, name: &str) -> StoreResult<Vec<WorkflowRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND user_id = ?2 AND name = ?3 ORDER BY id"
-    ))?;
-    let rows = stmt.query_map(params![env, user_id, name], workflow_from_row)?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// The child whose inbound hook token hashes to `hash`, in whichever environment.
@@ -86,7 +62,7 @@ pub struct ChildUser {
 }
 
 /// One page of a parent's children (with their users) ordered by child id.
-pub fn users_of_parent(
+pub fn children_of_parent(
     conn: &Db<'_>,
     env: Environment,
     parent_id: &str,
@@ -102,13 +78,6 @@ pub fn users_of_parent(
         Ok(ChildUser { workflow: workflow_from_row(r)?, username: r.get(11)?, full_name: r.get(12)? })
     })?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
-}
-
-/// How many children a parent has.
-pub fn count_of_parent(conn: &Db<'_>, env: Environment, parent_id: &str) -> StoreResult<i64> {
-    conn.prepare_cached("SELECT count(*) FROM workflows WHERE environment = ?1 AND parent_workflow_id = ?2")?
-        .query_row(params![env, parent_id], |r| r.get(0))
-        .map_err(Into::into)
 }
 
 /// Pins a child to `version`.
@@ -130,11 +99,4 @@ pub fn deactivate_all(conn: &Tx<'_>, env: Environment, user_id: &str) -> StoreRe
     conn.prepare_cached("UPDATE workflows SET active = 0 WHERE environment = ?1 AND user_id = ?2 AND active = 1")?
         .execute(params![env, user_id])
         .map_err(Into::into)
-}
-
-/// Deletes one child workflow (its installation keeps the others).
-pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
-    let n =
-        conn.prepare_cached("DELETE FROM workflows WHERE environment = ?1 AND id = ?2")?.execute(params![env, id])?;
-    Ok(n == 1)
 }

@@ -9,13 +9,32 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
-/// Append only; never edit a step that has shipped.
+/// Append only; never edit a step that has shipped. Each step makes exactly what
+/// `schema.sql` has for it (a test compares a fresh database with an upgraded one).
 const UPGRADES: &[&str] = &[
-    // 1 -> 2: the workflow runtime (definitions and versions, hooks, executions).
-    include_str!("migrate_2.sql"),
+    // 1 -> 2: headless installations (issue 12).
+    "CREATE TABLE headless_installations (
+        id               TEXT PRIMARY KEY,
+        environment      TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+        user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        integration_id   TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+        workflow_ids     TEXT,
+        reuse_credential INTEGER NOT NULL DEFAULT 0 CHECK (reuse_credential IN (0, 1)),
+        credential_id    TEXT REFERENCES credentials (id) ON DELETE SET NULL,
+        created_at       INTEGER NOT NULL,
+        expires_at       INTEGER NOT NULL,
+        completed_at     INTEGER,
+        installation_id  TEXT
+    ) STRICT;
+    CREATE INDEX headless_installations_by_user ON headless_installations (user_id);
+    CREATE INDEX headless_installations_by_integration ON headless_installations (integration_id);
+    CREATE INDEX headless_installations_by_credential ON headless_installations (credential_id);
+    CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);",
+    // 2 -> 3: the workflow runtime (definitions and versions, hooks, executions; issue 11).
+    include_str!("migrate_3.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -62,27 +81,91 @@ mod tests {
         assert_eq!(UPGRADES.len() as i64, SCHEMA_VERSION - 1);
     }
 
-    /// Tables, their columns and the indexes, as SQLite describes them.
+    /// Tables, columns and indexes, normalised, for comparing two databases.
     fn shape(conn: &Connection) -> Vec<String> {
         let mut stmt = conn
-            .prepare(
-                "SELECT m.type || ' ' || m.name || ' ' || coalesce(m.tbl_name, '') || ' ' ||
-                        coalesce((SELECT group_concat(p.name || ':' || p.type || ':' || p.\"notnull\" || ':' || coalesce(p.dflt_value, ''), ',')
-                                  FROM pragma_table_info(m.name) p), '') || ' ' ||
-                        coalesce((SELECT group_concat(i.name, ',') FROM pragma_index_info(m.name) i), '')
-                 FROM sqlite_master m WHERE m.name NOT LIKE 'sqlite_%' ORDER BY m.type, m.name",
-            )
+            .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
             .unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        let mut out: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok(format!("{} {} on {}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for table in out.clone().iter().filter_map(|s| s.strip_prefix("table ")).map(|s| s.split(' ').next().unwrap()) {
+            let mut cols = conn.prepare(&format!("PRAGMA table_xinfo({table})")).unwrap();
+            let columns = cols
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{table}.{} {} notnull={} default={:?} pk={}",
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, i64>(5)?
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap);
+            out.extend(columns);
+            let mut fks = conn.prepare(&format!("PRAGMA foreign_key_list({table})")).unwrap();
+            let fks = fks
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{table} fk {} -> {} {}",
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(6)?
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap);
+            out.extend(fks);
+        }
+        let indexes: Vec<String> =
+            out.iter().filter_map(|s| s.strip_prefix("index ")).filter_map(|s| s.split(' ').next()).map(str::to_string).collect();
+        for index in indexes {
+            let mut cols = conn.prepare(&format!("PRAGMA index_info({index})")).unwrap();
+            let cols: Vec<String> = cols.query_map([], |r| r.get(2)).unwrap().map(Result::unwrap).collect();
+            out.push(format!("{index} ({})", cols.join(", ")));
+        }
+        out
+    }
+
+    /// A database made by version 1 (its `schema.sql`, kept as a fixture), with a user.
+    fn version_one() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../tests/fixtures/schema/v1.sql")).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO users (id, environment, username, created_at, updated_at)
+             VALUES ('0123456789abcdef01234567', 'development', 'dale', 0, 0);",
+        )
+        .unwrap();
+        conn
     }
 
     #[test]
-    fn a_version_1_database_upgrades_to_the_fresh_schema_and_keeps_its_workflows() {
-        let mut old = Connection::open_in_memory().unwrap();
-        old.execute_batch(include_str!("../../tests/fixtures/schema_v1.sql")).unwrap();
+    fn a_version_one_database_upgrades_to_the_fresh_schema_and_keeps_its_rows() {
+        let mut old = version_one();
+        migrate(&mut old).unwrap();
+        let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let users: i64 = old.query_row("SELECT count(*) FROM users WHERE username = 'dale'", [], |r| r.get(0)).unwrap();
+        assert_eq!(users, 1);
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        assert!(shape(&fresh).iter().any(|s| s == "table headless_installations on headless_installations"));
+        assert!(shape(&fresh).iter().any(|s| s == "table executions on executions"));
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_workflows_as_version_1_definitions() {
+        let mut old = version_one();
         old.execute_batch(
-            "PRAGMA user_version = 1;
-             INSERT INTO integrations (id, environment, app, name, created_at) VALUES ('i1', 'development', 'shop', 'Shop', 5);
+            "INSERT INTO integrations (id, environment, app, name, created_at) VALUES ('i1', 'development', 'shop', 'Shop', 5);
              INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, created_at)
                   VALUES ('p1', 'development', 'i1', 0, 'Orders', 'order.created', 5),
                          ('p2', 'development', 'i1', 1, 'Customers', NULL, 6);",

@@ -5,6 +5,7 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 pub mod children;
 mod conn;
@@ -13,6 +14,7 @@ pub mod runtime_queue;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
+pub mod headless;
 pub mod installations;
 pub mod keys;
 pub mod links;
@@ -27,6 +29,7 @@ pub mod smartlink;
 pub mod users;
 pub mod webhooks;
 pub mod workflow_versions;
+pub mod workflow_refs;
 mod writer;
 
 #[cfg(test)]

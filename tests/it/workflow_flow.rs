@@ -33,7 +33,7 @@ async fn a_hook_runs_the_http_step_with_the_credential_then_streams_to_the_custo
     let child = kit.child_of(&user, &made.parents[0]).await;
     let hook_url = child["hookUrl"].as_str().expect("a webhook-triggered child shows its hook URL").to_string();
     assert!(hook_url.starts_with(&format!("{}/hooks/hk_", kit.app.url)), "{hook_url}");
-    let (_, one) = kit.get(&format!("/workflows/{}", child["workflowId"].as_str().unwrap())).await;
+    let (_, one) = kit.get(&format!("/workflows/{}?userId={user}", child["workflowId"].as_str().unwrap())).await;
     assert_eq!(one["data"]["hookUrl"], hook_url, "GET /workflows/{{id}} shows the same URL");
     assert_eq!(one["data"]["version"], 1);
 

@@ -22,11 +22,11 @@ async fn editing_a_parent_makes_a_version_that_children_run_once_upgraded() {
     let user = kit.installed_user("dale@example.com", &made.id, "crm-key", "").await;
     let child = kit.child_of(&user, &parent).await["workflowId"].as_str().unwrap().to_string();
 
-    let (status, shown) = kit.get(&format!("/workflows/{parent}")).await;
+    let (status, shown) = kit.get(&format!("/workflows/{parent}/versions")).await;
     assert_eq!(status, StatusCode::OK, "{shown}");
-    assert_eq!(shown["data"]["version"], 1);
-    assert_eq!(shown["data"]["trigger"], json!({"type": "event", "event": "contact.created"}));
-    assert_eq!(shown["data"]["steps"], json!([{"type": "stream"}]));
+    assert_eq!(shown["currentVersion"], 1);
+    assert_eq!(shown["data"][0]["trigger"], json!({"type": "event", "event": "contact.created"}));
+    assert_eq!(shown["data"][0]["steps"], json!([{"type": "stream"}]));
 
     let steps = json!([{"type": "http", "method": "POST", "url": format!("{}/contacts", kit.api_origin()),
                          "headers": {"Authorization": "Bearer {{ credentials.apiKey }}"}}, {"type": "stream"}]);
@@ -45,7 +45,7 @@ async fn editing_a_parent_makes_a_version_that_children_run_once_upgraded() {
     assert_eq!(listed, [(2, true), (1, false)]);
 
     // The child is still on version 1: no API call.
-    let (_, one) = kit.get(&format!("/workflows/{child}")).await;
+    let (_, one) = kit.get(&format!("/workflows/{child}?userId={user}")).await;
     assert_eq!(one["data"]["version"], 1);
     run(&kit, &child, json!({"n": 1})).await;
     assert_eq!(kit.api_calls().len(), 0);
@@ -92,7 +92,7 @@ async fn editing_a_parent_makes_a_version_that_children_run_once_upgraded() {
     let missing = "0123456789abcdef01234567";
     assert_eq!(kit.put(&format!("/workflows/{missing}/upgrade"), None).await.0, StatusCode::NOT_FOUND);
     assert_eq!(kit.put(&format!("/workflows/{parent}/upgrade"), None).await.0, StatusCode::NOT_FOUND, "a parent alone names no child");
-    assert_eq!(kit.get(&format!("/workflows/{child}")).await.1["data"]["version"], 1);
+    assert_eq!(kit.get(&format!("/workflows/{child}?userId={user}")).await.1["data"]["version"], 1);
     kit.stop().await;
 }
 
@@ -133,29 +133,29 @@ async fn bad_definitions_are_refused_at_save_time_naming_the_step() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{edit}: {answer}");
     }
     assert_eq!(kit.db().workflow_versions(), versions);
-    assert_eq!(kit.get(&format!("/workflows/{parent}")).await.1["data"]["version"], 1);
+    assert_eq!(kit.get(&format!("/workflows/{parent}/versions")).await.1["currentVersion"], 1);
     assert_eq!(kit.put("/workflows/0123456789abcdef01234567", Some(json!({"name": "x"}))).await.0, StatusCode::NOT_FOUND);
     kit.stop().await;
 }
 
 #[tokio::test]
-async fn a_child_or_a_parent_workflow_is_deleted() {
+async fn a_deleted_child_no_longer_runs_and_its_parent_lists_no_user() {
     let kit = Kit::start().await;
     let made = kit.integration("crm", json!([{"name": "A", "trigger": "a"}, {"name": "B", "trigger": "b"}])).await;
     let user = kit.installed_user("dale@example.com", &made.id, "crm-key", "").await;
-    let child = kit.child_of(&user, &made.parents[0]).await["workflowId"].as_str().unwrap().to_string();
-    assert_eq!(kit.delete(&format!("/workflows/{child}")).await, (StatusCode::OK, json!({"success": true})));
+    let parent = made.parents[0].clone();
+    let child = kit.child_of(&user, &parent).await["workflowId"].as_str().unwrap().to_string();
+    let (status, body) = kit.delete(&format!("/workflows/{parent}?userId={user}")).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"success": true})));
     assert_eq!(kit.children(&user).await.len(), 1);
-    assert_eq!(kit.get(&format!("/workflows/{child}")).await.0, StatusCode::NOT_FOUND);
-    // A parent with a user's child needs force.
-    let parent = made.parents[1].clone();
-    let (status, answer) = kit.delete(&format!("/workflows/{parent}")).await;
-    assert_eq!((status, answer["code"].clone()), (StatusCode::CONFLICT, json!("workflow_installed")));
-    assert_eq!(kit.children(&user).await.len(), 1);
-    assert_eq!(kit.delete(&format!("/workflows/{parent}?force=maybe")).await.0, StatusCode::BAD_REQUEST);
-    assert_eq!(kit.delete(&format!("/workflows/{parent}?force=true")).await.0, StatusCode::OK);
-    assert_eq!(kit.children(&user).await.len(), 0);
-    assert_eq!(kit.get(&format!("/workflows/{parent}")).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(kit.delete("/workflows/not-an-id").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(kit.get(&format!("/workflows/{child}?userId={user}")).await.0, StatusCode::NOT_FOUND);
+    let before = kit.db().executions();
+    assert_eq!(kit.post("/run/workflow", json!({"workflowId": child})).await.0, StatusCode::NOT_FOUND);
+    let (status, answer) = kit.post("/run/event", json!({"event": "a", "userId": user, "data": {}})).await;
+    assert_eq!((status, answer["executionIds"].clone()), (StatusCode::OK, json!([])));
+    assert_eq!(kit.db().executions(), before);
+    let (_, users) = kit.get(&format!("/workflows/{parent}/users")).await;
+    assert_eq!(users["data"], json!([]));
+    assert_eq!(kit.get("/workflows/0123456789abcdef01234567/users").await.0, StatusCode::NOT_FOUND);
     kit.stop().await;
 }

@@ -3,16 +3,15 @@
 
 use serde_json::Value;
 
-use crate::ops::workflows::view::resolve_child;
+use crate::ops::workflows::resolve::{WorkflowRef, resolve};
 use crate::ops::{Ctx, OpError, Operation};
 use crate::store::installations::WorkflowRow;
 use crate::store::{Tx, children};
 
-/// The workflow is named by a child id, a parent id with `user`, or a name with
-/// `user`; the user by id or username.
+/// With `user` (an id or a username), the workflow is that user's child named by its
+/// id, its parent's id or its name (see `resolve`); without, a child workflow's id.
 pub struct RunWorkflow {
-    pub workflow_id: Option<String>,
-    pub workflow_name: Option<String>,
+    pub workflow: WorkflowRef,
     pub user: Option<String>,
     pub data: Value,
 }
@@ -29,24 +28,12 @@ impl Operation for RunWorkflow {
 
 impl RunWorkflow {
     fn target(&self, tx: &Tx<'_>, ctx: &Ctx) -> Result<WorkflowRow, OpError> {
-        match (&self.workflow_id, &self.workflow_name) {
-            (Some(id), _) => resolve_child(tx, ctx.env, id, self.user.as_deref()),
-            (None, Some(name)) => {
-                let user = self.user.as_deref().ok_or_else(|| {
-                    OpError::invalid("missing_user_id", "userId is required to name a workflow by workflowName")
-                })?;
-                let user = crate::ops::users::existing(tx, ctx.env, user)?;
-                let mut found = children::named_for_user(tx, ctx.env, &user.id, name)?;
-                match found.len() {
-                    0 => Err(OpError::NotFound("workflow")),
-                    1 => Ok(found.remove(0)),
-                    n => Err(OpError::conflict(
-                        "ambiguous_workflow_name",
-                        format!("the user has {n} workflows named `{name}`; give workflowId"),
-                    )),
-                }
+        match (&self.user, &self.workflow) {
+            (Some(user), reference) => Ok(resolve(tx, ctx.env, user, reference)?.1),
+            (None, WorkflowRef::Id(id)) => children::find(tx, ctx.env, id)?.ok_or(OpError::NotFound("workflow")),
+            (None, WorkflowRef::Name(_)) => {
+                Err(OpError::invalid("missing_user_id", "userId is required to name a workflow by workflowName"))
             }
-            (None, None) => Err(OpError::invalid("missing_workflow", "give workflowId or workflowName")),
         }
     }
 }

@@ -1,45 +1,35 @@
-//! Delete a workflow (`DELETE /workflows/{id}[?userId][&force=true]`): a user's child
-//! workflow, or a parent workflow from the catalog with every child of it. Runs still
-//! queued for them end as cancelled when the runtime reaches them.
+//! Remove one of a user's child workflows (`DELETE /workflows/{id}?userId=`): the
+//! workflow stops for that user; the installation and its other workflows stay.
 
 use serde_json::json;
 
-use super::view::{Named, resolve};
+use super::resolve::{WorkflowRef, resolve};
 use crate::ops::{Ctx, OpError, Operation};
-use crate::store::{Tx, catalog, children};
+use crate::store::Tx;
+use crate::store::installations::WorkflowRow;
+use crate::store::workflow_refs;
 
-/// A parent that users have installed is a 409 `workflow_installed` unless `force`.
-/// `workflow.deleted` in the audit log.
+/// Deletes the child workflow; `workflow.deleted` in the audit log. Not found unless
+/// `workflow` names a child workflow of `user` (by its id, its parent's id or its name).
 pub struct DeleteWorkflow {
-    pub id: String,
-    pub user: Option<String>,
-    pub force: bool,
+    pub user: String,
+    pub workflow: WorkflowRef,
 }
 
 impl Operation for DeleteWorkflow {
-    type Output = ();
+    type Output = WorkflowRow;
 
-    fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<(), OpError> {
-        match resolve(tx, ctx, &self.id, self.user.as_deref())? {
-            Named::Child(child) => {
-                let w = child.workflow;
-                children::delete(tx, ctx.env, &w.id)?;
-                let details = json!({ "workflowId": w.id, "parentWorkflowId": w.parent_workflow_id });
-                ctx.audit(tx, "workflow.deleted", Some(&w.user_id), details)
-            }
-            Named::Parent(parent) => {
-                let installed = children::count_of_parent(tx, ctx.env, &parent.parent.id)?;
-                if installed > 0 && !self.force {
-                    return Err(OpError::Conflict {
-                        code: "workflow_installed",
-                        message: format!("{installed} user(s) have this workflow installed; pass ?force=true"),
-                        extra: Some(json!({ "installed": installed })),
-                    });
-                }
-                catalog::delete_parent(tx, ctx.env, &parent.parent.id)?;
-                let details = json!({ "workflowId": parent.parent.id, "parent": true, "children": installed });
-                ctx.audit(tx, "workflow.deleted", None, details)
-            }
+    fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<WorkflowRow, OpError> {
+        let (user, workflow) = resolve(tx, ctx.env, &self.user, &self.workflow)?;
+        if !workflow_refs::delete_child(tx, ctx.env, &workflow.id)? {
+            return Err(OpError::NotFound("workflow"));
         }
+        let details = json!({
+            "workflowId": workflow.id,
+            "parentWorkflowId": workflow.parent_workflow_id,
+            "installationId": workflow.installation_id,
+        });
+        ctx.audit(tx, "workflow.deleted", Some(&user.id), details)?;
+        Ok(workflow)
     }
 }

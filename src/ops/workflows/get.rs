@@ -1,19 +1,20 @@
-//! Show one workflow (`GET /workflows/{id}[?userId]`): a child workflow, or a parent
-//! workflow with its current definition.
+//! One of a user's child workflows (`GET /workflows/{id}?userId=`), named by its own id
+//! or its parent's.
 
-use super::view::{Named, resolve};
+use super::resolve::{WorkflowRef, resolve};
 use crate::ops::{Ctx, OpError, Query};
 use crate::store::Db;
+use crate::store::installations::WorkflowRow;
 
 pub struct GetWorkflow {
-    pub id: String,
-    pub user: Option<String>,
+    pub user: String,
+    pub workflow: WorkflowRef,
 }
 
 impl Query for GetWorkflow {
-    type Output = Named;
+    type Output = WorkflowRow;
 
-    fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Named, OpError> {
-        resolve(db, ctx, &self.id, self.user.as_deref())
+    fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<WorkflowRow, OpError> {
+        Ok(resolve(db, ctx.env, &self.user, &self.workflow)?.1)
     }
 }

@@ -1,7 +1,8 @@
 //! Workflows: an end user's child workflows (made by installing) and the catalog's
-//! parent workflows they copy. List, show, switch on or off, upgrade a child to its
-//! parent's current version, regenerate its hook URL, delete; edit a parent (a new
-//! version), list its versions and its users.
+//! parent workflows they copy. List, read or remove a child, switch it on or off,
+//! upgrade it to a version of its parent, regenerate its hook URL; edit a parent (a new
+//! version), list its versions and its users. Every operation that takes a workflow
+//! with a user finds it through [`resolve`], so a parent's id works wherever a child's does.
 
 pub mod deactivate_all;
 pub mod delete;
@@ -9,6 +10,7 @@ pub mod edit;
 pub mod get;
 pub mod hook;
 pub mod list;
+pub mod resolve;
 pub mod set_active;
 pub mod upgrade;
 pub mod users;

@@ -16,6 +16,6 @@ impl Query for ParentUsers {
 
     fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Vec<ChildUser>, OpError> {
         let parent = catalog::find_parent(db, ctx.env, &self.parent_id)?.ok_or(OpError::NotFound("workflow"))?;
-        Ok(children::users_of_parent(db, ctx.env, &parent.id, self.after.as_deref(), self.limit)?)
+        Ok(children::children_of_parent(db, ctx.env, &parent.id, self.after.as_deref(), self.limit)?)
     }
 }

@@ -1,7 +1,7 @@
 //! The versions of a parent workflow's definition (`GET /workflows/{id}/versions`),
 //! newest first; `{id}` may also be a child, whose parent's versions are listed.
 
-use super::view::{Named, resolve};
+use super::view::parent_id;
 use crate::ops::{Ctx, OpError, Query};
 use crate::store::workflow_versions::{self, VersionRow};
 use crate::store::{Db, catalog};
@@ -21,10 +21,7 @@ impl Query for ListVersions {
     type Output = Versions;
 
     fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Versions, OpError> {
-        let parent_id = match resolve(db, ctx, &self.id, self.user.as_deref())? {
-            Named::Parent(p) => p.parent.id,
-            Named::Child(c) => c.workflow.parent_workflow_id,
-        };
+        let parent_id = parent_id(db, ctx.env, &self.id, self.user.as_deref())?;
         let parent = catalog::find_parent(db, ctx.env, &parent_id)?.ok_or(OpError::NotFound("workflow"))?;
         Ok(Versions { current: parent.version, versions: workflow_versions::all(db, &parent.id)? })
     }

@@ -1,7 +1,8 @@
-//! How child and parent workflows are shown, and how a path's `{id}` names one: a
-//! child workflow's id, or a parent workflow's id together with `userId` (that user's
-//! child of it), as the hosted API lets callers do.
+//! How child and parent workflows are shown, and what a path's `{id}` names when the
+//! user is optional: with `userId`, that user's child by its id or its parent's
+//! ([`resolve`](super::resolve)); without, a child workflow's own id.
 
+use super::resolve::{WorkflowRef, resolve};
 use crate::domain::Environment;
 use crate::domain::workflow::Definition;
 use crate::ops::{Ctx, OpError};
@@ -37,38 +38,22 @@ pub fn parent(db: &Db<'_>, env: Environment, id: &str) -> Result<Option<ParentVi
     Ok(Some(ParentView { parent, definition: version.definition }))
 }
 
-/// The child workflow `id` names: a child (of `user`, when given), or, with `user`,
-/// that user's child of the parent `id`. Anything else is a 404 `workflow`.
+/// The child workflow `id` names: with `user`, that user's child by its own id or its
+/// parent's; without, the child with that id. Anything else is a 404 `workflow`.
 pub fn resolve_child(db: &Db<'_>, env: Environment, id: &str, user: Option<&str>) -> Result<WorkflowRow, OpError> {
-    let user_id = match user {
-        Some(user) => Some(crate::ops::users::existing(db, env, user)?.id),
-        None => None,
-    };
-    if let Some(child) = children::find(db, env, id)? {
-        return match &user_id {
-            Some(u) if *u != child.user_id => Err(OpError::NotFound("workflow")),
-            _ => Ok(child),
-        };
-    }
-    match user_id {
-        Some(u) => children::of_parent_for_user(db, env, id, &u)?.ok_or(OpError::NotFound("workflow")),
-        None => Err(OpError::NotFound("workflow")),
+    match user {
+        Some(user) => Ok(resolve(db, env, user, &WorkflowRef::Id(id.to_string()))?.1),
+        None => children::find(db, env, id)?.ok_or(OpError::NotFound("workflow")),
     }
 }
 
-/// What a path's `{id}` names when it may be either kind.
-#[derive(Debug, Clone)]
-pub enum Named {
-    Child(WorkflowView),
-    Parent(ParentView),
-}
-
-/// A child (see [`resolve_child`]), or, without `user`, a parent workflow.
-pub fn resolve(db: &Db<'_>, ctx: &Ctx, id: &str, user: Option<&str>) -> Result<Named, OpError> {
+/// The parent workflow `id` names: a parent's own id (without `user`), or the parent
+/// of the child [`resolve_child`] finds.
+pub fn parent_id(db: &Db<'_>, env: Environment, id: &str, user: Option<&str>) -> Result<String, OpError> {
     if user.is_none()
-        && let Some(found) = parent(db, ctx.env, id)?
+        && let Some(parent) = catalog::find_parent(db, env, id)?
     {
-        return Ok(Named::Parent(found));
+        return Ok(parent.id);
     }
-    resolve_child(db, ctx.env, id, user).map(|w| Named::Child(view(ctx, w)))
+    Ok(resolve_child(db, env, id, user)?.parent_workflow_id)
 }

@@ -90,6 +90,12 @@ impl DbFile {
     pub fn inactive_workflows(&self) -> i64 {
         self.count("workflows WHERE active = 0", [])
     }
+    pub fn headless_installations(&self) -> i64 {
+        self.count("headless_installations", [])
+    }
+    pub fn completed_headless(&self) -> i64 {
+        self.count("headless_installations WHERE completed_at IS NOT NULL", [])
+    }
     pub fn install_links(&self) -> i64 {
         self.count("install_links", [])
     }
@@ -244,6 +250,9 @@ impl DbFile {
     // Moving time: rows made to look older than they are (retention, expiry).
     pub fn expire_links(&self) {
         self.conn().execute("UPDATE install_links SET expires_at = 1000", []).unwrap();
+    }
+    pub fn expire_headless(&self) {
+        self.conn().execute("UPDATE headless_installations SET expires_at = 1000", []).unwrap();
     }
     pub fn age_events(&self, ms: i64) {
         self.conn().execute("UPDATE outbox_messages SET created_at = created_at - ?1", [ms]).unwrap();
