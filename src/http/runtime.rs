@@ -1,5 +1,5 @@
 //! Running workflows and reading their runs back (API key), in the hosted API's shapes:
-//! `POST /run/event`, `POST /run/workflow`, `GET /events`,
+//! `POST /run/event` (also `/events/run`), `POST /run/workflow`, `GET /events`,
 //! `GET /workflows/{id}/logs|errors`, `POST /workflows/{id}/rerun/{executionId}`.
 
 use axum::extract::{Path, State};
@@ -33,6 +33,8 @@ const PAGE_REACH: usize = 1000;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/run/event", post(run_event))
+        // The same under the path of the generated hosted SDK.
+        .route("/events/run", post(run_event))
         .route("/run/workflow", post(run_workflow))
         .route("/events", get(events))
         .route("/workflows/{id}/logs", get(logs))
