@@ -60,7 +60,13 @@ async fn sink(listener: tokio::net::TcpListener, state: Arc<Sink>) {
     }
 }
 
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, key: &str, body: Option<Value>) -> Result<Value, Error> {
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    key: &str,
+    body: Option<Value>,
+) -> Result<Value, Error> {
     let mut request = http.request(method, url).bearer_auth(key);
     if let Some(body) = body {
         request = request.json(&body);
@@ -77,7 +83,14 @@ async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, key: &
 /// Sets up the sink endpoint, the integration, a user and an install; returns the hook URL.
 async fn setup(http: &reqwest::Client, base: &str, key: &str, sink_url: &str) -> Result<String, Error> {
     use reqwest::Method;
-    call(http, Method::POST, &format!("{base}/webhooks"), key, Some(json!({"url": sink_url, "events": ["workflow.data"]}))).await?;
+    call(
+        http,
+        Method::POST,
+        &format!("{base}/webhooks"),
+        key,
+        Some(json!({"url": sink_url, "events": ["workflow.data"]})),
+    )
+    .await?;
     let app = format!("bench{}", now_us());
     let body = json!({"app": app, "name": "Bench", "credentialFields": [{"name": "apiKey", "type": "password"}],
                       "workflows": [{"name": "Hook to stream", "trigger": {"type": "webhook"}}]});
@@ -85,7 +98,9 @@ async fn setup(http: &reqwest::Client, base: &str, key: &str, sink_url: &str) ->
     let integration = made["integrationId"].as_str().ok_or("no integrationId")?;
     let user = call(http, Method::POST, &format!("{base}/users"), key, Some(json!({"username": app}))).await?;
     let user = user["userId"].as_str().ok_or("no userId")?;
-    let link = call(http, Method::GET, &format!("{base}/users/{user}/integrations/{integration}/install-url"), key, None).await?;
+    let link =
+        call(http, Method::GET, &format!("{base}/users/{user}/integrations/{integration}/install-url"), key, None)
+            .await?;
     let link = link["url"].as_str().ok_or("no url")?;
     let page = http.get(link).send().await?.text().await?;
     let marker = "name=\"_csrf\" value=\"";
@@ -103,17 +118,19 @@ async fn setup(http: &reqwest::Client, base: &str, key: &str, sink_url: &str) ->
 /// stream step, record), recorded ─► first delivery attempt started.
 fn stages(data_dir: &str) -> Result<(f64, f64), Error> {
     let conn = rusqlite::Connection::open(std::path::Path::new(data_dir).join("usher.db"))?;
-    let run: f64 = conn.query_row(
-        "SELECT avg(finished_at - created_at) FROM executions WHERE status = 'succeeded'",
-        [],
-        |r| r.get::<_, Option<f64>>(0),
-    )?.unwrap_or(f64::NAN);
-    let deliver: f64 = conn.query_row(
-        "SELECT avg(a.at - m.created_at) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+    let run: f64 = conn
+        .query_row("SELECT avg(finished_at - created_at) FROM executions WHERE status = 'succeeded'", [], |r| {
+            r.get::<_, Option<f64>>(0)
+        })?
+        .unwrap_or(f64::NAN);
+    let deliver: f64 = conn
+        .query_row(
+            "SELECT avg(a.at - m.created_at) FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
          JOIN outbox_messages m ON m.id = d.message_id WHERE m.type = 'workflow.data'",
-        [],
-        |r| r.get::<_, Option<f64>>(0),
-    )?.unwrap_or(f64::NAN);
+            [],
+            |r| r.get::<_, Option<f64>>(0),
+        )?
+        .unwrap_or(f64::NAN);
     Ok((run, deliver))
 }
 
@@ -183,6 +200,8 @@ async fn main() -> Result<(), Error> {
         percentile(&e2e, 0.99),
         percentile(&e2e, 1.0)
     );
-    println!("stages (mean): accepted -> stream step recorded {run:.2} ms; event written -> delivery attempt {deliver:.2} ms");
+    println!(
+        "stages (mean): accepted -> stream step recorded {run:.2} ms; event written -> delivery attempt {deliver:.2} ms"
+    );
     Ok(())
 }

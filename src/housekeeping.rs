@@ -38,10 +38,9 @@ pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, StoreErr
     let mut swept = Swept::default();
     for env in [Environment::Development, Environment::Production] {
         swept.messages += sweep_messages(store, env, retention_ms).await?;
-        swept.executions += drain(store, move |conn, now| {
-            executions::delete_finished_before(conn, env, now - retention_ms, BATCH)
-        })
-        .await?;
+        swept.executions +=
+            drain(store, move |conn, now| executions::delete_finished_before(conn, env, now - retention_ms, BATCH))
+                .await?;
     }
     swept.links += drain(store, move |conn, now| retention::expired_links(conn, now - retention_ms, BATCH)).await?;
     swept.sessions += drain(store, |conn, now| retention::expired_sessions(conn, now, BATCH)).await?;

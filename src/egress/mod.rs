@@ -27,9 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http_body_util::Full;
+use hyper::Request;
 use hyper::body::Bytes;
 use hyper::header::{self, HeaderName, HeaderValue};
-use hyper::Request;
 use hyper_util::rt::TokioIo;
 use tokio::time::Instant;
 use url::{Host, Url};
@@ -179,7 +179,8 @@ impl Egress {
         body: impl Into<Bytes>,
         timeout: Duration,
     ) -> Result<EgressResponse, EgressError> {
-        let request = Outbound { method: Method::POST, url, headers, body: body.into(), timeout, keep: BODY_PREFIX_LIMIT };
+        let request =
+            Outbound { method: Method::POST, url, headers, body: body.into(), timeout, keep: BODY_PREFIX_LIMIT };
         self.send(request).await
     }
 
@@ -201,7 +202,12 @@ impl Egress {
         result
     }
 
-    async fn exchange(&self, out: &Outbound<'_>, deadline: Instant, started: Instant) -> Result<EgressResponse, EgressError> {
+    async fn exchange(
+        &self,
+        out: &Outbound<'_>,
+        deadline: Instant,
+        started: Instant,
+    ) -> Result<EgressResponse, EgressError> {
         let url = out.url;
         self.check_url(url)?;
         let request = build_request(out.method.clone(), url, out.headers, out.body.clone())?;
@@ -233,7 +239,8 @@ impl Egress {
             .get(header::RETRY_AFTER)
             .and_then(|v| response::parse_retry_after(v.as_bytes(), SystemTime::now()));
         let keep = out.keep.max(BODY_PREFIX_LIMIT);
-        let read = response::read_bounded(response.into_body(), inner.max_response_bytes.max(keep), keep, deadline).await;
+        let read =
+            response::read_bounded(response.into_body(), inner.max_response_bytes.max(keep), keep, deadline).await;
         Ok(EgressResponse {
             status,
             retry_after,

@@ -26,7 +26,11 @@ fn plausible(token: &str) -> bool {
         && token[3..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-async fn receive(State(state): State<AppState>, Path(token): Path<String>, request: Request) -> Result<Json<Value>, AppError> {
+async fn receive(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    request: Request,
+) -> Result<Json<Value>, AppError> {
     if !plausible(&token) {
         return Err(AppError::NotFound("hook"));
     }

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use super::auth::KeyCtx;
 use super::extract::{JsonBody, Params};
 use super::paging;
+use crate::domain::Environment;
 use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::runtime::errors::WorkflowErrors;
@@ -21,7 +22,6 @@ use crate::ops::runtime::run_event::RunEvent;
 use crate::ops::runtime::run_workflow::RunWorkflow;
 use crate::ops::workflows::resolve::WorkflowRef;
 use crate::state::AppState;
-use crate::domain::Environment;
 use crate::store::executions::{Filter, Position, StepRecord};
 
 /// Logs are returned 20 at a time by default, at most 100; `page` reaches back at
@@ -121,9 +121,15 @@ async fn logs(
     let page = number(&params, "page", 1, PAGE_REACH)?;
     let skip = (page - 1) * limit;
     if skip + limit > PAGE_REACH {
-        return Err(AppError::bad("invalid_query", format!("page reaches back {PAGE_REACH} runs at most; follow nextCursor")));
+        return Err(AppError::bad(
+            "invalid_query",
+            format!("page reaches back {PAGE_REACH} runs at most; follow nextCursor"),
+        ));
     }
-    let filter = Filter { failed_only: flag(&params, "error", "true", "false")?, newest_first: !flag(&params, "order", "asc", "desc")? };
+    let filter = Filter {
+        failed_only: flag(&params, "error", "true", "false")?,
+        newest_first: !flag(&params, "order", "asc", "desc")?,
+    };
     let scope = format!("logs:{id}:{}:{}", filter.failed_only, filter.newest_first);
     let key = state.cursor_key;
     let after = cursor(&params, &key, ctx.env, &scope)?;

@@ -115,10 +115,9 @@ async fn users(KeyCtx(ctx): KeyCtx, paging: Paging, Path(id): Path<String>) -> R
 async fn upgrade(KeyCtx(ctx): KeyCtx, Path(id): Path<String>, params: Params) -> Result<Json<Value>, AppError> {
     let version = match params.get("version") {
         None => None,
-        Some(text) => Some(
-            text.parse::<i64>()
-                .map_err(|_| AppError::bad("invalid_query", "version must be a whole number"))?,
-        ),
+        Some(text) => {
+            Some(text.parse::<i64>().map_err(|_| AppError::bad("invalid_query", "version must be a whole number"))?)
+        }
     };
     let done = ops::run(&ctx, Upgrade { id: checked(id)?, user: user(&params), version }).await?;
     Ok(Json(json!({ "message": "success", "data": child_json(&done) })))

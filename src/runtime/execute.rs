@@ -28,12 +28,23 @@ pub(super) struct Plan {
 /// How a step ended.
 pub(super) enum Outcome {
     /// Done: what it was given and what it produced (for later steps, unredacted).
-    Done { input: Value, output: Value },
+    Done {
+        input: Value,
+        output: Value,
+    },
     /// A `stream` step's data, handed over by the recorder.
-    Stream { data: Value },
-    Failed { input: Option<Value>, error: String },
+    Stream {
+        data: Value,
+    },
+    Failed {
+        input: Option<Value>,
+        error: String,
+    },
     /// Try again at `at` (ms).
-    Retry { at: i64, error: String },
+    Retry {
+        at: i64,
+        error: String,
+    },
 }
 
 pub(super) async fn run(cx: Arc<Context>, job: Claimed, reports: mpsc::Sender<Report>) {
@@ -86,7 +97,8 @@ fn open(cx: &Context, job: &Claimed) -> Result<Plan, String> {
         None => Default::default(),
     };
     let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
-    let steps = job.outputs.iter().map(|(name, out)| (name.clone(), out.as_deref().map_or(Value::Null, parse))).collect();
+    let steps =
+        job.outputs.iter().map(|(name, out)| (name.clone(), out.as_deref().map_or(Value::Null, parse))).collect();
     let secrets = credentials.values().filter(|v| v.len() >= MIN_SECRET).cloned().collect();
     let scope = Scope {
         data: parse(&job.input),

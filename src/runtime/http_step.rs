@@ -31,7 +31,14 @@ struct Prepared {
     body: Vec<u8>,
 }
 
-pub(super) async fn call(cx: &Context, plan: &Plan, job: &JobRef, step: &HttpStep, position: usize, attempts: i64) -> Outcome {
+pub(super) async fn call(
+    cx: &Context,
+    plan: &Plan,
+    job: &JobRef,
+    step: &HttpStep,
+    position: usize,
+    attempts: i64,
+) -> Outcome {
     let input = describe(step, &plan.scope.redacted());
     let prepared = match prepare(step, &plan.scope) {
         Ok(p) => p,
@@ -85,7 +92,14 @@ fn method(m: HttpMethod) -> Method {
 
 /// Failures worth another try: no answer in time, or no connection.
 fn transient(e: &EgressError) -> bool {
-    matches!(e, EgressError::Timeout | EgressError::Connect(_) | EgressError::Dns(_) | EgressError::Proxy(_) | EgressError::Http(_))
+    matches!(
+        e,
+        EgressError::Timeout
+            | EgressError::Connect(_)
+            | EgressError::Dns(_)
+            | EgressError::Proxy(_)
+            | EgressError::Http(_)
+    )
 }
 
 /// Renders the request; the error names the part that failed.
@@ -111,7 +125,8 @@ fn prepare(step: &HttpStep, scope: &Scope) -> Result<Prepared, String> {
             };
             let text = template::render(source, place, scope).map_err(|e| format!("body: {e}"))?;
             if place == Place::Json {
-                serde_json::from_str::<Value>(&text).map_err(|e| format!("body: the rendered body is not JSON: {e}"))?;
+                serde_json::from_str::<Value>(&text)
+                    .map_err(|e| format!("body: the rendered body is not JSON: {e}"))?;
             }
             Some((text.into_bytes(), step.body_format.content_type()))
         }

@@ -74,7 +74,10 @@ pub(super) async fn run(cx: Arc<Context>, mut stop: watch::Receiver<bool>, repor
     let drained =
         tokio::time::timeout(settings.drain_time(), async { while inflight.join_next().await.is_some() {} }).await;
     if drained.is_err() {
-        tracing::warn!(unfinished = inflight.len(), "runtime: stopping with steps unfinished; their leases return them");
+        tracing::warn!(
+            unfinished = inflight.len(),
+            "runtime: stopping with steps unfinished; their leases return them"
+        );
         inflight.shutdown().await;
     }
 }

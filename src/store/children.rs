@@ -88,9 +88,8 @@ pub fn set_version(conn: &Tx<'_>, id: &str, version: i64) -> StoreResult<()> {
 
 /// Sets (or removes) a child's hook: a new one replaces the old, whose URL stops working.
 pub fn set_hook(conn: &Tx<'_>, id: &str, hook: Option<&NewHook>) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE workflows SET hook_hash = ?2, hook_salt = ?3, hook_key = ?4 WHERE id = ?1")?.execute(
-        params![id, hook.map(|h| &h.hash), hook.map(|h| &h.hook.salt), hook.map(|h| &h.hook.key)],
-    )?;
+    conn.prepare_cached("UPDATE workflows SET hook_hash = ?2, hook_salt = ?3, hook_key = ?4 WHERE id = ?1")?
+        .execute(params![id, hook.map(|h| &h.hash), hook.map(|h| &h.hook.salt), hook.map(|h| &h.hook.key)])?;
     Ok(())
 }
 

@@ -64,8 +64,7 @@ pub struct ExecutionRow {
     pub finished_at: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, workflow_id, user_id, version, trigger, input, status, step, error, rerun_of, created_at, started_at, finished_at";
+const COLUMNS: &str = "id, workflow_id, user_id, version, trigger, input, status, step, error, rerun_of, created_at, started_at, finished_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRow> {
     Ok(ExecutionRow {

@@ -170,8 +170,7 @@ pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow, hook: 
 }
 
 /// The columns [`workflow_from_row`] reads, in its order.
-pub(crate) const WORKFLOW_COLUMNS: &str =
-    "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at, version, hook_salt, hook_key";
+pub(crate) const WORKFLOW_COLUMNS: &str = "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at, version, hook_salt, hook_key";
 
 pub(crate) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
     let salt: Option<Vec<u8>> = r.get(9)?;

@@ -123,8 +123,12 @@ mod tests {
                 .map(Result::unwrap);
             out.extend(fks);
         }
-        let indexes: Vec<String> =
-            out.iter().filter_map(|s| s.strip_prefix("index ")).filter_map(|s| s.split(' ').next()).map(str::to_string).collect();
+        let indexes: Vec<String> = out
+            .iter()
+            .filter_map(|s| s.strip_prefix("index "))
+            .filter_map(|s| s.split(' ').next())
+            .map(str::to_string)
+            .collect();
         for index in indexes {
             let mut cols = conn.prepare(&format!("PRAGMA index_info({index})")).unwrap();
             let cols: Vec<String> = cols.query_map([], |r| r.get(2)).unwrap().map(Result::unwrap).collect();

@@ -9,11 +9,10 @@ pub mod backup;
 pub mod catalog;
 pub mod children;
 mod conn;
-pub mod executions;
-pub mod runtime_queue;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
+pub mod executions;
 pub mod headless;
 pub mod installations;
 pub mod keys;
@@ -23,13 +22,14 @@ mod read;
 pub mod readiness;
 pub mod redeliver;
 pub mod retention;
+pub mod runtime_queue;
 pub mod sealed;
 pub mod sessions;
 pub mod smartlink;
 pub mod users;
 pub mod webhooks;
-pub mod workflow_versions;
 pub mod workflow_refs;
+pub mod workflow_versions;
 mod writer;
 
 #[cfg(test)]

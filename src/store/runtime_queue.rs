@@ -240,7 +240,9 @@ pub fn record(
     )?;
     let following = step.position + 1;
     match next {
-        Next::Continue { lease_until } => update.execute(params![id, "running", following, lease_until, None::<String>, None::<i64>])?,
+        Next::Continue { lease_until } => {
+            update.execute(params![id, "running", following, lease_until, None::<String>, None::<i64>])?
+        }
         Next::Finished => update.execute(params![id, "succeeded", following, None::<i64>, None::<String>, now])?,
         Next::Failed { error } => update.execute(params![id, "failed", step.position, None::<i64>, error, now])?,
         Next::Retry { .. } => 0,

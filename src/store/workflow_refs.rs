@@ -7,7 +7,6 @@ use super::users::UserRow;
 use super::{Db, StoreResult, Tx};
 use rusqlite::{OptionalExtension, params};
 
-
 use crate::domain::Environment;
 use crate::store::catalog::ParentWorkflowRow;
 

@@ -18,7 +18,10 @@ const ENV: &[(&str, &str)] = &[
     ("USHER_LOG__LEVEL", "error"),
     ("USHER_EGRESS__ALLOW_CIDRS", "[\"127.0.0.0/8\"]"),
     ("USHER_WEBHOOKS__RETRY_SCHEDULE", "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"),
-    ("USHER_WORKFLOWS__RETRY_SCHEDULE", "[\"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\"]"),
+    (
+        "USHER_WORKFLOWS__RETRY_SCHEDULE",
+        "[\"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\", \"100ms\"]",
+    ),
     // Lease = step timeout + 10 s: after the kill, claimed runs return within 12 s.
     ("USHER_WORKFLOWS__STEP_TIMEOUT", "2s"),
     ("USHER_WORKFLOWS__CONCURRENCY", "8"),
@@ -31,7 +34,9 @@ const RUNS: usize = 1500;
 async fn install(http: &reqwest::Client, url: &str, key: &str, username: &str, integration: &str) -> String {
     let user = json_call(http, Method::POST, &format!("{url}/users"), key, Some(json!({ "username": username }))).await;
     let user = user["userId"].as_str().unwrap().to_string();
-    let link = json_call(http, Method::GET, &format!("{url}/users/{user}/integrations/{integration}/install-url"), key, None).await;
+    let link =
+        json_call(http, Method::GET, &format!("{url}/users/{user}/integrations/{integration}/install-url"), key, None)
+            .await;
     let link = link["url"].as_str().unwrap();
     let page = http.get(link).send().await.unwrap().text().await.unwrap();
     let form = [("_csrf", csrf_of(&page)), ("apiKey", "crash-key".to_string())];
@@ -60,7 +65,14 @@ async fn sigkill_mid_run_finishes_every_accepted_run_and_runs_nothing_else() {
     let server = BinServer::start(dir.path(), ENV);
     let http = reqwest::Client::new();
     let url = server.url.clone();
-    json_call(&http, Method::POST, &format!("{url}/webhooks"), &key, Some(json!({ "url": ingest.url, "events": ["workflow.data"] }))).await;
+    json_call(
+        &http,
+        Method::POST,
+        &format!("{url}/webhooks"),
+        &key,
+        Some(json!({ "url": ingest.url, "events": ["workflow.data"] })),
+    )
+    .await;
     let steps = json!([
         {"type": "http", "method": "POST", "url": format!("http://{}/jobs/{{{{ data.n }}}}", api.addr),
          "headers": {"Authorization": "Bearer {{ credentials.apiKey }}"}},

@@ -120,7 +120,11 @@ async fn run_workflow_by_child_parent_or_name_and_its_refusals() {
         (json!({"workflowId": off["workflowId"], "userId": other}), StatusCode::CONFLICT, "workflow_inactive"),
         (json!({"workflowName": "Customers"}), StatusCode::BAD_REQUEST, "missing_user_id"),
         (json!({"userId": user}), StatusCode::BAD_REQUEST, "missing_workflow_id"),
-        (json!({"userId": user, "workflowId": child_id, "workflowName": "Customers"}), StatusCode::BAD_REQUEST, "invalid_workflow"),
+        (
+            json!({"userId": user, "workflowId": child_id, "workflowName": "Customers"}),
+            StatusCode::BAD_REQUEST,
+            "invalid_workflow",
+        ),
         (json!({"workflowId": 5}), StatusCode::BAD_REQUEST, "invalid_field"),
     ] {
         let (got, answer) = kit.post("/run/workflow", body.clone()).await;

@@ -65,7 +65,17 @@ async fn a_hook_runs_the_http_step_with_the_credential_then_streams_to_the_custo
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["data", "environment", "executionId", "integrationId", "parentWorkflowId", "timestamp", "type", "userId", "workflowId"]
+        [
+            "data",
+            "environment",
+            "executionId",
+            "integrationId",
+            "parentWorkflowId",
+            "timestamp",
+            "type",
+            "userId",
+            "workflowId"
+        ]
     );
     assert_eq!(event["type"], "workflow.data");
     assert_eq!(event["environment"], "development");
@@ -120,12 +130,18 @@ async fn hook_refusals_record_nothing() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
     assert!(answer["message"].as_str().unwrap().contains("X-Shopify-Hmac-Sha256"), "{answer}");
     let signed_other = shopify_hmac("hook-secret", br#"{"orderId":"B2"}"#);
-    assert_eq!(kit.call_hook(&hook_url, body, &[("X-Shopify-Hmac-Sha256", &signed_other)]).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        kit.call_hook(&hook_url, body, &[("X-Shopify-Hmac-Sha256", &signed_other)]).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(kit.call_hook(&hook_url, body, &[]).await.0, StatusCode::UNAUTHORIZED);
     // A body over the limit.
     let big = vec![b'x'; 1024 * 1024 + 1];
     let hmac = shopify_hmac("hook-secret", &big);
-    assert_eq!(kit.call_hook(&hook_url, &big, &[("X-Shopify-Hmac-Sha256", &hmac)]).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        kit.call_hook(&hook_url, &big, &[("X-Shopify-Hmac-Sha256", &hmac)]).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
     // An inactive workflow: signed correctly, still refused.
     let toggle = json!({"workflowId": child["workflowId"], "userId": user});
     assert_eq!(kit.put("/workflows/deactivate", Some(toggle.clone())).await.0, StatusCode::OK);

@@ -63,7 +63,10 @@ async fn a_refused_call_fails_the_run_with_a_workflow_failed_event_and_an_error(
     assert_eq!(events.len(), 1);
     let failed = &events[0];
     assert_eq!(failed["type"], "workflow.failed");
-    assert_eq!((failed["executionId"].as_str(), failed["workflowId"].as_str()), (Some(execution.as_str()), Some(child.as_str())));
+    assert_eq!(
+        (failed["executionId"].as_str(), failed["workflowId"].as_str()),
+        (Some(execution.as_str()), Some(child.as_str()))
+    );
     assert_eq!((failed["step"].clone(), failed["stepName"].clone()), (json!(0), json!("push")));
     assert!(failed["error"].as_str().unwrap().contains("422"), "{failed}");
 
@@ -151,7 +154,10 @@ async fn a_run_is_run_again_with_the_same_data() {
     assert_eq!(calls[0].body, calls[1].body);
     assert_eq!(calls[1].header("x-usher-execution-id"), second);
     let (_, logs) = kit.get(&format!("/workflows/{child}/logs")).await;
-    assert_eq!((logs["data"][0]["executionId"].as_str(), logs["data"][0]["rerunOf"].as_str()), (Some(second.as_str()), Some(first.as_str())));
+    assert_eq!(
+        (logs["data"][0]["executionId"].as_str(), logs["data"][0]["rerunOf"].as_str()),
+        (Some(second.as_str()), Some(first.as_str()))
+    );
 
     let before = kit.db().executions();
     let missing = "0123456789abcdef01234567";

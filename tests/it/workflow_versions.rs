@@ -91,7 +91,11 @@ async fn editing_a_parent_makes_a_version_that_children_run_once_upgraded() {
     }
     let missing = "0123456789abcdef01234567";
     assert_eq!(kit.put(&format!("/workflows/{missing}/upgrade"), None).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(kit.put(&format!("/workflows/{parent}/upgrade"), None).await.0, StatusCode::NOT_FOUND, "a parent alone names no child");
+    assert_eq!(
+        kit.put(&format!("/workflows/{parent}/upgrade"), None).await.0,
+        StatusCode::NOT_FOUND,
+        "a parent alone names no child"
+    );
     assert_eq!(kit.get(&format!("/workflows/{child}?userId={user}")).await.1["data"]["version"], 1);
     kit.stop().await;
 }
@@ -103,11 +107,23 @@ async fn bad_definitions_are_refused_at_save_time_naming_the_step() {
     let before = (kit.db().integrations(), kit.db().parent_workflows(), kit.db().workflow_versions());
     for (steps, field) in [
         (json!([{"type": "stream"}, {"type": "email", "to": "x"}]), "workflows[0].steps[1]"),
-        (json!([{"type": "http", "method": "GET", "url": format!("{api}/x/{{{{ data.id")}]), "workflows[0].steps[0].url"),
+        (
+            json!([{"type": "http", "method": "GET", "url": format!("{api}/x/{{{{ data.id")}]),
+            "workflows[0].steps[0].url",
+        ),
         (json!([{"type": "http", "method": "GET", "url": "{{ data.url }}/x"}]), "workflows[0].steps[0].url"),
-        (json!([{"type": "http", "method": "GET", "url": "ftp://files.example.com/{{ data.id }}"}]), "workflows[0].steps[0].url"),
-        (json!([{"type": "http", "method": "GET", "url": format!("{api}/"), "headers": {"X": "{{ data.x }"}}]), "workflows[0].steps[0].headers.X"),
-        (json!([{"type": "http", "method": "POST", "url": format!("{api}/"), "body": "{\"a\": \"{{ data.a }}\"}"}]), "workflows[0].steps[0].body"),
+        (
+            json!([{"type": "http", "method": "GET", "url": "ftp://files.example.com/{{ data.id }}"}]),
+            "workflows[0].steps[0].url",
+        ),
+        (
+            json!([{"type": "http", "method": "GET", "url": format!("{api}/"), "headers": {"X": "{{ data.x }"}}]),
+            "workflows[0].steps[0].headers.X",
+        ),
+        (
+            json!([{"type": "http", "method": "POST", "url": format!("{api}/"), "body": "{\"a\": \"{{ data.a }}\"}"}]),
+            "workflows[0].steps[0].body",
+        ),
     ] {
         let body = kit.integration_body("shop", json!([{"name": "W", "trigger": "e", "steps": steps}]));
         let (status, answer) = kit.post("/integrations", body).await;
@@ -134,7 +150,10 @@ async fn bad_definitions_are_refused_at_save_time_naming_the_step() {
     }
     assert_eq!(kit.db().workflow_versions(), versions);
     assert_eq!(kit.get(&format!("/workflows/{parent}/versions")).await.1["currentVersion"], 1);
-    assert_eq!(kit.put("/workflows/0123456789abcdef01234567", Some(json!({"name": "x"}))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        kit.put("/workflows/0123456789abcdef01234567", Some(json!({"name": "x"}))).await.0,
+        StatusCode::NOT_FOUND
+    );
     kit.stop().await;
 }
 

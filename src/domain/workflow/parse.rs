@@ -80,9 +80,7 @@ fn parse_trigger(path: &str, value: Option<&Value>, fields: &[String]) -> Result
 /// A custom event's name (e.g. `order.created`): 1 to 255 characters, no control
 /// characters, no white space at either end (what a plain-string trigger always allowed).
 pub fn event_name(path: &str, name: &str) -> Result<(), Invalid> {
-    let ok = (1..=255).contains(&name.chars().count())
-        && name.trim() == name
-        && !name.chars().any(char::is_control);
+    let ok = (1..=255).contains(&name.chars().count()) && name.trim() == name && !name.chars().any(char::is_control);
     if ok { Ok(()) } else { Err(invalid(path, "an event name is 1 to 255 characters, no control characters")) }
 }
 
@@ -172,7 +170,8 @@ fn check_http(path: &str, step: &HttpStep) -> Result<(), Invalid> {
             BodyFormat::Form => Context::Form,
             BodyFormat::Text => Context::Text,
         };
-        template::check(body, context, true).map_err(|e| invalid(format!("{path}.body"), format!("the template {e}")))?;
+        template::check(body, context, true)
+            .map_err(|e| invalid(format!("{path}.body"), format!("the template {e}")))?;
     }
     Ok(())
 }
@@ -193,8 +192,7 @@ fn is_identifier(name: &str) -> bool {
 
 /// An HTTP token (RFC 9110): what a header name may be.
 fn is_token(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
@@ -236,20 +234,64 @@ mod tests {
         let stream = json!([{"type": "stream"}]);
         for (trigger, steps, field) in [
             (json!("order.created"), json!([{"type": "ftp"}]), "workflows[0].steps[0]"),
-            (json!("order.created"), json!([{"type": "stream"}, {"type": "http", "method": "GET", "url": "{{ data.url }}"}]), "workflows[0].steps[1].url"),
-            (json!("order.created"), json!([{"type": "http", "method": "GET", "url": "ftp://x.example/{{ data.id }}"}]), "workflows[0].steps[0].url"),
-            (json!("order.created"), json!([{"type": "http", "method": "GET", "url": "https://x.example/{{ data.id"}]), "workflows[0].steps[0].url"),
-            (json!("order.created"), json!([{"type": "http", "method": "GET", "url": "https://x.example/", "headers": {"X-A": "{{ data.a }"}}]), "workflows[0].steps[0].headers.X-A"),
-            (json!("order.created"), json!([{"type": "http", "method": "GET", "url": "https://x.example/", "headers": {"Host": "x"}}]), "workflows[0].steps[0].headers.Host"),
-            (json!("order.created"), json!([{"type": "http", "method": "GET", "url": "https://x.example/", "headers": {"X-A": "a\r\nB: c"}}]), "workflows[0].steps[0].headers.X-A"),
-            (json!("order.created"), json!([{"type": "http", "method": "GET", "url": "https://x.example/", "body": "{\"a\": \"{{ data.a }}\"}"}]), "workflows[0].steps[0].body"),
-            (json!("order.created"), json!([{"type": "http", "method": "TRACE", "url": "https://x.example/"}]), "workflows[0].steps[0]"),
-            (json!("order.created"), json!([{"type": "stream", "data": "{{ credentials.apiKey }}"}]), "workflows[0].steps[0].data"),
-            (json!("order.created"), json!([{"type": "stream", "name": "a"}, {"type": "stream", "name": "a"}]), "workflows[0].steps[1].name"),
+            (
+                json!("order.created"),
+                json!([{"type": "stream"}, {"type": "http", "method": "GET", "url": "{{ data.url }}"}]),
+                "workflows[0].steps[1].url",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "GET", "url": "ftp://x.example/{{ data.id }}"}]),
+                "workflows[0].steps[0].url",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "GET", "url": "https://x.example/{{ data.id"}]),
+                "workflows[0].steps[0].url",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "GET", "url": "https://x.example/", "headers": {"X-A": "{{ data.a }"}}]),
+                "workflows[0].steps[0].headers.X-A",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "GET", "url": "https://x.example/", "headers": {"Host": "x"}}]),
+                "workflows[0].steps[0].headers.Host",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "GET", "url": "https://x.example/", "headers": {"X-A": "a\r\nB: c"}}]),
+                "workflows[0].steps[0].headers.X-A",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "GET", "url": "https://x.example/", "body": "{\"a\": \"{{ data.a }}\"}"}]),
+                "workflows[0].steps[0].body",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "http", "method": "TRACE", "url": "https://x.example/"}]),
+                "workflows[0].steps[0]",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "stream", "data": "{{ credentials.apiKey }}"}]),
+                "workflows[0].steps[0].data",
+            ),
+            (
+                json!("order.created"),
+                json!([{"type": "stream", "name": "a"}, {"type": "stream", "name": "a"}]),
+                "workflows[0].steps[1].name",
+            ),
             (json!("order.created"), json!([]), "workflows[0].steps"),
             (json!({"type": "event", "event": "bad\nname"}), stream.clone(), "workflows[0].trigger.event"),
             (json!({"type": "cron"}), stream.clone(), "workflows[0].trigger"),
-            (json!({"type": "webhook", "verify": {"header": "X-S", "secretField": "nope"}}), stream.clone(), "workflows[0].trigger.verify.secretField"),
+            (
+                json!({"type": "webhook", "verify": {"header": "X-S", "secretField": "nope"}}),
+                stream.clone(),
+                "workflows[0].trigger.verify.secretField",
+            ),
         ] {
             let err = parse(trigger, steps.clone()).unwrap_err();
             assert_eq!(err.field, field, "{steps}: {}", err.message);

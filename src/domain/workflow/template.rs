@@ -254,22 +254,25 @@ fn missing_path(paths: &std::collections::HashSet<String>, scope: &Scope) -> Opt
     let mut paths: Vec<&String> = paths.iter().collect();
     paths.sort();
     let credentials = serde_json::to_value(&scope.credentials).unwrap_or_default();
-    paths.into_iter().find(|path| {
-        let mut parts = path.split('.');
-        let mut at = match parts.next() {
-            Some("data") => &scope.data,
-            Some("user") => &scope.user,
-            Some("credentials") => &credentials,
-            _ => return false,
-        };
-        for part in parts {
-            match at.get(part) {
-                Some(next) => at = next,
-                None => return true,
+    paths
+        .into_iter()
+        .find(|path| {
+            let mut parts = path.split('.');
+            let mut at = match parts.next() {
+                Some("data") => &scope.data,
+                Some("user") => &scope.user,
+                Some("credentials") => &credentials,
+                _ => return false,
+            };
+            for part in parts {
+                match at.get(part) {
+                    Some(next) => at = next,
+                    None => return true,
+                }
             }
-        }
-        false
-    }).cloned()
+            false
+        })
+        .cloned()
 }
 
 #[cfg(test)]

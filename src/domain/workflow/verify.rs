@@ -65,7 +65,12 @@ mod tests {
         let want = "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
         assert_eq!(sign(&hex_rule, b"Jefe", b"what do ya want for nothing?"), want);
         assert!(verify(&hex_rule, b"Jefe", b"what do ya want for nothing?", Some(want)));
-        assert!(verify(&hex_rule, b"Jefe", b"what do ya want for nothing?", Some(&want.to_uppercase().replace("SHA256=", "sha256="))));
+        assert!(verify(
+            &hex_rule,
+            b"Jefe",
+            b"what do ya want for nothing?",
+            Some(&want.to_uppercase().replace("SHA256=", "sha256="))
+        ));
         assert!(!verify(&hex_rule, b"Jefe", b"what do ya want for nothing!", Some(want)));
         assert!(!verify(&hex_rule, b"Jeff", b"what do ya want for nothing?", Some(want)));
         assert!(!verify(&hex_rule, b"Jefe", b"what do ya want for nothing?", None));

@@ -37,7 +37,8 @@ impl Operation for EditParent {
     type Output = ParentView;
 
     fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<ParentView, OpError> {
-        if let Some(key) = self.body.keys().find(|k| !["name", "description", "trigger", "steps"].contains(&k.as_str())) {
+        if let Some(key) = self.body.keys().find(|k| !["name", "description", "trigger", "steps"].contains(&k.as_str()))
+        {
             return Err(bad(key, "unknown field; expected name, description, trigger or steps"));
         }
         let current = parent(tx, ctx.env, &self.id)?.ok_or(OpError::NotFound("workflow"))?;

@@ -27,7 +27,10 @@ impl Operation for Upgrade {
             catalog::find_parent(tx, ctx.env, &workflow.parent_workflow_id)?.ok_or(OpError::NotFound("workflow"))?;
         let version = self.version.unwrap_or(parent.version);
         if version < 1 || version > parent.version {
-            return Err(OpError::invalid("unknown_version", format!("the workflow has versions 1 to {}", parent.version)));
+            return Err(OpError::invalid(
+                "unknown_version",
+                format!("the workflow has versions 1 to {}", parent.version),
+            ));
         }
         let from = workflow.version;
         children::set_version(tx, &workflow.id, version)?;

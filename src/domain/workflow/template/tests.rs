@@ -19,7 +19,12 @@ fn each_context_escapes_its_own_way() {
     assert_eq!(render("Bearer {{ credentials.apiKey }}", Context::Header, &s).unwrap(), "Bearer s3cr3t");
     let err = render("x {{ data.evil }}", Context::Header, &s).unwrap_err();
     assert!(err.contains("line break"), "{err}");
-    let body = render(r#"{"id": {{ data.orderId }}, "n": {{ data.n }}, "items": {{ data.items }}, "e": {{ data.evil }}}"#, Context::Json, &s).unwrap();
+    let body = render(
+        r#"{"id": {{ data.orderId }}, "n": {{ data.n }}, "items": {{ data.items }}, "e": {{ data.evil }}}"#,
+        Context::Json,
+        &s,
+    )
+    .unwrap();
     let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(parsed, json!({"id": "A 1/2?x", "n": 5, "items": [1, 2], "e": "x\r\nInjected: yes"}));
     assert_eq!(render("a={{ data.orderId }}", Context::Form, &s).unwrap(), "a=A+1%2F2%3Fx");
