@@ -134,6 +134,35 @@ fn stages(data_dir: &str) -> Result<(f64, f64), Error> {
     Ok((run, deliver))
 }
 
+/// Prints the figures: accepted/s, client latency, end-to-end latency, stages.
+fn report(mut accept_ms: Vec<f64>, mut e2e: Vec<f64>, load_secs: f64, drained_secs: f64, stages: (f64, f64)) {
+    let (run, deliver) = stages;
+    let accepted = accept_ms.len();
+    e2e.sort_by(f64::total_cmp);
+    accept_ms.sort_by(f64::total_cmp);
+    println!("accepted {accepted} hooks in {load_secs:.1} s: {:.0}/s", accepted as f64 / load_secs);
+    println!(
+        "hook answer (client) p50 {:.2} ms, p99 {:.2} ms",
+        percentile(&accept_ms, 0.5),
+        percentile(&accept_ms, 0.99)
+    );
+    println!(
+        "delivered {} workflow.data events, all within {drained_secs:.1} s of the start: {:.0}/s",
+        e2e.len(),
+        e2e.len() as f64 / drained_secs
+    );
+    println!(
+        "end to end p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        percentile(&e2e, 0.5),
+        percentile(&e2e, 0.9),
+        percentile(&e2e, 0.99),
+        percentile(&e2e, 1.0)
+    );
+    println!(
+        "stages (mean): accepted -> stream step recorded {run:.2} ms; event written -> delivery attempt {deliver:.2} ms"
+    );
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
@@ -178,30 +207,7 @@ async fn main() -> Result<(), Error> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let drained_secs = started.elapsed().as_secs_f64();
-    let mut e2e = state.latencies.lock().map(|l| l.clone()).unwrap_or_default();
-    e2e.sort_by(f64::total_cmp);
-    accept_ms.sort_by(f64::total_cmp);
-    let (run, deliver) = stages(data_dir)?;
-    println!("accepted {accepted} hooks in {load_secs:.1} s: {:.0}/s", accepted as f64 / load_secs);
-    println!(
-        "hook answer (client) p50 {:.2} ms, p99 {:.2} ms",
-        percentile(&accept_ms, 0.5),
-        percentile(&accept_ms, 0.99)
-    );
-    println!(
-        "delivered {} workflow.data events, all within {drained_secs:.1} s of the start: {:.0}/s",
-        e2e.len(),
-        e2e.len() as f64 / drained_secs
-    );
-    println!(
-        "end to end p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(&e2e, 0.5),
-        percentile(&e2e, 0.9),
-        percentile(&e2e, 0.99),
-        percentile(&e2e, 1.0)
-    );
-    println!(
-        "stages (mean): accepted -> stream step recorded {run:.2} ms; event written -> delivery attempt {deliver:.2} ms"
-    );
+    let e2e = state.latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    report(accept_ms, e2e, load_secs, drained_secs, stages(data_dir)?);
     Ok(())
 }
