@@ -219,6 +219,9 @@ pub async fn start_with(
     let runtime = Runtime::new(runtime_deps(&config, store.clone(), egress, Arc::clone(&keyring)));
     let deps = Deps::new(Arc::clone(&config), store, keyring, public_url(&config, addr));
     let state = AppState::new(deps, metrics, outbox, runtime);
+    if let Err(e) = state.brand.reload(&state.deps).await {
+        tracing::warn!(error = %e, "cannot read the branding; end-user pages use the defaults");
+    }
     state.outbox.start();
     state.runtime.start();
     let router = crate::http::router(state.clone(), extra);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
+use crate::http::brand::BrandCache;
 use crate::metrics::Metrics;
 use crate::ops::Deps;
 use crate::outbox::Outbox;
@@ -37,6 +38,8 @@ pub struct Shared {
     pub outbox: Outbox,
     /// The workflow runtime's handle (readiness, tests that wait for it).
     pub runtime: Runtime,
+    /// The branding of end-user pages, as the console last set it.
+    pub brand: BrandCache,
 }
 
 impl Deref for AppState {
@@ -62,6 +65,7 @@ impl AppState {
             metrics,
             outbox,
             runtime,
+            brand: BrandCache::default(),
         }))
     }
 }

@@ -46,6 +46,7 @@ pub struct Config {
     pub workflows: Workflows,
     pub egress: Egress,
     pub sdk: Sdk,
+    pub console: Console,
     pub log: Log,
 }
 
@@ -151,6 +152,16 @@ pub struct Egress {
 #[serde(deny_unknown_fields)]
 pub struct Sdk {
     pub allowed_origins: Vec<Origin>,
+}
+
+/// The operator console's session lifetimes and sign-in throttle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    pub idle_timeout: Span,
+    pub max_lifetime: Span,
+    pub login_failures: u32,
+    pub login_window: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

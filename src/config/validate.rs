@@ -94,6 +94,13 @@ impl Config {
         file_exists("webhooks.rsa_signing_key_file", w.rsa_signing_key_file.as_deref())?;
         self.validate_workflows()?;
         file_exists("egress.ca_bundle", self.egress.ca_bundle.as_deref())?;
+        let c = &self.console;
+        span_within("console.max_lifetime", c.max_lifetime, 300, 30 * 86_400)?;
+        span_within("console.idle_timeout", c.idle_timeout, 120, c.max_lifetime.secs())?;
+        span_within("console.login_window", c.login_window, 60, 86_400)?;
+        if c.login_failures == 0 {
+            return Err(bad("console.login_failures", 0, "must be at least 1"));
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(bad("log.level", &self.log.level, "expected error, warn, info, debug or trace"));
         }

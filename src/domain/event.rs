@@ -48,6 +48,8 @@ events! {
     WorkflowData(WorkflowData) = "workflow.data",
     /// A run of a child workflow failed (a step failed for good).
     WorkflowFailed(WorkflowFailed) = "workflow.failed",
+    /// A test event an operator sent from the console to one endpoint.
+    WebhookTest(WebhookTest) = "webhook.test",
 }
 
 /// Carries `userId, workflowIds, integrationId, credentials, success` at the top level,
@@ -129,6 +131,15 @@ pub struct WorkflowFailed {
     pub error: String,
 }
 
+/// Carries nothing but who asked for it: an endpoint can tell it from real events.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTest {
+    pub webhook_id: String,
+    /// `operator:<email>` (the audit log's name of who sent it).
+    pub sent_by: String,
+}
+
 /// An endpoint's `events` filter: the types it takes, or every type when empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter(Vec<&'static str>);
@@ -186,7 +197,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 7);
+        assert_eq!(KNOWN_EVENTS.len(), 8);
     }
 
     #[test]

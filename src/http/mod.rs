@@ -4,6 +4,8 @@
 
 mod audit;
 pub mod auth;
+pub mod brand;
+pub mod console;
 mod deliveries;
 pub mod error;
 pub mod extract;
@@ -64,6 +66,8 @@ fn unversioned_routes(state: &AppState, extra: Router<AppState>) -> Router<AppSt
         .merge(smartlink::login_routes())
         .merge(portal::routes())
         .merge(pages::routes())
+        .merge(brand::routes())
+        .merge(console::routes(state))
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
         .merge(hooks::routes())
@@ -79,6 +83,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .merge(unversioned_routes(&state, extra))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), brand::scope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(GlobalConcurrencyLimitLayer::new(state.config.server.max_concurrency))

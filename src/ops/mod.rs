@@ -15,7 +15,7 @@
 
 pub mod audit;
 pub mod credentials;
-mod ctx;
+pub(crate) mod ctx;
 pub mod deliveries;
 mod error;
 pub mod headless;
@@ -26,10 +26,13 @@ pub mod integrations;
 pub mod keys;
 pub mod links;
 pub mod metadata;
+pub mod operators;
+pub mod overview;
 pub mod portal;
 pub mod runtime;
 pub mod sdk;
 pub mod sessions;
+pub mod settings;
 pub mod smartlink;
 pub mod users;
 pub mod vault;

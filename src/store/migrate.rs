@@ -9,7 +9,7 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// Append only; never edit a step that has shipped. Each step makes exactly what
@@ -33,8 +33,10 @@ const UPGRADES: &[&str] = &[
     CREATE INDEX headless_installations_by_integration ON headless_installations (integration_id);
     CREATE INDEX headless_installations_by_credential ON headless_installations (credential_id);
     CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);",
-    // 2 -> 3: the workflow runtime (definitions and versions, hooks, executions; issue 11).
-    include_str!("migrate_3.sql"),
+    // 2 -> 3: the operator console (issue 10).
+    include_str!("upgrades/console.sql"),
+    // 3 -> 4: the workflow runtime (definitions and versions, hooks, executions; issue 11).
+    include_str!("upgrades/workflows.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -192,5 +194,84 @@ mod tests {
         assert_eq!(p1.steps, Definition::default_steps());
         let p2 = Definition::from_stored(&defs[1].2).unwrap();
         assert_eq!((p2.trigger, defs[1].1), (None, 1));
+    }
+
+    #[test]
+    fn a_version_1_database_upgrades_to_the_fresh_schema_with_its_counts() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("../../tests/fixtures/schema/v1.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO users VALUES ('u1', 'production', 'a', NULL, NULL, 1, 1), ('u2', 'production', 'b', NULL, NULL, 1, 1),
+                                      ('u3', 'development', 'c', NULL, NULL, 1, 1);
+             INSERT INTO api_keys (id, environment, prefix, key_hash, created_at) VALUES ('k1', 'production', 'p', x'01', 1);
+             INSERT INTO webhook_endpoints (id, environment, url, secret, created_at, updated_at)
+                 VALUES ('e1', 'production', 'https://h.example.com/', x'00', 1, 1);
+             INSERT INTO outbox_messages VALUES ('m1', 'production', 't', '{}', 1), ('m2', 'production', 't', '{}', 1);
+             INSERT INTO deliveries (id, environment, endpoint_id, message_id, status, created_at, updated_at)
+                 VALUES ('d1', 'production', 'e1', 'm1', 'dead', 1, 1), ('d2', 'production', 'e1', 'm2', 'pending', 1, 1);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let count = |env: &str, name: &str| -> i64 {
+            old.query_row("SELECT value FROM counters WHERE environment = ?1 AND name = ?2", [env, name], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count("production", "users"), 2);
+        assert_eq!(count("development", "users"), 1);
+        assert_eq!(count("production", "deliveries_dead"), 1);
+        assert_eq!(count("production", "deliveries_open"), 1);
+        let active: i64 =
+            old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
+        assert_eq!(active, 1, "existing rows survive the step");
+    }
+
+    /// A database made by version 3 (main's `schema.sql` before the runtime, kept as a
+    /// fixture): its workflows become version-1 definitions, its console rows stay.
+    #[test]
+    fn a_version_3_database_upgrades_to_the_runtime_schema() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("../../tests/fixtures/schema/v3.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 3;
+             INSERT INTO users (id, environment, username, created_at, updated_at) VALUES ('u1', 'development', 'dale', 1, 1);
+             INSERT INTO integrations (id, environment, app, name, created_at) VALUES ('i1', 'development', 'shop', 'Shop', 5);
+             INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, created_at)
+                  VALUES ('p1', 'development', 'i1', 0, 'Orders', 'order.created', 5);
+             INSERT INTO installations (id, environment, user_id, integration_id, installed_at, updated_at)
+                  VALUES ('n1', 'development', 'u1', 'i1', 6, 6);
+             INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name, created_at)
+                  VALUES ('w1', 'development', 'u1', 'n1', 'i1', 'p1', 'Orders', 6);
+             INSERT INTO operators VALUES ('o1', 'op@example.com', 'x', 1, 1);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let child: (i64, Option<Vec<u8>>) = old
+            .query_row("SELECT version, hook_hash FROM workflows WHERE id = 'w1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(child, (1, None));
+        let definition: String = old
+            .query_row(
+                "SELECT definition FROM workflow_versions WHERE parent_workflow_id = 'p1' AND version = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let parent = crate::domain::workflow::Definition::from_stored(&definition).unwrap();
+        assert_eq!(parent.steps, crate::domain::workflow::Definition::default_steps());
+        let kept: i64 = old
+            .query_row("SELECT (SELECT count(*) FROM operators) + (SELECT value FROM counters WHERE environment = 'development' AND name = 'users')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, 2, "the console's rows and counters survive the step");
     }
 }

@@ -6,9 +6,11 @@
 
 pub mod audit;
 pub mod backup;
+pub mod branding;
 pub mod catalog;
 pub mod children;
 mod conn;
+pub mod counters;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
@@ -18,6 +20,8 @@ pub mod installations;
 pub mod keys;
 pub mod links;
 mod migrate;
+pub mod open_links;
+pub mod operators;
 mod read;
 pub mod readiness;
 pub mod redeliver;
@@ -32,6 +36,8 @@ pub mod workflow_refs;
 pub mod workflow_versions;
 mod writer;
 
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]

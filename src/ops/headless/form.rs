@@ -158,6 +158,7 @@ mod tests {
             description: None,
             icon: None,
             fields: vec![field("apiKey", FieldKind::Password, true), field("shopUrl", FieldKind::Url, false)],
+            active: true,
             created_at: 0,
         }
     }

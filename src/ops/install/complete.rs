@@ -12,7 +12,7 @@ use crate::store::Tx;
 use crate::store::catalog::{self, IntegrationRow};
 use crate::store::installations::{self, WorkflowRow};
 use crate::store::users::{self, UserRow};
-use crate::store::{credentials, links};
+use crate::store::{credentials, links, open_links};
 
 /// Installs `integration_id` for `user_id` in the caller's environment, with values
 /// already checked by `credential::validate` or a stored credential of the user for the
@@ -67,8 +67,12 @@ impl Install {
         }
         let user = users::find(tx, ctx.env, &self.user_id)?.filter(|u| u.id == self.user_id);
         let user = user.ok_or_else(|| self.via.missing("user"))?;
-        let integration =
-            catalog::find(tx, ctx.env, &self.integration_id)?.ok_or_else(|| self.via.missing("integration"))?;
+        // A switched-off integration takes no install, by any way in.
+        let integration = catalog::find(tx, ctx.env, &self.integration_id)?
+            .filter(|i| i.active)
+            .ok_or_else(|| self.via.missing("integration"))?;
+        // Installed: the user's other open links to it have served their purpose.
+        open_links::close_for(tx, &user.id, &integration.id, now)?;
         Ok((user, integration))
     }
 }

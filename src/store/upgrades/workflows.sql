@@ -4,7 +4,7 @@ ALTER TABLE workflows ADD COLUMN hook_hash BLOB;
 ALTER TABLE workflows ADD COLUMN hook_salt BLOB;
 ALTER TABLE workflows ADD COLUMN hook_key TEXT;
 
--- Workflow runtime (schema version 3).
+-- Workflow runtime (schema version 4).
 
 -- The definition of a parent workflow, one row per version: `definition` is the JSON
 -- {"trigger", "steps"} the API shows. `parent_workflows.version` is the current one.
