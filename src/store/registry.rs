@@ -60,10 +60,12 @@ pub(in crate::store) fn all() -> Vec<Sql> {
         audit::QUERIES,
         branding::QUERIES,
         catalog::QUERIES,
+        children::QUERIES,
         counters::QUERIES,
         credentials::QUERIES,
         deliveries::QUERIES,
         events::QUERIES,
+        executions::QUERIES,
         headless::QUERIES,
         installations::QUERIES,
         keys::QUERIES,
@@ -73,11 +75,13 @@ pub(in crate::store) fn all() -> Vec<Sql> {
         readiness::QUERIES,
         redeliver::QUERIES,
         retention::QUERIES,
+        runtime_queue::QUERIES,
         sessions::QUERIES,
         smartlink::QUERIES,
         users::QUERIES,
         webhooks::QUERIES,
         workflow_refs::QUERIES,
+        workflow_versions::QUERIES,
     ];
     let mut all = modules.concat();
     all.extend(sealed::COLUMNS.iter().flat_map(|col| col.statements()));

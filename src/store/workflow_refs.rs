@@ -22,9 +22,7 @@ super::queries! {
          WHERE +environment = ?1 AND user_id = ?2 AND name = ?3 ORDER BY id LIMIT 2"
     );
     DELETE_CHILD = "DELETE FROM workflows WHERE environment = ?1 AND id = ?2";
-    PARENT = "SELECT id, integration_id, name, trigger, description FROM parent_workflows
-              WHERE environment = ?1 AND id = ?2";
-    /// Walks the parent's children in user order (`workflows_by_parent`): a user has at
+    /// Walks the parent's children in user order (`workflows_by_parent_user`): a user has at
     /// most one child of a parent, so each step is one user of the page.
     USERS_OF_PARENT = "SELECT u.id, u.username, u.full_name, u.phone, u.created_at
                        FROM workflows w JOIN users u ON u.id = w.user_id
@@ -62,18 +60,7 @@ pub fn delete_child(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bo
 
 /// A parent workflow of the environment.
 pub fn parent(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<ParentWorkflowRow>> {
-    conn.prepare_cached(&PARENT)?
-        .query_row(params![env, id], |row| {
-            Ok(ParentWorkflowRow {
-                id: row.get(0)?,
-                integration_id: row.get(1)?,
-                name: row.get(2)?,
-                trigger: row.get(3)?,
-                description: row.get(4)?,
-            })
-        })
-        .optional()
-        .map_err(Into::into)
+    super::catalog::find_parent(conn, env, id)
 }
 
 /// One page (by id) of the users who have a child of the parent workflow `parent_id`.

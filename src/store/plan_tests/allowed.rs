@@ -12,6 +12,18 @@ pub(super) struct Allowed {
 
 pub(super) const ALLOWED: &[Allowed] = &[
     Allowed {
+        queries: &["runtime_queue::NEXT_DUE"],
+        step: "SCAN executions USING INDEX executions_due",
+        reason: "reads the first entry of the run queue's partial index (runs queued, running or waiting to \
+                 retry), in due order: LIMIT 1, never the finished history",
+    },
+    Allowed {
+        queries: &["executions::OPEN_COUNT"],
+        step: "SCAN executions USING INDEX executions_due",
+        reason: "counts the run queue itself (the partial index of runs not finished), never the history; \
+                 for tests and the runtime's idle check",
+    },
+    Allowed {
         queries: &["deliveries::NEXT_DUE"],
         step: "CO-ROUTINE (subquery-4) > COMPOUND QUERY > LEFT-MOST SUBQUERY > CO-ROUTINE (subquery-1) > \
                SCAN d USING INDEX deliveries_due",

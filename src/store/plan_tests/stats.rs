@@ -104,7 +104,35 @@ pub(super) const MODEL: &[Table] = &[
             ("user_id", 500_000.0),
             ("installation_id", M),
             ("parent_workflow_id", 150.0),
+            ("hook_hash", 3.0 * M),
         ],
+        small: None,
+    },
+    // The workflow runtime: runs of child workflows (the run queue is the partial index
+    // `executions_due`), the record of each step, and the versions of definitions.
+    Table {
+        name: "executions",
+        rows: 10.0 * M,
+        distinct: &[
+            ("id", 10.0 * M),
+            ("environment", 2.0),
+            ("workflow_id", 3.0 * M),
+            ("user_id", 500_000.0),
+            ("created_at", 10.0 * M),
+            ("next_attempt_at", 10.0 * M),
+        ],
+        small: None,
+    },
+    Table {
+        name: "execution_steps",
+        rows: 30.0 * M,
+        distinct: &[("execution_id", 10.0 * M), ("position", 5.0)],
+        small: None,
+    },
+    Table {
+        name: "workflow_versions",
+        rows: 30_000.0,
+        distinct: &[("parent_workflow_id", 300.0), ("version", 100.0)],
         small: None,
     },
     Table {
@@ -142,7 +170,7 @@ pub(super) const MODEL: &[Table] = &[
     Table {
         name: "parent_workflows",
         rows: 300.0,
-        distinct: &[("id", 300.0), ("integration_id", 100.0), ("position", 5.0)],
+        distinct: &[("id", 300.0), ("environment", 2.0), ("integration_id", 100.0), ("position", 5.0)],
         small: Some("the catalog's workflows: a few per integration"),
     },
     Table {
@@ -195,6 +223,12 @@ const PARTIAL_ROWS: &[(&str, f64)] = &[
     ("install_links_open", 10_000.0),
     ("install_links_open_by_integration", 10_000.0),
     ("install_links_open_by_user", 10_000.0),
+    // The run queue: runs queued, running, or waiting to retry a step.
+    ("executions_due", 10_000.0),
+    // Failed runs, of all runs kept.
+    ("executions_failed_by_workflow", 500_000.0),
+    // Child workflows with an inbound hook.
+    ("workflows_by_hook", M),
 ];
 
 pub(super) fn table(name: &str) -> Option<&'static Table> {

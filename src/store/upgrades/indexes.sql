@@ -11,7 +11,11 @@ DROP INDEX installations_by_integration;
 CREATE INDEX installations_by_integration ON installations (integration_id, id);
 DROP INDEX workflows_by_user;
 CREATE INDEX workflows_by_user ON workflows (user_id, id);
-CREATE INDEX workflows_by_parent ON workflows (parent_workflow_id, user_id);
+CREATE INDEX workflows_by_parent_user ON workflows (parent_workflow_id, user_id);
+-- The runtime's (step 4) led with the environment, which a planner without statistics
+-- then took for any `environment = ? AND user_id = ?`: the parent id leads instead.
+DROP INDEX workflows_by_parent;
+CREATE INDEX workflows_by_parent ON workflows (parent_workflow_id, environment, id);
 DROP INDEX deliveries_due;
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status IN ('pending', 'failed') AND paused = 0;
 CREATE INDEX deliveries_by_endpoint_status ON deliveries (endpoint_id, status, id);
