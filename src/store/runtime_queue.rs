@@ -215,25 +215,7 @@ pub fn record(
         super::wake_runtime_after_commit();
         return Ok(true);
     }
-    conn.prepare_cached(
-        "INSERT INTO execution_steps (execution_id, position, environment, type, name, status, attempts, input, output,
-                                      error, started_at, finished_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        id,
-        step.position,
-        env,
-        step.kind,
-        step.name,
-        step.status,
-        step.attempts,
-        step.input,
-        step.output,
-        step.error,
-        step.started_at,
-        step.finished_at
-    ])?;
+    super::executions::insert_step(conn, env, id, step)?;
     let mut update = conn.prepare_cached(
         "UPDATE executions SET status = ?2, step = ?3, attempts = 0, next_attempt_at = ?4, error = ?5, finished_at = ?6
          WHERE id = ?1",
