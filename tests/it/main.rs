@@ -40,4 +40,5 @@ mod workflow_crash;
 mod workflow_events;
 mod workflow_flow;
 mod workflow_retry;
+mod workflow_streams;
 mod workflow_versions;
