@@ -1,7 +1,8 @@
 //! The crash test: SIGKILL of the real binary while events are being committed and
 //! deliveries are in flight to a slow, flaky receiver. After a restart on the same data
-//! directory, every committed event reaches the receiver at least once with its original
-//! `webhook-id`, and nothing arrives for a change that did not commit.
+//! directory, every committed event is answered 2xx by the receiver at least once with
+//! its original `webhook-id` (a request cut off by the kill, or answered with a failure,
+//! does not count), and nothing arrives for a change that did not commit.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -18,10 +19,21 @@ const ENV: &[(&str, &str)] = &[
     ("USHER_LOG__LEVEL", "error"),
     ("USHER_EGRESS__ALLOW_CIDRS", "[\"127.0.0.0/8\"]"),
     ("USHER_WEBHOOKS__RETRY_SCHEDULE", "[1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"),
-    // Lease = timeout + 10 s margin: after the kill, claimed deliveries return within 12 s.
+    // Lease = timeout + margin: after the kill, claimed deliveries return within 2.5 s
+    // (with the default 10 s margin this test spent most of its time waiting).
     ("USHER_WEBHOOKS__TIMEOUT", "2s"),
+    ("USHER_WEBHOOKS__LEASE_MARGIN", "500ms"),
     ("USHER_WEBHOOKS__CONCURRENCY", "8"),
 ];
+
+/// The ids the receiver answered 2xx while a sender could hear it: before the kill, or
+/// after the restart (an answer finished in between went to a dead process).
+fn answered_2xx(rx: &Receiver, killed: Instant, restarted: Instant) -> BTreeSet<String> {
+    let heard = |s: &&crate::support::receiver::Seen| {
+        s.answer.is_some_and(|a| a.at < killed || (s.at > restarted && a.at > restarted))
+    };
+    rx.requests().iter().filter(|s| s.answered_2xx()).filter(heard).map(|s| s.header("webhook-id")).collect()
+}
 
 /// Reads (message id → userId) of every committed event straight from the database file.
 fn committed(dir: &Path) -> HashMap<String, String> {
@@ -71,16 +83,15 @@ async fn sigkill_mid_flight_loses_no_committed_event_and_invents_none() {
     drop(done_tx);
     // Kill once 100 deletions were answered, with more being committed and deliveries under way.
     let mut answered_ok = BTreeSet::new();
-    let started = Instant::now();
     while answered_ok.len() < 100 {
         let (id, ok) = tokio::time::timeout(Duration::from_secs(30), done_rx.recv()).await.unwrap().unwrap();
         if ok {
             answered_ok.insert(id);
         }
-        assert!(started.elapsed() < Duration::from_secs(30));
     }
     assert!(rx.reached(1, Duration::from_secs(30)).await, "deliveries started");
     let mut server = server;
+    let killed = Instant::now();
     server.signal("KILL");
     server.wait();
     let before_restart = rx.requests().len();
@@ -105,16 +116,20 @@ async fn sigkill_mid_flight_loses_no_committed_event_and_invents_none() {
 
     // Restart on the same data directory; the receiver now answers at once.
     rx.clear_script();
+    let restarted = Instant::now();
     let server = BinServer::start(dir.path(), ENV);
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let seen: BTreeSet<String> = rx.requests().iter().map(|s| s.header("webhook-id")).collect();
-        let missing = events.keys().filter(|id| !seen.contains(*id)).count();
+        let arrived = answered_2xx(&rx, killed, restarted);
+        let missing = events.keys().filter(|id| !arrived.contains(*id)).count();
         let open = DbFile::at(dir.path()).deliveries_not_in("delivered");
-        if missing == 0 && open == 0 {
+        if open == 0 {
+            // Nothing is left to send: what never got a 2xx never will.
+            assert_eq!(missing, 0, "{missing} committed events are delivered without a 2xx answer");
             break;
         }
-        assert!(Instant::now() < deadline, "{missing} committed events never arrived, {open} deliveries open");
+        // A limit on waiting (the test fails instead of hanging), not a timed claim.
+        assert!(Instant::now() < deadline, "{missing} committed events never answered 2xx, {open} deliveries open");
         let n = rx.requests().len();
         rx.reached(n + 1, Duration::from_millis(500)).await;
     }
