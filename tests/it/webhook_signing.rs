@@ -43,6 +43,8 @@ async fn each_attempt_is_stamped_in_seconds_with_its_own_time() {
     let Hook { secret, .. } = hook(&app, &key, &rx.url, None).await;
     emit(&app, &key).await;
     let first = rx.wait_for(1, LIMIT).await.remove(0);
+    // Checked before waiting on it: a stamp in milliseconds would never come to pass.
+    assert!(verifies(&first, &secret), "timestamp {} does not verify", first.header("webhook-timestamp"));
     wall_clock_past(stamp(&first) + 2).await;
     rx.open_gate();
     idle(&app).await;

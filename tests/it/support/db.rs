@@ -9,6 +9,18 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// A column value as readable text (blobs in hex), for comparing and for failure messages.
+fn shown(value: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => format!("x'{}'", hex::encode(b)),
+    }
+}
+
 /// The database file of a data directory (the running server keeps writing it: reads
 /// here see what has committed).
 pub struct DbFile {
@@ -61,9 +73,7 @@ impl DbFile {
             let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
             let width = stmt.column_count();
             let rows = stmt
-                .query_map([], |r| {
-                    (0..width).map(|i| r.get_ref(i).map(|v| format!("{v:?}"))).collect::<Result<Vec<_>, _>>()
-                })
+                .query_map([], |r| (0..width).map(|i| r.get_ref(i).map(shown)).collect::<Result<Vec<_>, _>>())
                 .unwrap();
             let mut rows: Vec<Vec<String>> = rows.map(Result::unwrap).collect();
             rows.sort();
@@ -241,6 +251,10 @@ impl DbFile {
     }
     pub fn attempts(&self) -> i64 {
         self.count("delivery_attempts", [])
+    }
+    /// Attempts the receiver answered with a status other than 2xx.
+    pub fn attempts_answered_non_2xx(&self) -> i64 {
+        self.count("delivery_attempts WHERE status_code NOT BETWEEN 200 AND 299", [])
     }
     /// Attempts whose kept response is longer than `bytes`.
     pub fn attempts_with_response_over(&self, bytes: i64) -> i64 {
