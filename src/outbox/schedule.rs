@@ -156,6 +156,10 @@ mod tests {
         let hi = next_state(&DEFAULT, 1, Outcome::Timeout, None, 0, 1.0);
         assert_eq!(lo, NextState::Retry { at: 240_000, step: 2 });
         assert_eq!(hi, NextState::Retry { at: 360_000, step: 2 });
+        // Spread over the whole range: a constant, or a draw squeezed into half of it,
+        // would fail (the chance that 1000 uniform draws miss a quarter is 0.75^1000).
+        let draws: Vec<f64> = (0..1000).map(|_| random_jitter()).collect();
+        assert!(draws.iter().any(|&j| j < -0.5) && draws.iter().any(|&j| j > 0.5), "{draws:?}");
         for _ in 0..1000 {
             let j = random_jitter();
             assert!((-1.0..=1.0).contains(&j));
@@ -179,7 +183,8 @@ mod tests {
             NextState::Retry { at: 300_000, step: 2 }
         );
         let huge = Some(Duration::from_secs(u64::MAX));
-        let capped = MAX_RETRY_AFTER.as_millis() as i64;
+        // 24 hours, as documented (not the constant itself: that would accept any value).
+        let capped = 24 * 60 * 60 * 1000;
         assert_eq!(
             next_state(&DEFAULT, 0, Outcome::Status(503), huge, 0, 0.0),
             NextState::Retry { at: capped, step: 1 }
