@@ -168,6 +168,15 @@ fn public_url(config: &Config, addr: SocketAddr) -> String {
 
 /// Opens everything and starts serving on `listener`; returns once the server is ready.
 pub async fn start(config: Config, listener: TcpListener) -> Result<Running, StartError> {
+    start_with(config, listener, axum::Router::new()).await
+}
+
+/// Like [`start`], also serving `extra` routes (`usher demo`'s page) beside the API.
+pub async fn start_with(
+    config: Config,
+    listener: TcpListener,
+    extra: axum::Router<AppState>,
+) -> Result<Running, StartError> {
     let addr = listener.local_addr().map_err(|e| StartError(format!("listener: {e}")))?;
     let config = Arc::new(config);
     let opened = {
@@ -187,8 +196,11 @@ pub async fn start(config: Config, listener: TcpListener) -> Result<Running, Sta
     };
     let deps = Deps::new(Arc::clone(&config), store, keyring, public_url(&config, addr));
     let state = AppState::new(deps, metrics, outbox);
+    if let Err(e) = state.brand.reload(&state.deps).await {
+        tracing::warn!(error = %e, "cannot read the branding; end-user pages use the defaults");
+    }
     state.outbox.start();
-    let router = crate::http::router(state.clone());
+    let router = crate::http::router(state.clone(), extra);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = &state.config.server;
     let limits = ServeLimits {

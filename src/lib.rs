@@ -2,31 +2,50 @@
 //!
 //! ```text
 //! request ─► http (accept loop, router, limits, request id) ─► auth (API key | JWT | session)
-//!         ─► handler: parse input into domain types ─► domain rule
-//!         ─► store.write(|tx| change + audit + outbox row)   one writer thread, group commit
+//!         ─► handler: parse input into domain types ─► ops::run(ctx, Operation)
+//!                └─ one store transaction: the change + ctx.audit(..) + ctx.emit(Event)
+//!                                                  │ one writer thread, group commit
+//! cli commands ─► the same operations (no logic of their own)
+//!
 //! outbox rows ─► delivery worker: claim (lease) ─► sign ─► egress client ─► record attempt
 //! ```
 //!
-//! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags.
-//! - [`app`]: open the data directory and store, serve a bound listener, drain.
-//! - [`http`]: accept loop, router, middleware, error mapping, one module per resource,
-//!   hosted pages (SmartLink sign-in, portal).
-//! - [`auth`]: API keys, per-user JWTs, SmartLink verification, portal sessions.
-//! - [`domain`]: validated types (`Username`, `Environment`); no SQL, no HTTP.
-//! - [`store`]: the only place with SQL: writer thread, read connections, migrations.
-//! - [`outbox`]: events enqueued inside write transactions, signing, delivery.
+//! Layers call downwards only: `main -> cli -> app -> http -> ops -> domain, store`;
+//! `outbox -> egress, store`; nothing below `http` knows about HTTP statuses.
+//!
+//! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags, parsed
+//!   once into typed values.
+//! - [`app`]: open the data directory and store, build the dependencies, serve, drain.
+//! - [`http`]: accept loop, router, API versions, middleware, extractors (API key ->
+//!   [`ops::Ctx`], paging, ids, bodies), the one mapping of errors to statuses, hosted pages.
+//! - [`auth`]: pure checks: bearer parsing, per-user JWTs, SmartLink verification,
+//!   CSRF tokens, session cookies.
+//! - [`ops`]: one file per use case; each writes its own audit entry and events.
+//! - [`domain`]: validated types (`Username`, `Environment`, `Actor`), typed events, the
+//!   rules; no SQL, no HTTP.
+//! - [`store`]: the only place with SQL: writer thread, read connections, migrations,
+//!   `Db`/`Tx` handles, one file per table group.
+//! - [`outbox`]: the delivery worker (claim, sign, send, record) on its own deps.
 //! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
 //! - [`housekeeping`]: the hourly retention sweep.
-//! - [`cli`]: the subcommands behind `main`.
+//! - [`cli`]: the subcommands behind `main` (serve, demo, keys, backup, restore, ...).
+//! - [`systemd`]: readiness, stopping and watchdog notifications (sd_notify protocol).
+//! - [`datadir_lock`]: one server (or restore) per data directory.
+//! - [`build_info`]: version, commit and target of this binary.
+//!
+//! `docs/architecture.md` says where a new endpoint, operation, event type or table goes.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod alloc;
 pub mod app;
 pub mod auth;
+pub mod build_info;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod datadir_lock;
 pub mod domain;
 pub mod egress;
 pub mod housekeeping;
@@ -37,4 +56,5 @@ pub mod ops;
 pub mod outbox;
 pub mod state;
 pub mod store;
+pub mod systemd;
 pub mod vault;

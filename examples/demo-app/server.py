@@ -85,7 +85,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         if path == "/":
             with open(os.path.join(HERE, "index.html"), encoding="utf-8") as f:
-                page = f.read().replace("__USHER__", USHER).replace("__INTEGRATION_ID__", self.integration_id)
+                page = (
+                    f.read()
+                    .replace("__USHER__", USHER)
+                    .replace("__TOKEN_URL__", "/token")
+                    .replace("__INTEGRATION_ID__", self.integration_id)
+                )
             self.send(200, "text/html; charset=utf-8", page.encode())
         elif path == "/token":
             # Your server decides who the user is (its own session) before minting.

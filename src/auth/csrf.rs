@@ -7,7 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::hmac;
 
-use crate::ops::OpError;
 use crate::vault::LiveKeyring;
 
 /// The hidden input carrying the token. Credential field names never start with `_`.
@@ -32,16 +31,21 @@ pub fn token(keyring: &LiveKeyring, scope: &str, binding: &str) -> String {
     URL_SAFE_NO_PAD.encode(hmac::sign(&key(keyring), &message(scope, binding)).as_ref())
 }
 
-/// Checks a submitted token: 403 `csrf_failed` when missing or not the one for `binding`.
-pub fn verify(keyring: &LiveKeyring, scope: &str, binding: &str, given: Option<&str>) -> Result<(), OpError> {
-    let refused = || {
-        OpError::forbidden(
-            "csrf_failed",
-            "the form's security token is missing or wrong; open the link again and resubmit",
-        )
-    };
-    let tag = URL_SAFE_NO_PAD.decode(given.ok_or_else(refused)?).map_err(|_| refused())?;
-    hmac::verify(&key(keyring), &message(scope, binding), &tag).map_err(|_| refused())
+/// A submitted token that is missing or not the one for its form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the form's security token is missing or wrong; open the link again and resubmit")
+    }
+}
+
+/// Checks a submitted token: [`Refused`] (a 403 `csrf_failed`) when missing or not the
+/// one for `binding`.
+pub fn verify(keyring: &LiveKeyring, scope: &str, binding: &str, given: Option<&str>) -> Result<(), Refused> {
+    let tag = URL_SAFE_NO_PAD.decode(given.ok_or(Refused)?).map_err(|_| Refused)?;
+    hmac::verify(&key(keyring), &message(scope, binding), &tag).map_err(|_| Refused)
 }
 
 #[cfg(test)]

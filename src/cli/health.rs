@@ -1,4 +1,5 @@
-//! `usher healthcheck`: the binary is its own container healthcheck (GET /readyz).
+//! `usher healthcheck`: the binary is its own container healthcheck (GET /readyz; a
+//! bare base URL means its /readyz).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -32,7 +33,11 @@ pub async fn check(url: &str) -> Result<(), String> {
         let io = hyper_util::rt::TokioIo::new(stream);
         let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await.map_err(|e| e.to_string())?;
         tokio::spawn(conn);
-        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/readyz").to_string();
+        // A bare base URL (http://127.0.0.1:8080) means its /readyz.
+        let path = match uri.path_and_query().map(|p| p.as_str()) {
+            None | Some("") | Some("/") => "/readyz".to_string(),
+            Some(p) => p.to_string(),
+        };
         let request = hyper::Request::get(path)
             .header(hyper::header::HOST, format!("{host}:{port}"))
             .body(Empty::<Bytes>::new())

@@ -15,30 +15,45 @@ use crate::vault::LiveKeyring;
 pub enum KeysCommand {
     /// Make a new API key (printed once).
     Create {
-        #[arg(long, value_parser = parse_env)]
+        /// The environment the key works in.
+        #[arg(long, value_parser = env_values())]
         env: Environment,
+        /// A note to tell keys apart in `keys list`.
         #[arg(long, default_value = "")]
         label: String,
+        /// Print {"id","key","environment","createdAt"} as one JSON object.
         #[arg(long)]
         json: bool,
     },
     /// List keys (never the secrets).
     List {
+        /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Revoke a key at once.
-    Revoke { id: String },
+    Revoke {
+        /// The key's id, as `keys list` shows it.
+        id: String,
+    },
     /// Make a new key and revoke the environment's previous keys, at once or after --grace.
     Rotate {
-        #[arg(long, value_parser = parse_env)]
+        /// The environment whose keys are rotated.
+        #[arg(long, value_parser = env_values())]
         env: Environment,
         /// How long the previous keys keep working, e.g. 24h.
         #[arg(long, value_parser = parse_span)]
         grace: Option<Span>,
+        /// Print the new key as one JSON object.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `--env`, with its values listed in `--help` and in the error for a wrong one.
+fn env_values() -> impl clap::builder::TypedValueParser<Value = Environment> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["development", "production"]).try_map(|text| parse_env(&text))
 }
 
 fn parse_env(text: &str) -> Result<Environment, String> {

@@ -1,12 +1,18 @@
 //! Subcommands behind `main`: each loads the configuration, does its work, and returns
 //! a message for the operator on failure. They all work beside a running server.
 
+mod admin;
+mod backup;
+mod demo;
+mod demo_page;
 mod health;
 mod keys;
 mod master_key;
+mod serve;
 
 use std::path::{Path, PathBuf};
 
+pub use admin::AdminCommand;
 pub use keys::KeysCommand;
 pub use master_key::{MasterKeyCommand, reencrypt_all};
 
@@ -48,40 +54,22 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 pub fn serve(global: &Global, listen: Option<String>) -> Result<(), String> {
     let config = load(global, listen)?;
-    runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(config.server.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.server.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let data_dir = config.storage.data_dir.display().to_string();
-        let running = crate::app::start(config, listener).await.map_err(|e| e.to_string())?;
-        // The first line on stdout: operators read it, tests and scripts parse it.
-        println!("usher listening on http://{addr} (public URL {}, data in {data_dir})", running.state.public_url);
-        tracing::info!(%addr, "ready");
-        shutdown_signal().await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        running.shutdown().await.map_err(|e| e.to_string())
-    })
+    serve::serve(config)
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+pub fn demo(global: &Global, listen: Option<String>) -> Result<(), String> {
+    let config = load(global, listen)?;
+    demo::run(config)
 }
 
 pub fn keys(global: &Global, command: KeysCommand) -> Result<(), String> {
     let config = load(global, None)?;
     keys::run(&config, command)
+}
+
+pub fn admin(global: &Global, command: AdminCommand) -> Result<(), String> {
+    let config = load(global, None)?;
+    admin::run(&config, command)
 }
 
 pub fn master_key(global: &Global, command: MasterKeyCommand) -> Result<(), String> {
@@ -105,34 +93,25 @@ pub fn check_config(global: &Global) -> Result<(), String> {
 
 pub fn backup(global: &Global, to: &Path) -> Result<(), String> {
     let config = load(global, None)?;
-    if to.exists() {
-        return Err(format!("{} exists already; choose a new file", to.display()));
-    }
-    let source = config.database_path();
-    if !source.is_file() {
-        return Err(format!("no database at {}", source.display()));
-    }
-    let conn = rusqlite::Connection::open_with_flags(&source, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("cannot open {}: {e}", source.display()))?;
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
-    let target = to.to_str().ok_or_else(|| format!("{} is not a UTF-8 path", to.display()))?;
-    // VACUUM INTO reads one consistent snapshot, even while the server writes.
-    conn.execute("VACUUM INTO ?1", [target]).map_err(|e| format!("backup failed: {e}"))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| format!("cannot restrict {}: {e}", to.display()))?;
-    }
-    println!("database copied to {}", to.display());
-    println!(
-        "note: the master key ({}) is not in the backup; keep a copy of it apart from the database",
-        crate::app::master_key_path(&config).0.display()
-    );
-    Ok(())
+    backup::backup(&config, to)
+}
+
+pub fn restore(global: &Global, from: &Path) -> Result<(), String> {
+    let config = load(global, None)?;
+    backup::restore(&config, from)
 }
 
 pub fn healthcheck(global: &Global, url: Option<String>) -> Result<(), String> {
     let config = load(global, None)?;
     let url = url.unwrap_or_else(|| health::default_url(config.server.listen));
     runtime()?.block_on(health::check(&url))
+}
+
+pub fn version(json: bool) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string(&crate::build_info::BUILD).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}", crate::build_info::describe());
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 //! the set of known keys: an environment variable outside it is warned about and
 //! ignored, and an unknown key in a file is an error naming it.
 
+mod describe;
 mod duration;
 mod egress;
 mod layers;
@@ -44,6 +45,7 @@ pub struct Config {
     pub webhooks: Webhooks,
     pub egress: Egress,
     pub sdk: Sdk,
+    pub console: Console,
     pub log: Log,
 }
 
@@ -92,6 +94,7 @@ pub struct Tokens {
 pub struct Links {
     pub default_ttl: Span,
     pub max_ttl: Span,
+    pub headless_ttl: Span,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,6 +141,16 @@ pub struct Egress {
 #[serde(deny_unknown_fields)]
 pub struct Sdk {
     pub allowed_origins: Vec<Origin>,
+}
+
+/// The operator console's session lifetimes and sign-in throttle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    pub idle_timeout: Span,
+    pub max_lifetime: Span,
+    pub login_failures: u32,
+    pub login_window: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,7 +213,7 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        let mut env_pairs = Vec::new();
+        let mut env_pairs: Vec<(String, String, String)> = Vec::new();
         for (name, value) in env {
             let Some(rest) = name.strip_prefix("USHER_") else { continue };
             let key = rest.to_ascii_lowercase().replace("__", ".");
@@ -222,7 +235,7 @@ impl Config {
             let dir = Value::from(dir.to_string_lossy().into_owned());
             figment = figment.merge(Setting::new("--data-dir".into(), "storage.data_dir", dir));
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError(layers::describe(e)))?;
+        let config: Config = figment.extract().map_err(|e| ConfigError(describe::describe(e)))?;
         config.validate()?;
         Ok(Loaded { config, warnings })
     }

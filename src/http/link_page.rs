@@ -17,9 +17,9 @@ use crate::auth::csrf;
 use crate::domain::credential::{self, CredentialValues, FieldErrors};
 use crate::domain::integration::FieldSpec;
 use crate::http::error::AppError;
-use crate::ops;
 use crate::ops::install::{Install, InstallVia};
 use crate::ops::links::open::{OpenLink, open};
+use crate::ops::{self, OpError};
 use crate::state::AppState;
 
 /// The CSRF scope of install-link forms.
@@ -120,7 +120,7 @@ async fn submit(
         Err(e) => return pages::error_page(&state, &e),
     };
     if let Err(e) = csrf::verify(&state.keyring, CSRF_SCOPE, &open.link.id, form.csrf.as_deref()) {
-        return pages::error_page(&state, &e.into());
+        return pages::error_page(&state, &OpError::from(e).into());
     }
     let values = match form.check(&open.integration.fields) {
         Ok(values) => values,
@@ -131,7 +131,7 @@ async fn submit(
     let install = Install {
         user_id: open.user_id.clone(),
         integration_id: open.integration.id.clone(),
-        values,
+        credential: values.into(),
         via: InstallVia::Link { link_id: open.link.id.clone() },
     };
     match ops::run(&open.ctx(&state.deps, ip), install).await {

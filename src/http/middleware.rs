@@ -25,32 +25,34 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
         None => "(no route)".to_owned(),
     };
     let span = state.config.server.request_timeout;
-    let in_flight = state.metrics.request_started();
-    let mut response = REQUEST_ID
-        .scope(id.clone(), async move {
-            match tokio::time::timeout(span.0, next.run(request)).await {
-                Ok(response) => response,
-                Err(_) => AppError::Unavailable {
-                    code: "request_timeout",
-                    message: format!("the request took longer than {span}"),
-                }
-                .into_response(),
+    // Every line logged while serving the request, the closing one included, carries
+    // its id (JSON logs: `span.request_id`).
+    let request_span = tracing::info_span!("request", request_id = %id);
+    let scoped = REQUEST_ID.scope(id.clone(), async move {
+        let in_flight = state.metrics.request_started();
+        let mut response = match tokio::time::timeout(span.0, next.run(request)).await {
+            Ok(response) => response,
+            Err(_) => AppError::Unavailable {
+                code: "request_timeout",
+                message: format!("the request took longer than {span}"),
             }
-        })
-        .await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", value);
-    }
-    drop(in_flight);
-    let status = response.status().as_u16();
-    state.metrics.http_response(status);
-    tracing::info!(
-        request_id = %id,
-        method = %method,
-        path = %path,
-        status,
-        ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
-    response
+            .into_response(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        drop(in_flight);
+        let status = response.status().as_u16();
+        state.metrics.http_response(status);
+        tracing::info!(
+            request_id = %id,
+            method = %method,
+            path = %path,
+            status,
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        response
+    });
+    tracing::Instrument::instrument(scoped, request_span).await
 }

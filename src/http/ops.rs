@@ -1,4 +1,4 @@
-//! Operations endpoints: `/healthz` (alive), `/readyz` (writable, not draining, webhook
+//! Operations endpoints: `/healthz` (alive; the build), `/readyz` (writable, not draining, webhook
 //! worker up), `/metrics`.
 
 use std::sync::atomic::Ordering;
@@ -17,8 +17,12 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
 }
 
-async fn healthz() -> &'static str {
-    "ok\n"
+/// Alive, and which build answers (version, commit, target).
+async fn healthz() -> axum::Json<serde_json::Value> {
+    let build = crate::build_info::BUILD;
+    axum::Json(
+        serde_json::json!({"status": "ok", "version": build.version, "commit": build.commit, "target": build.target}),
+    )
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

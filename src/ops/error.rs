@@ -81,6 +81,12 @@ impl From<StoreError> for OpError {
     }
 }
 
+impl From<crate::auth::csrf::Refused> for OpError {
+    fn from(e: crate::auth::csrf::Refused) -> Self {
+        OpError::forbidden("csrf_failed", e.to_string())
+    }
+}
+
 impl From<RandomUnavailable> for OpError {
     fn from(e: RandomUnavailable) -> Self {
         OpError::Internal(e.to_string())

@@ -5,15 +5,21 @@
 //! async runtime; the per-table modules hold the SQL those closures call.
 
 pub mod audit;
+pub mod backup;
+pub mod branding;
 pub mod catalog;
 mod conn;
+pub mod counters;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
+pub mod headless;
 pub mod installations;
 pub mod keys;
 pub mod links;
 mod migrate;
+pub mod open_links;
+pub mod operators;
 mod read;
 pub mod readiness;
 pub mod redeliver;
@@ -23,8 +29,11 @@ pub mod sessions;
 pub mod smartlink;
 pub mod users;
 pub mod webhooks;
+pub mod workflow_refs;
 mod writer;
 
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
@@ -173,6 +182,9 @@ impl Store {
         let sender = self.sender().map_err(E::from)?;
         let (job, answer) = writer::job(work);
         sender.send(job).await.map_err(|_| E::from(StoreError::Closed))?;
+        // Not held while waiting: `close` from a drop on this runtime's thread (a test
+        // that failed half-way) would wait forever for a task that cannot run to drop it.
+        drop(sender);
         answer.await.map_err(|_| E::from(StoreError::Closed))?
     }
 

@@ -2,11 +2,20 @@
 
 mod support;
 
+mod backup_restore;
 mod bench_outbox;
 mod browser;
 mod catalog;
 mod cli;
+mod compat_client;
+mod compat_shapes;
+mod console_apps;
+mod console_auth;
+mod console_browser;
+mod console_cli;
+mod console_flows;
 mod crash;
+mod headless;
 mod http_rules;
 mod install_form;
 mod install_links;
@@ -18,10 +27,12 @@ mod retention;
 mod sdk;
 mod sdk_install;
 mod sha1_forge;
+mod ship;
 mod smartlink;
 mod smartlink_bad;
 mod smartlink_privacy;
 mod smartlink_v2;
+mod systemd_notify;
 mod users;
 mod webhook_faults;
 mod webhook_lifecycle;

@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// Columns that any authenticated request may write, refused or not: an API key's last
+/// use (written in the background, at most once a minute). `DbFile::everything` blanks
+/// them, so "nothing changed" compares the state a refusal could have corrupted.
+const BOOKKEEPING: &[(&str, &str)] = &[("api_keys", "last_used_at")];
+
 /// A column value as readable text (blobs in hex), for comparing and for failure messages.
 fn shown(value: rusqlite::types::ValueRef<'_>) -> String {
     use rusqlite::types::ValueRef;
@@ -58,7 +63,8 @@ impl DbFile {
     }
 
     /// Every row of every table, as text (the `readiness` probe row aside: health checks
-    /// write it). Equal before and after a refused request: nothing changed at all.
+    /// write it; [`BOOKKEEPING`] columns blanked). Equal before and after a refused
+    /// request: nothing changed at all.
     pub fn everything(&self) -> BTreeMap<String, Vec<Vec<String>>> {
         let conn = self.conn();
         let tables = {
@@ -76,6 +82,11 @@ impl DbFile {
                 .query_map([], |r| (0..width).map(|i| r.get_ref(i).map(shown)).collect::<Result<Vec<_>, _>>())
                 .unwrap();
             let mut rows: Vec<Vec<String>> = rows.map(Result::unwrap).collect();
+            for (i, name) in stmt.column_names().iter().enumerate() {
+                if BOOKKEEPING.contains(&(table.as_str(), *name)) {
+                    rows.iter_mut().for_each(|row| row[i] = "(bookkeeping)".into());
+                }
+            }
             rows.sort();
             out.insert(table, rows);
         }
@@ -136,6 +147,12 @@ impl DbFile {
     }
     pub fn inactive_workflows(&self) -> i64 {
         self.count("workflows WHERE active = 0", [])
+    }
+    pub fn headless_installations(&self) -> i64 {
+        self.count("headless_installations", [])
+    }
+    pub fn completed_headless(&self) -> i64 {
+        self.count("headless_installations WHERE completed_at IS NOT NULL", [])
     }
     pub fn install_links(&self) -> i64 {
         self.count("install_links", [])
@@ -302,6 +319,9 @@ impl DbFile {
     pub fn expire_links(&self) {
         self.conn().execute("UPDATE install_links SET expires_at = 1000", []).unwrap();
     }
+    pub fn expire_headless(&self) {
+        self.conn().execute("UPDATE headless_installations SET expires_at = 1000", []).unwrap();
+    }
     pub fn age_events(&self, ms: i64) {
         self.conn().execute("UPDATE outbox_messages SET created_at = created_at - ?1", [ms]).unwrap();
     }
@@ -312,5 +332,67 @@ impl DbFile {
     }
     pub fn age_first_link(&self, ms: i64) {
         self.conn().execute("UPDATE install_links SET expires_at = expires_at - ?1 WHERE rowid = 1", [ms]).unwrap();
+    }
+}
+
+/// The console's state (issue 10): operators, their sessions, the setup token, branding.
+impl DbFile {
+    pub fn operators(&self) -> i64 {
+        self.count("operators", [])
+    }
+
+    pub fn operator_sessions(&self) -> i64 {
+        self.count("operator_sessions", [])
+    }
+
+    pub fn api_keys(&self) -> i64 {
+        self.count("api_keys", [])
+    }
+
+    pub fn active_keys_in(&self, env: &str) -> i64 {
+        self.count("api_keys WHERE environment = ?1 AND revoked_at IS NULL", [env])
+    }
+
+    pub fn users_in(&self, env: &str) -> i64 {
+        self.count("users WHERE environment = ?1", [env])
+    }
+
+    pub fn smartlink_apps_in(&self, env: &str) -> i64 {
+        self.count("smartlink_apps WHERE environment = ?1", [env])
+    }
+
+    /// Audit entries of `action` by `actor` in `env`.
+    pub fn audit_by(&self, env: &str, action: &str, actor: &str) -> i64 {
+        self.count("audit_log WHERE environment = ?1 AND action = ?2 AND actor = ?3", [env, action, actor])
+    }
+
+    /// The branding row: (product name, accent colour, logo type).
+    pub fn branding(&self) -> (String, String, Option<String>) {
+        self.conn()
+            .query_row("SELECT product_name, accent_color, logo_type FROM branding", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+    }
+
+    /// Moves every console session's last use and end back by `ms` (time passing,
+    /// without waiting for it).
+    pub fn age_operator_sessions(&self, last_seen_ms: i64, expires_ms: i64) {
+        self.conn()
+            .execute(
+                "UPDATE operator_sessions SET last_seen_at = last_seen_at - ?1, expires_at = expires_at - ?2",
+                [last_seen_ms, expires_ms],
+            )
+            .unwrap();
+    }
+
+    /// Makes the setup token's 30 minutes run out.
+    pub fn expire_setup_token(&self) {
+        self.conn().execute("UPDATE console_setup SET expires_at = 0", []).unwrap();
+    }
+
+    /// Marks every delivery dead (as the retry schedule running out would).
+    pub fn kill_deliveries(&self) {
+        self.conn().execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", []).unwrap();
     }
 }
