@@ -26,7 +26,9 @@ fn sealed_columns(app: &TestApp) -> Vec<(String, String)> {
     app.db()
         .blob_columns()
         .into_iter()
-        .filter(|(table, column)| !column.ends_with("_hash") && !PLAIN_BLOBS.contains(&(table.as_str(), column.as_str())))
+        .filter(|(table, column)| {
+            !column.ends_with("_hash") && !PLAIN_BLOBS.contains(&(table.as_str(), column.as_str()))
+        })
         .collect()
 }
 
