@@ -10,7 +10,7 @@ use usher::outbox::sign::WebhookSecret;
 
 use crate::support::TestApp;
 use crate::support::receiver::{Receiver, Reply, Seen};
-use crate::webhooks::{Hook, LIMIT, emit, hook, idle, local, local_app, verifies};
+use crate::webhooks::{Hook, LIMIT, TOLERANCE_SECS, emit, hook, idle, local, local_app, verifies};
 
 fn wall_secs(at: SystemTime) -> i64 {
     at.duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
@@ -51,10 +51,11 @@ async fn each_attempt_is_stamped_in_seconds_with_its_own_time() {
     let seen = rx.requests();
     assert_eq!(seen.len(), 2);
     for s in &seen {
-        // Seconds, within the receivers' tolerance of now, and no later than arrival.
+        // Seconds, within the receivers' tolerance of now, and no later than arrival (the
+        // upper bound is the receivers' tolerance, not a guess at how fast a loaded host is).
         assert!(verifies(s, &secret), "timestamp {} does not verify", s.header("webhook-timestamp"));
         let lag = wall_secs(s.wall) - stamp(s);
-        assert!((0..=5).contains(&lag), "stamped {lag} s before it arrived");
+        assert!((0..=TOLERANCE_SECS).contains(&lag), "stamped {lag} s before it arrived");
     }
     // The retry was signed when it was sent, not with the first attempt's time.
     assert!(stamp(&seen[1]) >= stamp(&seen[0]) + 2, "{} then {}", stamp(&seen[0]), stamp(&seen[1]));
