@@ -1,6 +1,7 @@
 //! Human durations in configuration: "200ms", "90s", "30m", "24h", "7d" (a bare number is
-//! seconds), and the delays of `webhooks.retry_schedule` (seconds, fractional ones too,
-//! or such strings).
+//! seconds; milliseconds where a key takes less than a second: webhook timeouts and
+//! margins, the workflow runtime's timings), and the delays of `webhooks.retry_schedule`
+//! (seconds, fractional ones too, or such strings).
 
 use std::fmt;
 use std::time::Duration;
@@ -173,6 +174,11 @@ mod tests {
             let span = Span::parse(text).unwrap();
             assert_eq!(span.millis(), ms, "{text}");
             assert_eq!(span.to_string(), shown);
+            assert_eq!(Span::parse(&span.to_string()).unwrap(), span);
+        }
+        for (text, ms) in [("250ms", 250), ("1500ms", 1500), ("2000ms", 2000)] {
+            let span = Span::parse(text).unwrap();
+            assert_eq!(span.0, Duration::from_millis(ms), "{text}");
             assert_eq!(Span::parse(&span.to_string()).unwrap(), span);
         }
     }

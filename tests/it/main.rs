@@ -39,3 +39,8 @@ mod webhook_lifecycle;
 mod webhook_refusals;
 mod webhook_signing;
 mod webhooks;
+mod workflow_crash;
+mod workflow_events;
+mod workflow_flow;
+mod workflow_retry;
+mod workflow_versions;

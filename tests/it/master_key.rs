@@ -17,6 +17,9 @@ use crate::webhooks::{Hook, emit, hook, idle, verifies};
 const PLAIN_BLOBS: &[(&str, &str)] = &[
     // The operator's logo image, served to every visitor of the branded pages.
     ("branding", "logo"),
+    // A workflow hook token's salt: the token is an HMAC under a key derived from the
+    // master key (named by `hook_key`), so the salt alone opens nothing.
+    ("workflows", "hook_salt"),
 ];
 
 /// Every BLOB column of the schema that is not a hash (`*_hash`) nor a [`PLAIN_BLOBS`]

@@ -39,14 +39,14 @@ async fn each_attempt_is_stamped_in_seconds_with_its_own_time() {
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     // The first attempt is held (then failed) until its stamp is two seconds old.
-    rx.script(vec![Reply::Gated(500)]);
+    rx.script(vec![Reply::Held(500)]);
     let Hook { secret, .. } = hook(&app, &key, &rx.url, None).await;
     emit(&app, &key).await;
     let first = rx.wait_for(1, LIMIT).await.remove(0);
     // Checked before waiting on it: a stamp in milliseconds would never come to pass.
     assert!(verifies(&first, &secret), "timestamp {} does not verify", first.header("webhook-timestamp"));
     wall_clock_past(stamp(&first) + 2).await;
-    rx.open_gate();
+    rx.release();
     idle(&app).await;
     let seen = rx.requests();
     assert_eq!(seen.len(), 2);

@@ -35,8 +35,8 @@ pub enum Reply {
     /// Holds the answer until this many requests have arrived in all, then answers
     /// with the status (attempts provably in flight together, with no timing).
     HoldUntil(usize, u16),
-    /// Holds the answer until the test calls [`Receiver::open_gate`].
-    Gated(u16),
+    /// Waits until [`Receiver::release`] is called, then answers with the status.
+    Held(u16),
 }
 
 /// The answer the receiver gave to one request.
@@ -81,7 +81,7 @@ struct Shared {
     script: Mutex<VecDeque<Reply>>,
     default: Mutex<Reply>,
     count: watch::Sender<usize>,
-    gate: watch::Sender<bool>,
+    released: watch::Sender<bool>,
 }
 
 pub struct Receiver {
@@ -109,7 +109,7 @@ impl Receiver {
             script: Mutex::new(VecDeque::new()),
             default: Mutex::new(default),
             count: watch::Sender::new(0),
-            gate: watch::Sender::new(false),
+            released: watch::Sender::new(false),
         });
         let state = shared.clone();
         // The connections live in this task's JoinSet: aborting the task closes them all
@@ -139,11 +139,6 @@ impl Receiver {
         self.shared.script.lock().unwrap().clear();
     }
 
-    /// Lets every `Gated` answer go, now and from now on.
-    pub fn open_gate(&self) {
-        self.shared.gate.send_replace(true);
-    }
-
     pub fn set_default(&self, reply: Reply) {
         *self.shared.default.lock().unwrap() = reply;
     }
@@ -164,6 +159,11 @@ impl Receiver {
     pub async fn reached(&self, n: usize, limit: Duration) -> bool {
         let mut count = self.shared.count.subscribe();
         tokio::time::timeout(limit, count.wait_for(|c| *c >= n)).await.is_ok()
+    }
+
+    /// Lets every `Held` request (waiting or still to come) be answered.
+    pub fn release(&self) {
+        self.shared.released.send_replace(true);
     }
 
     /// Stops listening (new connections are refused) and closes open connections.
@@ -258,9 +258,9 @@ async fn answer(state: &Shared, reply: Reply) -> Result<Response<Full<Bytes>>, B
             let _ = count.wait_for(|c| *c >= n).await;
             response(status, Bytes::from_static(b"ok"))
         }
-        Reply::Gated(status) => {
-            let mut gate = state.gate.subscribe();
-            let _ = gate.wait_for(|open| *open).await;
+        Reply::Held(status) => {
+            let mut released = state.released.subscribe();
+            let _ = released.wait_for(|r| *r).await;
             response(status, Bytes::from_static(b"ok"))
         }
     })
