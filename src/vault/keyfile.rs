@@ -167,6 +167,10 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Makes a create or rename durable by syncing the containing directory.
+// equivalent mutants: an empty body, or a guard that always picks ".", changes which
+// directory is fsynced, which only a power loss shows; a guard that never picks "."
+// fails only for a bare file name in the working directory, and tests cannot change the
+// process-wide working directory while other tests run.
 fn sync_dir(path: &Path) -> Result<(), VaultError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
