@@ -32,6 +32,7 @@
 //! - [`cli`]: the subcommands behind `main` (serve, demo, keys, backup, restore, ...).
 //! - [`systemd`]: readiness, stopping and watchdog notifications (sd_notify protocol).
 //! - [`datadir_lock`]: one server (or restore) per data directory.
+//! - [`file_modes`]: the data directory and its files are the owner's alone (tightened at start).
 //! - [`build_info`]: version, commit and target of this binary.
 //!
 //! `docs/architecture.md` says where a new endpoint, operation, event type or table goes.
@@ -48,6 +49,7 @@ pub mod config;
 pub mod datadir_lock;
 pub mod domain;
 pub mod egress;
+pub mod file_modes;
 pub mod housekeeping;
 pub mod http;
 pub mod ids;

@@ -34,6 +34,11 @@ impl Metrics {
         InFlight(&self.in_flight)
     }
 
+    /// Requests being served now (past the concurrency limits).
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
     pub fn http_response(&self, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.responses[class].fetch_add(1, Ordering::Relaxed);

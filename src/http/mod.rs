@@ -3,11 +3,15 @@
 
 mod audit;
 pub mod auth;
+mod body_timeout;
 mod deliveries;
 pub mod error;
 pub mod extract;
+mod fairness;
+pub mod form;
 pub mod installations;
 pub mod integrations;
+pub mod json_map;
 pub mod link_page;
 mod links;
 mod middleware;
@@ -48,13 +52,18 @@ fn api() -> Router<AppState> {
 }
 
 /// The whole HTTP surface; `extra` routes (`usher demo`'s page) pass the same middleware.
+///
+/// Every request passes [`middleware::around`] and the body limit. All but the probes
+/// (`/healthz`, `/readyz`, `/metrics`) also wait for one of their client's slots
+/// ([`fairness`]) and then for one of the shared `server.max_concurrency` slots: the
+/// probes must answer while the slots are full, or a load balancer or supervisor would
+/// take a busy server for a dead one.
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
-    let mut router = Router::new().merge(api());
+    let mut shared = Router::new().merge(api());
     for version in VERSIONS {
-        router = router.nest(&format!("/{version}"), api());
+        shared = shared.nest(&format!("/{version}"), api());
     }
-    router
-        .merge(ops::routes())
+    let shared = shared
         .merge(smartlink::login_routes())
         .merge(portal::routes())
         .merge(pages::routes())
@@ -62,12 +71,22 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .merge(deliveries::public_routes())
         .merge(sdk::routes(state.clone()))
         .merge(extra)
-        .fallback(fallback)
+        .fallback(fallback);
+    let server = &state.config.server;
+    let per_client = fairness::PerClient::new(server.max_concurrency_per_client);
+    let shared = common_layers(shared, &state)
+        .layer(GlobalConcurrencyLimitLayer::new(server.max_concurrency))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), per_client), fairness::per_client));
+    let probes = common_layers(ops::routes(), &state);
+    Router::new().merge(probes).merge(shared).with_state(state)
+}
+
+/// The middleware of every route: request id, time limits, headers, log line, counters.
+fn common_layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+    routes
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(GlobalConcurrencyLimitLayer::new(state.config.server.max_concurrency))
-        .with_state(state)
 }
 
 fn looks_like_version(segment: &str) -> bool {

@@ -149,10 +149,17 @@ async fn duplicate_credential_names_in_sdk_json_are_400_and_change_nothing() {
     let jwt = token(&app, &user, "development", 600);
     let before = (snapshot(&app), app.db().audit_entries());
     let bodies = [
-        ("/sdk/installations", format!(
-            r#"{{"integrationId":"{iid}","credentials":{{"apiKey":"a","apiKey":"b","shopUrl":"https://shop.example.com"}}}}"#
-        )),
-        ("/sdk/credentials", r#"{"app":"magento","credentials":{"apiKey":"a","shopUrl":"https://s.example.com","apiKey":"b"}}"#.to_string()),
+        (
+            "/sdk/installations",
+            format!(
+                r#"{{"integrationId":"{iid}","credentials":{{"apiKey":"a","apiKey":"b","shopUrl":"https://shop.example.com"}}}}"#
+            ),
+        ),
+        (
+            "/sdk/credentials",
+            r#"{"app":"magento","credentials":{"apiKey":"a","shopUrl":"https://s.example.com","apiKey":"b"}}"#
+                .to_string(),
+        ),
     ];
     for (path, body) in bodies {
         let response = app

@@ -18,10 +18,10 @@ fn old_database(dir: &std::path::Path) {
     assert!(ok, "{err}");
     let conn = rusqlite::Connection::open(dir.join("usher.db")).unwrap();
     let rows = [
-        ("0000000a0000000000000001", "Zoe\u{0308}"),   // NFD, NFC form free: normalised
-        ("0000000a0000000000000002", "Rene\u{0301}"),  // NFD, NFC form taken below: kept
-        ("0000000a0000000000000003", "Ren\u{00E9}"),   // NFC
-        ("0000000a0000000000000004", "ab\u{200B}c"),   // invisible character: kept
+        ("0000000a0000000000000001", "Zoe\u{0308}"), // NFD, NFC form free: normalised
+        ("0000000a0000000000000002", "Rene\u{0301}"), // NFD, NFC form taken below: kept
+        ("0000000a0000000000000003", "Ren\u{00E9}"), // NFC
+        ("0000000a0000000000000004", "ab\u{200B}c"), // invisible character: kept
     ];
     for (id, name) in rows {
         conn.execute(
