@@ -50,6 +50,8 @@ pub mod datadir_lock;
 pub mod domain;
 pub mod egress;
 pub mod file_modes;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod housekeeping;
 pub mod http;
 pub mod ids;

@@ -9,6 +9,8 @@ pub mod error;
 pub mod extract;
 mod fairness;
 pub mod form;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz_bodies;
 pub mod installations;
 pub mod integrations;
 pub mod json_map;

@@ -59,9 +59,9 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Toggle {
-    workflow_id: String,
-    user_id: String,
+pub(crate) struct Toggle {
+    pub(crate) workflow_id: String,
+    pub(crate) user_id: String,
 }
 
 async fn activate(KeyCtx(ctx): KeyCtx, JsonBody(input): JsonBody<Toggle>) -> Result<Json<Value>, AppError> {

@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod crash;
 mod data_dir_modes;
+mod durability;
 mod hardening;
 mod http_rules;
 mod install_form;
