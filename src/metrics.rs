@@ -84,6 +84,13 @@ impl Metrics {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", u8::from(up));
     }
 
+    /// Writes the room left on the database's file system.
+    pub fn render_disk_room(bytes: u64, out: &mut String) {
+        let name = "usher_storage_available_bytes";
+        let help = "Bytes free for the database on its file system (under 1 MiB: not ready).";
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {bytes}");
+    }
+
     /// Writes the outbox queue gauges (read from the database by the caller).
     pub fn render_queue(stats: &QueueStats, out: &mut String) {
         let gauges = [

@@ -9,6 +9,7 @@ mod catalog;
 mod cli;
 mod crash;
 mod data_dir_modes;
+mod disk_full;
 mod durability;
 mod hardening;
 mod http_rules;
