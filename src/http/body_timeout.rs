@@ -26,8 +26,12 @@ impl std::fmt::Display for BodyReadTimeout {
 
 impl std::error::Error for BodyReadTimeout {}
 
-/// Gives `request`'s body until `limit` from now to arrive.
+/// Gives `request`'s body until `limit` from now to arrive (a request without a body,
+/// most GETs, is left as it is: no timer to set).
 pub fn limit(request: Request, limit: Duration) -> Request {
+    if request.body().is_end_stream() {
+        return request;
+    }
     request.map(|body| {
         let deadline = Box::pin(tokio::time::sleep_until(Instant::now() + limit));
         Body::new(TimedBody { inner: body, deadline })

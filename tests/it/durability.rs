@@ -27,6 +27,8 @@ struct Acked {
     /// (userId, installationId)
     installs: BTreeSet<(String, String)>,
     deleted: BTreeSet<String>,
+    /// Deletions sent: one without an answer may or may not have committed.
+    deleting: BTreeSet<String>,
 }
 
 /// One writer: create a user, install for them through the SDK, delete every third;
@@ -69,6 +71,7 @@ async fn writer(
         acked.lock().unwrap().installs.insert((user.clone(), installation.to_string()));
 
         if i % 3 == 2 {
+            acked.lock().unwrap().deleting.insert(user.clone());
             let Ok(r) = http.delete(format!("{url}/users/{user}")).bearer_auth(&key).send().await else { return };
             if r.status() == StatusCode::OK && r.bytes().await.is_ok() {
                 acked.lock().unwrap().deleted.insert(user);
@@ -129,20 +132,28 @@ async fn sigkill_under_full_speed_writes_loses_no_acknowledged_write_or_event() 
 
     // Restart on the same directory and check every acknowledged write through the API.
     let server = BinServer::start(dir.path(), ENV);
+    let events = DbFile::at(dir.path()).all_events();
+    let has = |kind: &str, field: &str, value: &str| events.iter().any(|(_, e)| e["type"] == kind && e[field] == value);
     for user in &acked.users {
         let answer = http.get(format!("{}/users/{user}", server.url)).bearer_auth(&key).send().await.unwrap();
-        let expected = if acked.deleted.contains(user) { StatusCode::NOT_FOUND } else { StatusCode::OK };
-        assert_eq!(answer.status(), expected, "user {user}");
+        let status = answer.status();
+        if acked.deleted.contains(user) {
+            assert_eq!(status, StatusCode::NOT_FOUND, "user {user}: its deletion was acknowledged");
+        } else if acked.deleting.contains(user) {
+            // Killed while deleting: either outcome, but the event goes with the change.
+            assert!(status == StatusCode::OK || status == StatusCode::NOT_FOUND, "user {user}: {status}");
+            assert_eq!(status == StatusCode::NOT_FOUND, has("user.deleted", "userId", user), "user {user}");
+        } else {
+            assert_eq!(status, StatusCode::OK, "user {user}: its creation was acknowledged");
+        }
     }
-    for (user, installation) in acked.installs.iter().filter(|(u, _)| !acked.deleted.contains(u)) {
+    for (user, installation) in acked.installs.iter().filter(|(u, _)| !acked.deleting.contains(u)) {
         let listed =
             json_call(&http, Method::GET, &format!("{}/installations?userId={user}", server.url), &key, None).await;
         let ids: Vec<&str> =
             listed["data"].as_array().unwrap().iter().filter_map(|i| i["installationId"].as_str()).collect();
         assert!(ids.contains(&installation.as_str()), "installation {installation} of {user}");
     }
-    let events = DbFile::at(dir.path()).all_events();
-    let has = |kind: &str, field: &str, value: &str| events.iter().any(|(_, e)| e["type"] == kind && e[field] == value);
     for (_, installation) in &acked.installs {
         assert!(has("installation.completed", "installationId", installation), "event of installation {installation}");
     }
