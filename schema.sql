@@ -1,4 +1,4 @@
--- usher schema (PRAGMA user_version = 1). Applied whole to a new database; older
+-- usher schema (PRAGMA user_version = 4). Applied whole to a new database; older
 -- databases are upgraded by the steps in src/store/migrate.rs. Times are Unix
 -- milliseconds; ids are 24 hex characters, time-ordered. Every row that belongs to a
 -- customer environment carries `environment`, and every query filters on it.
@@ -11,8 +11,10 @@ CREATE TABLE api_keys (
     prefix      TEXT NOT NULL,             -- the first characters, to tell keys apart
     key_hash    BLOB NOT NULL UNIQUE,
     created_at  INTEGER NOT NULL,
-    revoked_at  INTEGER                    -- stops working at this time; NULL = active
+    revoked_at  INTEGER,                   -- stops working at this time; NULL = active
+    last_used_at INTEGER                   -- last request it authenticated (kept to the minute)
 ) STRICT;
+CREATE INDEX api_keys_by_env ON api_keys (environment, id);
 
 -- End users of the customer's product.
 CREATE TABLE users (
@@ -119,6 +121,8 @@ CREATE TABLE integrations (
     icon              TEXT,
     credential_fields TEXT NOT NULL DEFAULT '[]',
     created_at        INTEGER NOT NULL,
+    -- An inactive integration is offered to no end user: no links, no installs.
+    active            INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
     UNIQUE (environment, app)
 ) STRICT;
 CREATE INDEX integrations_by_env ON integrations (environment, id);
@@ -196,6 +200,11 @@ CREATE TABLE install_links (
 CREATE INDEX install_links_by_user ON install_links (user_id);
 CREATE INDEX install_links_by_expiry ON install_links (expires_at);
 CREATE INDEX install_links_by_integration ON install_links (integration_id);
+-- Open links (unused, their user and integration still there): the console lists them
+-- soonest-expiring first and counts them.
+CREATE INDEX install_links_open ON install_links (environment, expires_at) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
+CREATE INDEX install_links_open_by_integration ON install_links (integration_id, expires_at, id) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
+CREATE INDEX install_links_open_by_user ON install_links (user_id, expires_at, id) WHERE used_at IS NULL AND user_id IS NOT NULL AND integration_id IS NOT NULL;
 
 -- Webhook endpoints of an environment. `secret` is the `whsec_...` signing secret,
 -- encrypted by the vault with row_aad('webhook_endpoints', id); after rotate-secret the
@@ -265,3 +274,122 @@ CREATE TABLE delivery_attempts (
     error        TEXT
 ) STRICT;
 CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
+
+-- Headless installations (POST /headless/startInstallation): an install begun from the
+-- customer's own UI and finished by POST /headless/completeInstallation through the same
+-- install transaction as a link. A started one expires at `expires_at` (links.headless_ttl);
+-- a finished one keeps `completed_at` and the installation it made, so finishing it again
+-- is a conflict. `workflow_ids`: JSON list of the parent workflows to install active (NULL:
+-- all). `reuse_credential` = 1: install with the user's stored credential `credential_id`
+-- (chosen at start) instead of values from the form; if that credential is deleted first,
+-- `credential_id` becomes NULL and completing is refused.
+CREATE TABLE headless_installations (
+    id               TEXT PRIMARY KEY,
+    environment      TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    integration_id   TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+    workflow_ids     TEXT,
+    reuse_credential INTEGER NOT NULL DEFAULT 0 CHECK (reuse_credential IN (0, 1)),
+    credential_id    TEXT REFERENCES credentials (id) ON DELETE SET NULL,
+    created_at       INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    completed_at     INTEGER,
+    installation_id  TEXT
+) STRICT;
+CREATE INDEX headless_installations_by_user ON headless_installations (user_id);
+CREATE INDEX headless_installations_by_integration ON headless_installations (integration_id);
+CREATE INDEX headless_installations_by_credential ON headless_installations (credential_id);
+CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);
+
+-- Operators: the people who run the appliance from the console (/console). The
+-- password is an Argon2id PHC string; the email is unique ignoring case.
+CREATE TABLE operators (
+    id                  TEXT PRIMARY KEY,
+    email               TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash       TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    password_changed_at INTEGER NOT NULL
+) STRICT;
+
+-- Console sessions: only the SHA-256 of the cookie value is kept. A session ends when
+-- idle longer than console.idle_timeout (last_seen_at, kept to the minute) or at
+-- expires_at (console.max_lifetime after sign-in), and with its operator.
+CREATE TABLE operator_sessions (
+    id           TEXT PRIMARY KEY,
+    token_hash   BLOB NOT NULL UNIQUE,
+    operator_id  TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX operator_sessions_by_operator ON operator_sessions (operator_id);
+CREATE INDEX operator_sessions_by_expiry ON operator_sessions (expires_at);
+
+-- The first-run setup URL's token while no operator exists: its hash, valid once
+-- until expires_at. `usher serve` replaces it at every start without operators.
+CREATE TABLE console_setup (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    token_hash  BLOB NOT NULL,
+    expires_at  INTEGER NOT NULL
+) STRICT;
+
+-- Branding of the end-user pages (install page, SDK modal, portal): one row. Empty
+-- texts mean the defaults; the logo is an image checked on upload (PNG, JPEG, GIF, WebP).
+CREATE TABLE branding (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    product_name TEXT NOT NULL DEFAULT '',
+    accent_color TEXT NOT NULL DEFAULT '',
+    logo         BLOB,
+    logo_type    TEXT,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+INSERT INTO branding (id, updated_at) VALUES (1, 0);
+
+-- The console overview's counts per environment, kept exact by the triggers below in
+-- the same transaction as the change (so the overview never counts rows): users,
+-- installations, open deliveries (pending or failed) and dead deliveries.
+CREATE TABLE counters (
+    environment TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    name        TEXT NOT NULL,
+    value       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (environment, name)
+) STRICT, WITHOUT ROWID;
+INSERT INTO counters (environment, name) VALUES
+    ('development', 'users'), ('production', 'users'),
+    ('development', 'installations'), ('production', 'installations'),
+    ('development', 'deliveries_open'), ('production', 'deliveries_open'),
+    ('development', 'deliveries_dead'), ('production', 'deliveries_dead');
+
+CREATE TRIGGER counters_users_insert AFTER INSERT ON users BEGIN
+    UPDATE counters SET value = value + 1 WHERE environment = new.environment AND name = 'users';
+END;
+CREATE TRIGGER counters_users_delete AFTER DELETE ON users BEGIN
+    UPDATE counters SET value = value - 1 WHERE environment = old.environment AND name = 'users';
+END;
+CREATE TRIGGER counters_installations_insert AFTER INSERT ON installations BEGIN
+    UPDATE counters SET value = value + 1 WHERE environment = new.environment AND name = 'installations';
+END;
+CREATE TRIGGER counters_installations_delete AFTER DELETE ON installations BEGIN
+    UPDATE counters SET value = value - 1 WHERE environment = old.environment AND name = 'installations';
+END;
+CREATE TRIGGER counters_deliveries_insert AFTER INSERT ON deliveries BEGIN
+    UPDATE counters SET value = value + 1 WHERE environment = new.environment AND name =
+        CASE WHEN new.status IN ('pending', 'failed') THEN 'deliveries_open'
+             WHEN new.status = 'dead' THEN 'deliveries_dead' END;
+END;
+CREATE TRIGGER counters_deliveries_update AFTER UPDATE OF status ON deliveries
+WHEN (old.status IN ('pending', 'failed')) <> (new.status IN ('pending', 'failed'))
+  OR (old.status = 'dead') <> (new.status = 'dead')
+BEGIN
+    UPDATE counters SET value = value - 1 WHERE environment = old.environment AND name =
+        CASE WHEN old.status IN ('pending', 'failed') THEN 'deliveries_open'
+             WHEN old.status = 'dead' THEN 'deliveries_dead' END;
+    UPDATE counters SET value = value + 1 WHERE environment = new.environment AND name =
+        CASE WHEN new.status IN ('pending', 'failed') THEN 'deliveries_open'
+             WHEN new.status = 'dead' THEN 'deliveries_dead' END;
+END;
+CREATE TRIGGER counters_deliveries_delete AFTER DELETE ON deliveries BEGIN
+    UPDATE counters SET value = value - 1 WHERE environment = old.environment AND name =
+        CASE WHEN old.status IN ('pending', 'failed') THEN 'deliveries_open'
+             WHEN old.status = 'dead' THEN 'deliveries_dead' END;
+END;

@@ -197,6 +197,9 @@ pub async fn start_with(
     };
     let deps = Deps::new(Arc::clone(&config), store, keyring, public_url(&config, addr));
     let state = AppState::new(deps, metrics, outbox);
+    if let Err(e) = state.brand.reload(&state.deps).await {
+        tracing::warn!(error = %e, "cannot read the branding; end-user pages use the defaults");
+    }
     state.outbox.start();
     let router = crate::http::router(state.clone(), extra);
     let (stop, stopped) = oneshot::channel::<()>();

@@ -1,15 +1,16 @@
 //! The retention sweep: a background task that, an hour apart, deletes what is finished
 //! and older than `storage.retention` (delivered or dead webhook events with their
-//! deliveries and attempts, long-expired install links) and what has lapsed (portal
-//! sessions, used v2 nonces). Each batch is its own short write, so the sweep never
-//! holds the writer for long; stopping it mid-way loses nothing.
+//! deliveries and attempts, long-expired install links and headless installations) and
+//! what has lapsed (portal and console sessions, used v2 nonces). Each batch is its own
+//! short write, so the sweep never holds the writer for long; stopping it mid-way loses
+//! nothing.
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use crate::domain::Environment;
-use crate::store::{Store, StoreError, StoreResult, Tx, retention};
+use crate::store::{Store, StoreError, StoreResult, Tx, headless, operators, retention};
 
 /// Rows one write transaction deletes at most.
 const BATCH: usize = 1000;
@@ -26,6 +27,9 @@ pub struct Swept {
     pub links: usize,
     pub sessions: usize,
     pub nonces: usize,
+    pub headless: usize,
+    /// Console sessions past their lifetime.
+    pub operator_sessions: usize,
 }
 
 /// Runs one sweep to the end.
@@ -38,6 +42,10 @@ pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, StoreErr
     swept.links += drain(store, move |conn, now| retention::expired_links(conn, now - retention_ms, BATCH)).await?;
     swept.sessions += drain(store, |conn, now| retention::expired_sessions(conn, now, BATCH)).await?;
     swept.nonces += drain(store, |conn, now| retention::expired_nonces(conn, now, BATCH)).await?;
+    // Kept past expiry as long as links are, so a late second completion is still told
+    // "already completed" (409) or "expired" (410) rather than "unknown" (404).
+    swept.headless += drain(store, move |conn, now| headless::expired(conn, now - retention_ms, BATCH)).await?;
+    swept.operator_sessions += drain(store, |conn, now| operators::purge_sessions(conn, now, BATCH)).await?;
     Ok(swept)
 }
 
@@ -88,6 +96,7 @@ pub fn start(store: Store, retention: Duration) -> JoinHandle<()> {
                     links = swept.links,
                     sessions = swept.sessions,
                     nonces = swept.nonces,
+                    headless = swept.headless,
                     "retention sweep"
                 ),
                 Ok(_) => {}

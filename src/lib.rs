@@ -16,8 +16,8 @@
 //! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags, parsed
 //!   once into typed values.
 //! - [`app`]: open the data directory and store, build the dependencies, serve, drain.
-//! - [`http`]: accept loop, router, middleware, extractors (API key -> [`ops::Ctx`],
-//!   paging, ids, bodies), the one mapping of errors to statuses, hosted pages.
+//! - [`http`]: accept loop, router, API versions, middleware, extractors (API key ->
+//!   [`ops::Ctx`], paging, ids, bodies), the one mapping of errors to statuses, hosted pages.
 //! - [`auth`]: pure checks: bearer parsing, per-user JWTs, SmartLink verification,
 //!   CSRF tokens, session cookies.
 //! - [`ops`]: one file per use case; each writes its own audit entry and events.

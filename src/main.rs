@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use usher::cli::{self, Global, KeysCommand, MasterKeyCommand};
+use usher::cli::{self, AdminCommand, Global, KeysCommand, MasterKeyCommand};
 
 #[derive(Parser)]
 #[command(
@@ -44,6 +44,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage operator accounts of the console (/console).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Rotate the master key and re-encrypt stored secrets under it.
     #[command(subcommand)]
     MasterKey(MasterKeyCommand),
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Serve { listen } => cli::serve(&global, listen),
         Command::Demo { listen } => cli::demo(&global, listen),
         Command::Keys(command) => cli::keys(&global, command),
+        Command::Admin(command) => cli::admin(&global, command),
         Command::MasterKey(command) => cli::master_key(&global, command),
         Command::Migrate => cli::migrate(&global),
         Command::CheckConfig => cli::check_config(&global),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
+use crate::http::brand::BrandCache;
 use crate::metrics::Metrics;
 use crate::ops::Deps;
 use crate::outbox::Outbox;
@@ -34,6 +35,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The webhook outbox: egress client, signers, the delivery worker's handle.
     pub outbox: Outbox,
+    /// The branding of end-user pages, as the console last set it.
+    pub brand: BrandCache,
 }
 
 impl Deref for AppState {
@@ -58,6 +61,7 @@ impl AppState {
             draining: AtomicBool::new(false),
             metrics,
             outbox,
+            brand: BrandCache::default(),
         }))
     }
 }

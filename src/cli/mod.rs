@@ -1,6 +1,7 @@
 //! Subcommands behind `main`: each loads the configuration, does its work, and returns
 //! a message for the operator on failure. They all work beside a running server.
 
+mod admin;
 mod backup;
 mod demo;
 mod demo_page;
@@ -11,6 +12,7 @@ mod serve;
 
 use std::path::{Path, PathBuf};
 
+pub use admin::AdminCommand;
 pub use keys::KeysCommand;
 pub use master_key::{MasterKeyCommand, reencrypt_all};
 
@@ -63,6 +65,11 @@ pub fn demo(global: &Global, listen: Option<String>) -> Result<(), String> {
 pub fn keys(global: &Global, command: KeysCommand) -> Result<(), String> {
     let config = load(global, None)?;
     keys::run(&config, command)
+}
+
+pub fn admin(global: &Global, command: AdminCommand) -> Result<(), String> {
+    let config = load(global, None)?;
+    admin::run(&config, command)
 }
 
 pub fn master_key(global: &Global, command: MasterKeyCommand) -> Result<(), String> {

@@ -41,6 +41,8 @@ where
     let running = crate::app::start_with(config, listener, extra).await.map_err(|e| e.to_string())?;
     // The first line on stdout: operators read it, tests and scripts parse it.
     println!("usher listening on http://{addr} (public URL {}, data in {data_dir})", running.state.public_url);
+    // The second line, only while no operator exists: the console's one-time setup URL.
+    print_setup_url(&running.state).await;
     let notifier = Arc::new(Notifier::from_env());
     let started = match then(running.state.clone()).await {
         Ok(()) => systemd::ready(&running.state, &notifier, &running.state.public_url).await,
@@ -77,5 +79,27 @@ async fn shutdown_signal() {
         Err(_) => {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+/// While no operator account exists: makes the console's setup token (30 minutes, once)
+/// and prints its URL.
+async fn print_setup_url(state: &crate::state::AppState) {
+    use crate::ops::operators::{AUDIT_ENV, setup::OpenSetup};
+    let ctx = crate::ops::Ctx::new(state.deps.clone(), AUDIT_ENV, crate::domain::Actor::Cli, None);
+    match crate::ops::run(&ctx, OpenSetup).await {
+        Ok(Some(token)) => {
+            use std::io::Write;
+            // A script that read only the first line may have closed our stdout: a failed
+            // write must not take the server down (println! would panic).
+            let _ = writeln!(
+                std::io::stdout(),
+                "No operator account yet: open {}{} within 30 minutes to create the first one (or run `usher admin create EMAIL`).",
+                state.public_url,
+                crate::http::console::setup_path(&token)
+            );
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot open the console's first-run setup"),
     }
 }

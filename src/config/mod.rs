@@ -45,6 +45,7 @@ pub struct Config {
     pub webhooks: Webhooks,
     pub egress: Egress,
     pub sdk: Sdk,
+    pub console: Console,
     pub log: Log,
 }
 
@@ -95,6 +96,7 @@ pub struct Tokens {
 pub struct Links {
     pub default_ttl: Span,
     pub max_ttl: Span,
+    pub headless_ttl: Span,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -139,6 +141,16 @@ pub struct Egress {
 #[serde(deny_unknown_fields)]
 pub struct Sdk {
     pub allowed_origins: Vec<Origin>,
+}
+
+/// The operator console's session lifetimes and sign-in throttle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    pub idle_timeout: Span,
+    pub max_lifetime: Span,
+    pub login_failures: u32,
+    pub login_window: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -47,6 +47,7 @@ impl Config {
         span_within("tokens.jwt_ttl", self.tokens.jwt_ttl, 60, 86_400)?;
         span_within("links.max_ttl", self.links.max_ttl, 60, 365 * 86_400)?;
         span_within("links.default_ttl", self.links.default_ttl, 60, self.links.max_ttl.secs())?;
+        span_within("links.headless_ttl", self.links.headless_ttl, 60, 7 * 86_400)?;
         span_within("sessions.ttl", self.sessions.ttl, 60, 365 * 86_400)?;
         span_within("smartlink.v2_max_ttl", self.smartlink.v2_max_ttl, 60, 86_400)?;
         span_within("smartlink.secret_grace", self.smartlink.secret_grace, 0, 30 * 86_400)?;
@@ -67,6 +68,13 @@ impl Config {
         count_within("webhooks.concurrency", w.concurrency, 1, 1024)?;
         file_exists("webhooks.rsa_signing_key_file", w.rsa_signing_key_file.as_deref())?;
         file_exists("egress.ca_bundle", self.egress.ca_bundle.as_deref())?;
+        let c = &self.console;
+        span_within("console.max_lifetime", c.max_lifetime, 300, 30 * 86_400)?;
+        span_within("console.idle_timeout", c.idle_timeout, 120, c.max_lifetime.secs())?;
+        span_within("console.login_window", c.login_window, 60, 86_400)?;
+        if c.login_failures == 0 {
+            return Err(bad("console.login_failures", 0, "must be at least 1"));
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(bad("log.level", &self.log.level, "expected error, warn, info, debug or trace"));
         }

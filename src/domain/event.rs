@@ -42,6 +42,10 @@ events! {
     UserDeleted(UserDeleted) = "user.deleted",
     /// An end user signed in through a SmartLink.
     SmartLinkLogin(SmartLinkLogin) = "smartlink.login",
+    /// An installation's credential was changed (`POST /headless/editInstallation`).
+    InstallationUpdated(InstallationUpdated) = "installation.updated",
+    /// A test event an operator sent from the console to one endpoint.
+    WebhookTest(WebhookTest) = "webhook.test",
 }
 
 /// Carries `userId, workflowIds, integrationId, credentials, success` at the top level,
@@ -82,6 +86,28 @@ pub struct SmartLinkLogin {
     pub app_id: String,
     /// True when the sign-in registered the user.
     pub created: bool,
+}
+
+/// The same fields as `installation.completed` (the credential id has changed), so a
+/// receiver can handle both alike.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallationUpdated {
+    pub user_id: String,
+    pub workflow_ids: Vec<String>,
+    pub integration_id: String,
+    /// `{"<app>": "<credentialId>"}`: the new credential.
+    pub credentials: BTreeMap<String, String>,
+    pub installation_id: String,
+}
+
+/// Carries nothing but who asked for it: an endpoint can tell it from real events.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTest {
+    pub webhook_id: String,
+    /// `operator:<email>` (the audit log's name of who sent it).
+    pub sent_by: String,
 }
 
 /// An endpoint's `events` filter: the types it takes, or every type when empty.
@@ -141,7 +167,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 4);
+        assert_eq!(KNOWN_EVENTS.len(), 6);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! no SQL and no HTTP here (the transactions that use them are in `ops`).
 
 pub mod actor;
+pub mod branding;
 pub mod credential;
 pub mod env;
 pub mod event;

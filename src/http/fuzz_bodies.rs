@@ -79,7 +79,7 @@ pub fn json_bodies(data: &[u8]) {
         }
         let _ = body.cursor;
     }
-    let _ = parse_json::<super::workflows::Toggle>(data).map(|t| (t.workflow_id, t.user_id));
+    let _ = parse_json::<super::workflows::Toggle>(data).map(|t| (t.workflow_id, t.workflow_name, t.user_id));
     let _ = parse_json::<super::smartlink::apps::NewApp>(data).map(|a| (a.name, a.legacy_sha1));
     if let Ok(body) = parse_json::<IntegrationInput>(data) {
         let _ = CreateIntegration::parse(body);

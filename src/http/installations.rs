@@ -1,7 +1,7 @@
-//! Installations (API key): list (optionally of one user) and uninstall, through
-//! `ops::installations` and the install transaction's `ops::install::Uninstall`.
+//! Installations (API key): list (optionally of one user), read one, and uninstall,
+//! through `ops::installations` and the install transaction's `ops::install::Uninstall`.
 
-use axum::routing::{delete, get};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -11,12 +11,13 @@ use super::paging::Paging;
 use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::install::Uninstall;
+use crate::ops::installations::get::GetInstallation;
 use crate::ops::installations::list::ListInstallations;
 use crate::state::AppState;
 use crate::store::installations::InstallationRow;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/installations", get(list)).route("/installations/{id}", delete(remove))
+    Router::new().route("/installations", get(list)).route("/installations/{id}", get(show).delete(remove))
 }
 
 pub fn installation_json(row: &InstallationRow) -> Value {
@@ -42,6 +43,11 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
     let user = params.get("userId").map(str::to_string);
     let rows = ops::query(&ctx, ListInstallations { user, after, limit: paging.fetch() }).await?;
     paging.respond(ctx.env, &scope, rows, |r| r.id.as_str(), installation_json)
+}
+
+async fn show(KeyCtx(ctx): KeyCtx, id: Id<Installation>) -> Result<Json<Value>, AppError> {
+    let row = ops::query(&ctx, GetInstallation(id.into_inner())).await?;
+    Ok(Json(json!({ "data": installation_json(&row) })))
 }
 
 async fn remove(KeyCtx(ctx): KeyCtx, id: Id<Installation>) -> Result<Json<Value>, AppError> {

@@ -2,6 +2,7 @@
 //! workflows. `?userId=` adds, per integration and workflow, whether that user has it.
 //! Each handler parses, runs one operation of `ops::integrations`, and answers.
 
+use axum::extract::Path;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -62,9 +63,10 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
     paging.respond(ctx.env, "integrations", views, |v| v.integration.id.as_str(), view_json)
 }
 
-async fn show(KeyCtx(ctx): KeyCtx, params: Params, id: Id<Integration>) -> Result<Json<Value>, AppError> {
+/// By id or by app (`/integrations/shopify`), as older SDKs ask for it.
+async fn show(KeyCtx(ctx): KeyCtx, params: Params, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     let user = params.get("userId").map(str::to_string);
-    let view = ops::query(&ctx, GetIntegration { id: id.into_inner(), user }).await?;
+    let view = ops::query(&ctx, GetIntegration { id, user }).await?;
     Ok(Json(json!({ "data": view_json(&view) })))
 }
 

@@ -133,7 +133,7 @@ async fn submit(
     let install = Install {
         user_id: open.user_id.clone(),
         integration_id: open.integration.id.clone(),
-        values,
+        credential: values.into(),
         via: InstallVia::Link { link_id: open.link.id.clone() },
     };
     match ops::run(&open.ctx(&state.deps, ip), install).await {

@@ -1,5 +1,6 @@
-//! Install links (API key): `GET /users/{user}/integrations/{id}/install-url` and
-//! `GET /install-url?userId&integrationId`, each `[&expiresIn=SECONDS]`, through
+//! Install links (API key): `GET /users/{user}/integrations/{id}/install-url`,
+//! `GET /install-url?userId&integrationId` and (newer hosted SDKs)
+//! `GET /integrations/{id}/install-url?userId`, each `[&expiresIn=SECONDS]`, through
 //! `ops::links::create`. The token is shown once, in the URL.
 
 use axum::extract::Path;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/users/{user}/integrations/{integration}/install-url", get(by_path))
         .route("/install-url", get(by_query))
+        .route("/integrations/{integration}/install-url", get(by_integration))
 }
 
 async fn by_path(
@@ -34,6 +36,15 @@ async fn by_query(KeyCtx(ctx): KeyCtx, params: Params) -> Result<Json<Value>, Ap
         .get("integrationId")
         .ok_or_else(|| AppError::bad("missing_integration_id", "integrationId is required"))?;
     make(&ctx, user.to_string(), integration.to_string(), &params).await
+}
+
+async fn by_integration(
+    KeyCtx(ctx): KeyCtx,
+    Path(integration): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, AppError> {
+    let user = params.get("userId").ok_or_else(|| AppError::bad("missing_user_id", "userId is required"))?;
+    make(&ctx, user.to_string(), integration, &params).await
 }
 
 async fn make(ctx: &Ctx, user: String, integration: String, params: &Params) -> Result<Json<Value>, AppError> {

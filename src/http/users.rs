@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::KeyCtx;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Params};
 use super::paging::Paging;
 use crate::http::error::AppError;
 use crate::ops::users::create::CreateUser;
@@ -85,13 +85,18 @@ async fn create_batch(KeyCtx(ctx): KeyCtx, JsonBody(input): JsonBody<UsersBody>)
     }
     let made = ops::run(&ctx, CreateUsers::new(users)?).await?;
     let ids: Vec<&str> = made.iter().map(|u| u.id.as_str()).collect();
-    Ok(Json(json!({ "message": format!("{} users created", ids.len()), "userIds": ids })))
+    // The hosted API's literal message; `invalidUsers` is always empty here, because a
+    // batch is all or nothing (a bad or taken username refuses the whole batch).
+    Ok(Json(json!({ "message": "success", "userIds": ids, "invalidUsers": [] })))
 }
 
-async fn list(KeyCtx(ctx): KeyCtx, paging: Paging) -> Result<Json<Value>, AppError> {
-    let after = paging.after(ctx.env, "users")?;
-    let rows = ops::query(&ctx, ListUsers { after, limit: paging.fetch() }).await?;
-    paging.respond(ctx.env, "users", rows, |u| u.id.as_str(), user_json)
+async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Json<Value>, AppError> {
+    // The hosted API's filter: the users who have this parent workflow installed.
+    let parent_workflow = params.get("parentWorkflowId").map(str::to_string);
+    let scope = parent_workflow.as_ref().map_or_else(|| "users".to_string(), |p| format!("users:{p}"));
+    let after = paging.after(ctx.env, &scope)?;
+    let rows = ops::query(&ctx, ListUsers { after, limit: paging.fetch(), parent_workflow }).await?;
+    paging.respond(ctx.env, &scope, rows, |u| u.id.as_str(), user_json)
 }
 
 async fn show(KeyCtx(ctx): KeyCtx, Path(user): Path<String>) -> Result<Json<Value>, AppError> {

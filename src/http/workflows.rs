@@ -1,5 +1,7 @@
-//! A user's child workflows (list, activate, deactivate) and credentials (list without
-//! values, delete), API key; through `ops::workflows` and `ops::credentials`.
+//! A user's child workflows (list, read, remove, activate, deactivate) and credentials
+//! (list without values, delete), API key; through `ops::workflows` and
+//! `ops::credentials`. A workflow given with a user may be named by the child's id, its
+//! parent's id or its name (`ops::workflows::resolve`).
 
 use axum::extract::Path;
 use axum::routing::{delete, get, put};
@@ -11,11 +13,14 @@ use super::auth::KeyCtx;
 use super::extract::{Credential, Id, JsonBody, Params};
 use super::paging::Paging;
 use crate::http::error::AppError;
-use crate::ops;
 use crate::ops::credentials::delete::DeleteCredential;
 use crate::ops::credentials::list::ListCredentials;
+use crate::ops::workflows::delete::DeleteWorkflow;
+use crate::ops::workflows::get::GetWorkflow;
 use crate::ops::workflows::list::ListWorkflows;
+use crate::ops::workflows::resolve::WorkflowRef;
 use crate::ops::workflows::set_active::SetWorkflowActive;
+use crate::ops::{self, Ctx};
 use crate::state::AppState;
 use crate::store::credentials::CredentialRow;
 use crate::store::installations::WorkflowRow;
@@ -25,8 +30,12 @@ pub fn routes() -> Router<AppState> {
         .route("/workflows", get(list))
         .route("/workflows/activate", put(activate))
         .route("/workflows/deactivate", put(deactivate))
+        .route("/workflows/{id}", get(show).delete(remove))
         .route("/users/{user}/credentials", get(list_credentials))
         .route("/users/{user}/credentials/{id}", delete(remove_credential))
+        // The same two under the paths of newer hosted SDKs.
+        .route("/credentials/users/{user}", get(list_credentials))
+        .route("/credentials/{id}/users/{user}", delete(remove_credential_alias))
 }
 
 fn workflow_json(w: &WorkflowRow) -> Value {
@@ -57,21 +66,51 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
     paging.respond(ctx.env, &scope, rows, |w| w.id.as_str(), workflow_json)
 }
 
+/// `{"userId", "workflowId"}` or `{"userId", "workflowName"}`, as the hosted API takes.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Toggle {
-    pub(crate) workflow_id: String,
+    pub(crate) workflow_id: Option<String>,
+    pub(crate) workflow_name: Option<String>,
     pub(crate) user_id: String,
 }
 
+/// The hosted API answers `{"activated": true}` (and, it appears, `{"deactivated": true}`);
+/// usher keeps its own `message` beside it.
+async fn toggle(ctx: &Ctx, input: Toggle, active: bool) -> Result<Json<Value>, AppError> {
+    let workflow = WorkflowRef::from_parts(input.workflow_id, input.workflow_name)?;
+    ops::run(ctx, SetWorkflowActive { user: input.user_id, workflow, active }).await?;
+    let flag = if active { "activated" } else { "deactivated" };
+    Ok(Json(json!({ "message": "success", (flag): true })))
+}
+
 async fn activate(KeyCtx(ctx): KeyCtx, JsonBody(input): JsonBody<Toggle>) -> Result<Json<Value>, AppError> {
-    ops::run(&ctx, SetWorkflowActive { user: input.user_id, workflow_id: input.workflow_id, active: true }).await?;
-    Ok(Json(json!({ "message": "success" })))
+    toggle(&ctx, input, true).await
 }
 
 async fn deactivate(KeyCtx(ctx): KeyCtx, JsonBody(input): JsonBody<Toggle>) -> Result<Json<Value>, AppError> {
-    ops::run(&ctx, SetWorkflowActive { user: input.user_id, workflow_id: input.workflow_id, active: false }).await?;
-    Ok(Json(json!({ "message": "success" })))
+    toggle(&ctx, input, false).await
+}
+
+/// The `userId` and the workflow (`{id}`, a child's or its parent's) of a request.
+fn user_and_workflow(params: &Params, id: String) -> Result<(String, WorkflowRef), AppError> {
+    let user = params.get("userId").ok_or_else(|| AppError::bad("missing_user_id", "userId is required"))?;
+    Ok((user.to_string(), WorkflowRef::Id(id)))
+}
+
+async fn show(KeyCtx(ctx): KeyCtx, params: Params, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    let (user, workflow) = user_and_workflow(&params, id)?;
+    let found = ops::query(&ctx, GetWorkflow { user, workflow }).await?;
+    let mut data = workflow_json(&found);
+    data["installed"] = json!(true);
+    data["installationId"] = json!(found.installation_id);
+    Ok(Json(json!({ "data": data })))
+}
+
+async fn remove(KeyCtx(ctx): KeyCtx, params: Params, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    let (user, workflow) = user_and_workflow(&params, id)?;
+    ops::run(&ctx, DeleteWorkflow { user, workflow }).await?;
+    Ok(Json(json!({ "success": true })))
 }
 
 async fn list_credentials(
@@ -91,5 +130,16 @@ async fn remove_credential(
     id: Id<Credential>,
 ) -> Result<Json<Value>, AppError> {
     ops::run(&ctx, DeleteCredential { user, id: id.into_inner() }).await?;
+    Ok(Json(json!({ "success": true })))
+}
+
+async fn remove_credential_alias(
+    KeyCtx(ctx): KeyCtx,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<Json<Value>, AppError> {
+    if !crate::ids::is_id(&id) {
+        return Err(AppError::NotFound("credential"));
+    }
+    ops::run(&ctx, DeleteCredential { user, id }).await?;
     Ok(Json(json!({ "success": true })))
 }

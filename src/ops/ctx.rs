@@ -90,6 +90,14 @@ impl Ctx {
 /// plus `timestamp` and `environment`. Returns the message id (`msg_...`), which is the
 /// `webhook-id` of every delivery of it.
 pub fn emit(tx: &Tx<'_>, env: Environment, event: &Event) -> Result<String, OpError> {
+    let (id, payload) = payload(env, event)?;
+    store::events::insert(tx, env, &id, event.kind(), &payload, crate::clock::now_ms())?;
+    Ok(id)
+}
+
+/// A new message id and the delivered body of `event`: the event with its `type`, plus
+/// `timestamp` and `environment`.
+pub(crate) fn payload(env: Environment, event: &Event) -> Result<(String, String), OpError> {
     let id = format!("msg_{}", crate::ids::new_id()?);
     let now = crate::clock::now_ms();
     let mut body = match serde_json::to_value(event) {
@@ -102,7 +110,5 @@ pub fn emit(tx: &Tx<'_>, env: Environment, event: &Event) -> Result<String, OpEr
     head.insert("environment".into(), Value::from(env.as_str()));
     body.remove("type");
     head.extend(body);
-    let payload = Value::Object(head).to_string();
-    store::events::insert(tx, env, &id, event.kind(), &payload, now)?;
-    Ok(id)
+    Ok((id, Value::Object(head).to_string()))
 }

@@ -15,18 +15,23 @@
 
 pub mod audit;
 pub mod credentials;
-mod ctx;
+pub(crate) mod ctx;
 pub mod deliveries;
 mod error;
+pub mod headless;
 pub mod health;
 pub mod install;
 pub mod installations;
 pub mod integrations;
 pub mod keys;
 pub mod links;
+pub mod metadata;
+pub mod operators;
+pub mod overview;
 pub mod portal;
 pub mod sdk;
 pub mod sessions;
+pub mod settings;
 pub mod smartlink;
 pub mod users;
 pub mod vault;

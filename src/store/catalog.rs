@@ -15,6 +15,8 @@ pub struct IntegrationRow {
     pub icon: Option<String>,
     pub fields: Vec<FieldSpec>,
     pub created_at: i64,
+    /// Offered to end users (links, installs, the portal's and the SDK's lists).
+    pub active: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -26,7 +28,7 @@ pub struct ParentWorkflowRow {
     pub description: Option<String>,
 }
 
-const COLUMNS: &str = "id, app, name, description, icon, credential_fields, created_at";
+const COLUMNS: &str = "id, app, name, description, icon, credential_fields, created_at, active";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<IntegrationRow> {
     let fields: String = row.get(5)?;
@@ -40,6 +42,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<IntegrationRow> {
         icon: row.get(4)?,
         fields,
         created_at: row.get(6)?,
+        active: row.get(7)?,
     })
 }
 
@@ -93,6 +96,20 @@ pub fn page(conn: &Db<'_>, env: Environment, after: Option<&str>, limit: usize) 
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
+/// [`page`] of the integrations that are switched on (what end users are offered).
+pub fn page_active(
+    conn: &Db<'_>,
+    env: Environment,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<IntegrationRow>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM integrations WHERE environment = ?1 AND id > ?2 AND active = 1 ORDER BY id LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
+    rows.collect::<Result<_, _>>().map_err(Into::into)
+}
+
 /// The parent workflows of one integration, in the order they were given.
 pub fn parent_workflows(conn: &Db<'_>, integration_id: &str) -> StoreResult<Vec<ParentWorkflowRow>> {
     let mut stmt = conn.prepare_cached(
@@ -117,5 +134,54 @@ pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn
         .prepare_cached("DELETE FROM integrations WHERE environment = ?1 AND id = ?2")?
         .execute(params![env, id])?;
+    Ok(n == 1)
+}
+
+/// Replaces what an edit may change: name, description, icon, credential fields, and
+/// the parent workflows. `workflows` pairs each wanted workflow with its id: an existing
+/// one (kept, its children with it) or a new one; existing workflows not named are
+/// deleted with the children copied from them (ON DELETE CASCADE).
+pub fn update(
+    conn: &Tx<'_>,
+    env: Environment,
+    id: &str,
+    edit: &NewIntegration,
+    workflow_ids: &[String],
+    now: i64,
+) -> StoreResult<bool> {
+    let fields =
+        serde_json::to_string(&edit.fields).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let n = conn
+        .prepare_cached(
+            "UPDATE integrations SET name = ?3, description = ?4, icon = ?5, credential_fields = ?6
+             WHERE environment = ?1 AND id = ?2",
+        )?
+        .execute(params![env, id, edit.name, edit.description, edit.icon, fields])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let keep = serde_json::to_string(workflow_ids).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(
+        "DELETE FROM parent_workflows WHERE integration_id = ?1 AND id NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![id, keep])?;
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, description, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, name = excluded.name,
+             trigger = excluded.trigger, description = excluded.description
+         WHERE parent_workflows.integration_id = excluded.integration_id",
+    )?;
+    for (i, (wf, wf_id)) in edit.workflows.iter().zip(workflow_ids).enumerate() {
+        upsert.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
+    }
+    Ok(true)
+}
+
+/// Switches the integration on or off for end users; true when it exists.
+pub fn set_active(conn: &Tx<'_>, env: Environment, id: &str, active: bool) -> StoreResult<bool> {
+    let n = conn
+        .prepare_cached("UPDATE integrations SET active = ?3 WHERE environment = ?1 AND id = ?2")?
+        .execute(params![env, id, active])?;
     Ok(n == 1)
 }

@@ -22,6 +22,25 @@ pub fn insert(tx: &Tx<'_>, env: Environment, id: &str, kind: &str, payload: &str
     Ok(())
 }
 
+/// Stores one event delivered to one endpoint only, whatever its filter (a test event
+/// an operator sends to check an endpoint); wakes the delivery worker after the commit.
+pub fn insert_for(
+    tx: &Tx<'_>,
+    env: Environment,
+    message: (&str, &str, &str),
+    endpoint_id: &str,
+    now: i64,
+) -> StoreResult<()> {
+    let (id, kind, payload) = message;
+    tx.prepare_cached(
+        "INSERT INTO outbox_messages (id, environment, type, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, env, kind, payload, now])?;
+    super::deliveries::create(tx, env, id, &[endpoint_id.to_string()], now)?;
+    super::wake_after_commit();
+    Ok(())
+}
+
 /// For the store's own tests: an event of `kind` with an empty body; its message id.
 #[cfg(test)]
 pub(crate) fn insert_test_event(tx: &Tx<'_>, env: Environment, kind: &str) -> StoreResult<String> {

@@ -143,10 +143,10 @@ pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow) -> Sto
     Ok(())
 }
 
-const WORKFLOW_COLUMNS: &str =
+pub(super) const WORKFLOW_COLUMNS: &str =
     "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at";
 
-fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+pub(super) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
     Ok(WorkflowRow {
         id: r.get(0)?,
         user_id: r.get(1)?,

@@ -13,6 +13,22 @@ pub struct KeyRow {
     pub prefix: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// The last request it authenticated, kept to the minute ([`touch`]).
+    pub last_used_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, environment, label, prefix, created_at, revoked_at, last_used_at";
+
+fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<KeyRow> {
+    Ok(KeyRow {
+        id: row.get(0)?,
+        environment: row.get(1)?,
+        label: row.get(2)?,
+        prefix: row.get(3)?,
+        created_at: row.get(4)?,
+        revoked_at: row.get(5)?,
+        last_used_at: row.get(6)?,
+    })
 }
 
 pub struct NewKey<'a> {
@@ -32,30 +48,53 @@ pub fn insert(conn: &Tx<'_>, key: &NewKey<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-/// The key with this hash if it is still valid at `now`: (id, environment).
-pub fn find_active(conn: &Db<'_>, hash: &[u8], now: i64) -> StoreResult<Option<(String, Environment)>> {
+/// A key that is still valid: its id, environment and last use.
+#[derive(Debug, Clone)]
+pub struct ActiveKey {
+    pub id: String,
+    pub environment: Environment,
+    pub last_used_at: Option<i64>,
+}
+
+/// The key with this hash if it is still valid at `now`.
+pub fn find_active(conn: &Db<'_>, hash: &[u8], now: i64) -> StoreResult<Option<ActiveKey>> {
     conn.prepare_cached(
-        "SELECT id, environment FROM api_keys WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)",
+        "SELECT id, environment, last_used_at FROM api_keys
+         WHERE key_hash = ?1 AND (revoked_at IS NULL OR revoked_at > ?2)",
     )?
-    .query_row(params![hash, now], |row| Ok((row.get(0)?, row.get(1)?)))
+    .query_row(params![hash, now], |row| {
+        Ok(ActiveKey { id: row.get(0)?, environment: row.get(1)?, last_used_at: row.get(2)? })
+    })
     .optional()
     .map_err(Into::into)
 }
 
 pub fn list(conn: &Db<'_>) -> StoreResult<Vec<KeyRow>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, environment, label, prefix, created_at, revoked_at FROM api_keys ORDER BY id")?;
-    let rows = stmt.query_map([], |row| {
-        Ok(KeyRow {
-            id: row.get(0)?,
-            environment: row.get(1)?,
-            label: row.get(2)?,
-            prefix: row.get(3)?,
-            created_at: row.get(4)?,
-            revoked_at: row.get(5)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// The keys of one environment, newest first (a handful; revoked ones included).
+pub fn list_env(conn: &Db<'_>, env: Environment) -> StoreResult<Vec<KeyRow>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM api_keys WHERE environment = ?1 ORDER BY id DESC"))?;
+    let rows = stmt.query_map(params![env], from_row)?;
+    rows.collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// The key with this id in `env`, in any state.
+pub fn find_in(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<KeyRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM api_keys WHERE environment = ?1 AND id = ?2"))?
+        .query_row(params![env, id], from_row)
+        .optional()
+        .map_err(Into::into)
+}
+
+/// Records that the key authenticated a request at `now`.
+pub fn touch(conn: &Tx<'_>, id: &str, now: i64) -> StoreResult<()> {
+    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
+    Ok(())
 }
 
 /// Revokes one key now; returns its environment, or None if there is no such active key.

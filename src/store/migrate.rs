@@ -9,21 +9,42 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
-/// Append only; never edit a step that has shipped. Steps may call the SQL functions
-/// [`register_functions`] adds.
+/// Append only; never edit a step that has shipped. Each step makes exactly what
+/// `schema.sql` has for it (a test compares a fresh database with an upgraded one). Steps
+/// may call the SQL functions [`register_functions`] adds.
 const UPGRADES: &[&str] = &[
-    // 1 -> 2 (issue 14): usernames in NFC, as `Username::parse` now stores them. A name
+    // 1 -> 2: headless installations (issue 12).
+    "CREATE TABLE headless_installations (
+        id               TEXT PRIMARY KEY,
+        environment      TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+        user_id          TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        integration_id   TEXT NOT NULL REFERENCES integrations (id) ON DELETE CASCADE,
+        workflow_ids     TEXT,
+        reuse_credential INTEGER NOT NULL DEFAULT 0 CHECK (reuse_credential IN (0, 1)),
+        credential_id    TEXT REFERENCES credentials (id) ON DELETE SET NULL,
+        created_at       INTEGER NOT NULL,
+        expires_at       INTEGER NOT NULL,
+        completed_at     INTEGER,
+        installation_id  TEXT
+    ) STRICT;
+    CREATE INDEX headless_installations_by_user ON headless_installations (user_id);
+    CREATE INDEX headless_installations_by_integration ON headless_installations (integration_id);
+    CREATE INDEX headless_installations_by_credential ON headless_installations (credential_id);
+    CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);",
+    // 2 -> 3: the operator console (issue 10).
+    include_str!("upgrades/console.sql"),
+    // 3 -> 4 (issue 14): usernames in NFC, as `Username::parse` now stores them. A name
     // whose NFC form another user of its environment already has is left as it is
     // (OR IGNORE skips that row) and reported by `report_usernames`; lookups find it by
-    // its exact text.
+    // its exact text. No table changes, so `schema.sql` only changes its version line.
     "UPDATE OR IGNORE users SET username = usher_nfc(username) WHERE username <> usher_nfc(username);",
 ];
 
 /// The version whose upgrade normalised usernames; older databases are reported on.
-const NFC_USERNAMES: i64 = 2;
+const NFC_USERNAMES: i64 = 4;
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -100,9 +121,14 @@ mod tests {
     }
 
     #[test]
-    fn version_1_usernames_become_nfc_unless_the_nfc_form_is_taken() {
+    fn version_3_usernames_become_nfc_unless_the_nfc_form_is_taken() {
+        // A database made by version 3: version 1's schema and the two steps after it.
         let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
+        conn.execute_batch(include_str!("../../tests/fixtures/schema/v1.sql")).unwrap();
+        for step in &UPGRADES[..2] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 3").unwrap();
         let insert = "INSERT INTO users (id, environment, username, created_at, updated_at) VALUES (?1, ?2, ?3, 0, 0)";
         for (id, env, name) in [
             ("a1", "development", "Zoe\u{0308}"),
@@ -113,7 +139,6 @@ mod tests {
         ] {
             conn.execute(insert, rusqlite::params![id, env, name]).unwrap();
         }
-        conn.execute_batch("PRAGMA user_version = 1").unwrap();
         migrate(&mut conn).unwrap();
         let name = |id: &str| -> String {
             conn.query_row("SELECT username FROM users WHERE id = ?1", [id], |r| r.get(0)).unwrap()
@@ -128,5 +153,110 @@ mod tests {
     #[test]
     fn upgrades_cover_every_version() {
         assert_eq!(UPGRADES.len() as i64, SCHEMA_VERSION - 1);
+    }
+
+    /// Tables, columns and indexes, normalised, for comparing two databases.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        let mut out: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok(format!("{} {} on {}", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        for table in out.clone().iter().filter_map(|s| s.strip_prefix("table ")).map(|s| s.split(' ').next().unwrap()) {
+            let mut cols = conn.prepare(&format!("PRAGMA table_xinfo({table})")).unwrap();
+            let columns = cols
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{table}.{} {} notnull={} default={:?} pk={}",
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, i64>(5)?
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap);
+            out.extend(columns);
+            let mut fks = conn.prepare(&format!("PRAGMA foreign_key_list({table})")).unwrap();
+            let fks = fks
+                .query_map([], |r| {
+                    Ok(format!(
+                        "{table} fk {} -> {} {}",
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(6)?
+                    ))
+                })
+                .unwrap()
+                .map(Result::unwrap);
+            out.extend(fks);
+        }
+        out
+    }
+
+    /// A database made by version 1 (its `schema.sql`, kept as a fixture), with a user.
+    fn version_one() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(include_str!("../../tests/fixtures/schema/v1.sql")).unwrap();
+        conn.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO users (id, environment, username, created_at, updated_at)
+             VALUES ('0123456789abcdef01234567', 'development', 'dale', 0, 0);",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_version_one_database_upgrades_to_the_fresh_schema_and_keeps_its_rows() {
+        let mut old = version_one();
+        migrate(&mut old).unwrap();
+        let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let users: i64 = old.query_row("SELECT count(*) FROM users WHERE username = 'dale'", [], |r| r.get(0)).unwrap();
+        assert_eq!(users, 1);
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        assert!(shape(&fresh).iter().any(|s| s == "table headless_installations on headless_installations"));
+    }
+
+    #[test]
+    fn a_version_1_database_upgrades_to_the_fresh_schema_with_its_counts() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("../../tests/fixtures/schema/v1.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO users VALUES ('u1', 'production', 'a', NULL, NULL, 1, 1), ('u2', 'production', 'b', NULL, NULL, 1, 1),
+                                      ('u3', 'development', 'c', NULL, NULL, 1, 1);
+             INSERT INTO api_keys (id, environment, prefix, key_hash, created_at) VALUES ('k1', 'production', 'p', x'01', 1);
+             INSERT INTO webhook_endpoints (id, environment, url, secret, created_at, updated_at)
+                 VALUES ('e1', 'production', 'https://h.example.com/', x'00', 1, 1);
+             INSERT INTO outbox_messages VALUES ('m1', 'production', 't', '{}', 1), ('m2', 'production', 't', '{}', 1);
+             INSERT INTO deliveries (id, environment, endpoint_id, message_id, status, created_at, updated_at)
+                 VALUES ('d1', 'production', 'e1', 'm1', 'dead', 1, 1), ('d2', 'production', 'e1', 'm2', 'pending', 1, 1);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let count = |env: &str, name: &str| -> i64 {
+            old.query_row("SELECT value FROM counters WHERE environment = ?1 AND name = ?2", [env, name], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count("production", "users"), 2);
+        assert_eq!(count("development", "users"), 1);
+        assert_eq!(count("production", "deliveries_dead"), 1);
+        assert_eq!(count("production", "deliveries_open"), 1);
+        let active: i64 =
+            old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
+        assert_eq!(active, 1, "existing rows survive the step");
     }
 }

@@ -6,15 +6,20 @@
 
 pub mod audit;
 pub mod backup;
+pub mod branding;
 pub mod catalog;
 mod conn;
+pub mod counters;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
+pub mod headless;
 pub mod installations;
 pub mod keys;
 pub mod links;
 mod migrate;
+pub mod open_links;
+pub mod operators;
 mod read;
 pub mod readiness;
 pub mod redeliver;
@@ -24,8 +29,11 @@ pub mod sessions;
 pub mod smartlink;
 pub mod users;
 pub mod webhooks;
+pub mod workflow_refs;
 mod writer;
 
+#[cfg(test)]
+mod console_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]

@@ -68,3 +68,30 @@ pub fn delete_by_hash(conn: &Tx<'_>, token_hash: &[u8]) -> StoreResult<Option<(S
 pub fn purge_expired(conn: &Tx<'_>, now: i64) -> StoreResult<usize> {
     conn.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")?.execute(params![now]).map_err(Into::into)
 }
+
+/// A user's live portal session, as the console lists it (never its token).
+#[derive(Debug, Clone)]
+pub struct UserSessionRow {
+    pub id: String,
+    pub app_id: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// Up to `limit` live sessions of a user, in the order they began.
+pub fn of_user(
+    conn: &Db<'_>,
+    env: Environment,
+    user_id: &str,
+    now: i64,
+    limit: usize,
+) -> StoreResult<Vec<UserSessionRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, app_id, created_at, expires_at FROM sessions
+         WHERE user_id = ?1 AND environment = ?2 AND expires_at > ?3 LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![user_id, env, now, limit as i64], |row| {
+        Ok(UserSessionRow { id: row.get(0)?, app_id: row.get(1)?, created_at: row.get(2)?, expires_at: row.get(3)? })
+    })?;
+    rows.collect::<Result<_, _>>().map_err(Into::into)
+}

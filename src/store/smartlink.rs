@@ -127,3 +127,11 @@ pub fn consume_nonce(
 pub fn purge_nonces(conn: &Tx<'_>, now: i64) -> StoreResult<usize> {
     conn.prepare_cached("DELETE FROM smartlink_nonces WHERE expires_at < ?1")?.execute(params![now]).map_err(Into::into)
 }
+
+/// Sets whether the app also accepts legacy (SHA-1) links; true when it exists.
+pub fn set_legacy(conn: &Tx<'_>, env: Environment, app_id: i64, legacy_sha1: bool) -> StoreResult<bool> {
+    let n = conn
+        .prepare_cached("UPDATE smartlink_apps SET legacy_sha1 = ?3 WHERE environment = ?1 AND app_id = ?2")?
+        .execute(params![env, app_id, i64::from(legacy_sha1)])?;
+    Ok(n == 1)
+}

@@ -120,3 +120,25 @@ pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn.prepare_cached("DELETE FROM users WHERE environment = ?1 AND id = ?2")?.execute(params![env, id])?;
     Ok(n == 1)
 }
+
+/// One page of the users whose username starts with `prefix` (exactly, case counts),
+/// in username order after `after` (exclusive), over the unique (environment, username)
+/// index.
+pub fn search(
+    conn: &Db<'_>,
+    env: Environment,
+    prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> StoreResult<Vec<UserRow>> {
+    // Every username with the prefix sorts between the prefix itself and the prefix
+    // followed by the highest code point.
+    let upper = format!("{prefix}\u{10FFFF}");
+    let from = after.filter(|a| *a >= prefix).unwrap_or("");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username >= ?2 AND username < ?3 AND username > ?4
+         ORDER BY username LIMIT ?5"
+    ))?;
+    let rows = stmt.query_map(params![env, prefix, upper, from, limit as i64], from_row)?;
+    rows.collect::<Result<_, _>>().map_err(Into::into)
+}

@@ -120,7 +120,8 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
         async move { app.call(Method::PUT, path, Some(&key), Some(body)).await }
     };
     let (status, body) = toggle("/workflows/deactivate", user.clone()).await;
-    assert_eq!((status, body), (StatusCode::OK, json!({"message": "success"})));
+    // API.md's `message`, and the hosted API's flag beside it (issue 12).
+    assert_eq!((status, body), (StatusCode::OK, json!({"message": "success", "deactivated": true})));
     let (_, catalog) = app.get(&format!("/integrations/{integration_id}?userId={user}"), &key).await;
     let states: Vec<&Value> = catalog["data"]["workflows"].as_array().unwrap().iter().map(|w| &w["active"]).collect();
     assert!(states.contains(&&json!(false)), "{catalog}");

@@ -104,6 +104,13 @@ impl std::fmt::Debug for LoginQuery {
     }
 }
 
+/// An email address as SmartLink accepts a `username` (see the rules above), lower-cased;
+/// `None` when it is not one. The console uses it for users made by email, so that they
+/// can later sign in by SmartLink under the same name.
+pub fn parse_email(text: &str) -> Option<String> {
+    rules::email(text).ok()
+}
+
 /// Is a v2 link's `expires` acceptable at `now` (all Unix seconds)? Refused when
 /// `now > expires + leeway` or `expires > now + max_ttl + leeway`. Negative
 /// `max_ttl_secs`/`leeway_secs` count as 0; arithmetic saturates.

@@ -124,8 +124,9 @@ pub async fn app_form(
     Ok(form(&state, &row, &[], Some(&heading)))
 }
 
-/// 422 with the message of each field, for the embed page to show next to it.
-fn invalid_fields(errors: &FieldErrors) -> Response {
+/// 422 with the message of each field, for the embed page to show next to it (and for
+/// the API's credential and headless endpoints, which answer the same).
+pub fn invalid_fields(errors: &FieldErrors) -> Response {
     let body = json!({
         "message": format!("please correct the form: {}", errors.summary()),
         "code": "invalid_credentials",
@@ -162,6 +163,7 @@ pub async fn authenticate(auth: UserAuth, JsonBody(body): JsonBody<CredentialBod
         Err(errors) => return Ok(invalid_fields(&errors)),
     };
     let credential_id =
-        ops::run(&auth.ctx, StoreCredential { user_id: auth.user_id.clone(), app: row.app, values }).await?;
+        ops::run(&auth.ctx, StoreCredential { user_id: auth.user_id.clone(), app: row.app, values, via: "sdk" })
+            .await?;
     Ok(Json(json!({ "success": true, "credentialId": credential_id })).into_response())
 }

@@ -10,6 +10,7 @@
 //! ```
 
 pub(crate) mod api;
+pub use api::invalid_fields;
 pub mod asset;
 pub mod cors;
 mod embed;

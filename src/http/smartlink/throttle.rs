@@ -7,8 +7,11 @@
 //! `Retry-After` says. Memory is bounded: a key keeps at most `limit` instants, keys
 //! with no failure in the window are dropped, and past [`MAX_KEYS`] live keys new keys
 //! are not tracked (the per-appId limit still holds for them).
+//!
+//! The console's sign-in uses the same limiter with its own keys and window.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -38,49 +41,63 @@ impl Key {
     }
 }
 
-#[derive(Default)]
-pub struct Throttle {
-    inner: Mutex<Inner>,
+pub struct Throttle<K = Key> {
+    inner: Mutex<Inner<K>>,
+    window: Duration,
 }
 
-#[derive(Default)]
-struct Inner {
-    keys: HashMap<Key, VecDeque<Instant>>,
+impl Default for Throttle<Key> {
+    fn default() -> Self {
+        Throttle::with_window(WINDOW)
+    }
+}
+
+struct Inner<K> {
+    keys: HashMap<K, VecDeque<Instant>>,
     /// When the table was last swept of idle keys (a sweep visits every key, so a
     /// full table is swept at most once a second, not on every failure).
     last_sweep: Option<Instant>,
 }
 
-fn prune(times: &mut VecDeque<Instant>, now: Instant) {
-    while times.front().is_some_and(|&t| now.saturating_duration_since(t) >= WINDOW) {
+fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while times.front().is_some_and(|&t| now.saturating_duration_since(t) >= window) {
         times.pop_front();
     }
 }
 
-impl Throttle {
+impl<K> Throttle<K> {
+    /// A limiter counting failures over `window` instead of a minute.
+    pub fn with_window(window: Duration) -> Self {
+        Throttle { inner: Mutex::new(Inner { keys: HashMap::new(), last_sweep: None }), window }
+    }
+}
+
+impl<K: Eq + Hash> Throttle<K> {
     /// `Err(seconds to wait)` when `key` already has `limit` failures in the window.
-    pub fn check(&self, key: &Key, limit: u32, now: Instant) -> Result<(), u64> {
+    pub fn check(&self, key: &K, limit: u32, now: Instant) -> Result<(), u64> {
+        let window = self.window;
         let Ok(mut inner) = self.inner.lock() else { return Ok(()) };
         let Some(times) = inner.keys.get_mut(key) else { return Ok(()) };
-        prune(times, now);
+        prune(times, now, window);
         if times.len() < limit as usize {
             return Ok(());
         }
         let oldest = times.front().copied().unwrap_or(now);
-        let left = WINDOW.saturating_sub(now.saturating_duration_since(oldest));
+        let left = window.saturating_sub(now.saturating_duration_since(oldest));
         let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
         Err(secs.max(1))
     }
 
     /// Counts one failure against `key`.
-    pub fn record(&self, key: Key, limit: u32, now: Instant) {
+    pub fn record(&self, key: K, limit: u32, now: Instant) {
+        let window = self.window;
         let Ok(mut inner) = self.inner.lock() else { return };
         if inner.keys.len() >= MAX_KEYS && !inner.keys.contains_key(&key) {
             let due = inner.last_sweep.is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1));
             if due {
                 inner.last_sweep = Some(now);
                 inner.keys.retain(|_, times| {
-                    prune(times, now);
+                    prune(times, now, window);
                     !times.is_empty()
                 });
             }
@@ -89,7 +106,7 @@ impl Throttle {
             }
         }
         let times = inner.keys.entry(key).or_default();
-        prune(times, now);
+        prune(times, now, window);
         times.push_back(now);
         while times.len() > (limit as usize).max(1) {
             times.pop_front();
@@ -103,7 +120,7 @@ mod tests {
 
     #[test]
     fn limits_within_the_window_and_forgets_after_it() {
-        let t = Throttle::default();
+        let t: Throttle = Throttle::default();
         let start = Instant::now();
         let key = Key::App(83);
         for i in 0..3 {

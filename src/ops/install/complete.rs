@@ -1,28 +1,29 @@
 //! Install (or reinstall) an integration for an end user: through an install link's
-//! page, the portal, or the SDK. One transaction: the link consumed, the credential
-//! sealed, the installation and its child workflows, `installation.completed` in the
-//! audit log and as an event.
+//! page, the portal, the SDK, or the headless API. One transaction: the link consumed,
+//! the credential sealed (or a stored one attached), the installation and its child
+//! workflows, `installation.completed` in the audit log and as an event.
 
 use serde_json::json;
 
-use super::{InstallVia, Installed, seal_credential};
-use crate::domain::credential::CredentialValues;
+use super::{CredentialInput, InstallVia, Installed, seal_credential, stored_credential};
 use crate::domain::event::{Event, InstallationCompleted};
 use crate::ops::{Ctx, OpError, Operation};
 use crate::store::Tx;
 use crate::store::catalog::{self, IntegrationRow};
 use crate::store::installations::{self, WorkflowRow};
 use crate::store::users::{self, UserRow};
-use crate::store::{credentials, links};
+use crate::store::{credentials, links, open_links};
 
 /// Installs `integration_id` for `user_id` in the caller's environment, with values
-/// already checked by `credential::validate`. The caller's actor and address go into
-/// the audit entry (`link:<id>` for a link, `user:<id>` for the portal and the SDK).
+/// already checked by `credential::validate` or a stored credential of the user for the
+/// integration's app. The caller's actor and address go into the audit entry
+/// (`link:<id>` for a link, `user:<id>` for the portal and the SDK, the API key for the
+/// headless API).
 #[derive(Debug, Clone)]
 pub struct Install {
     pub user_id: String,
     pub integration_id: String,
-    pub values: CredentialValues,
+    pub credential: CredentialInput,
     pub via: InstallVia,
 }
 
@@ -32,8 +33,12 @@ impl Operation for Install {
     fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<Installed, OpError> {
         let now = crate::clock::now_ms();
         let (user, integration) = self.parties(tx, ctx, now)?;
-        let credential_id = seal_credential(tx, ctx, &user.id, &integration.app, &self.values, now)?;
-        let (installation_id, reinstalled) = attach(tx, ctx, &user, &integration, &credential_id, now)?;
+        let credential_id = match &self.credential {
+            CredentialInput::Entered(values) => seal_credential(tx, ctx, &user.id, &integration.app, values, now)?,
+            CredentialInput::Stored(id) => stored_credential(tx, ctx, &user, &integration, id)?,
+        };
+        let new_id = self.via.new_installation_id()?;
+        let (installation_id, reinstalled) = attach(tx, ctx, &user, &integration, &credential_id, new_id, now)?;
         add_children(tx, ctx, &user, &integration, &installation_id, now)?;
         let workflow_ids = installations::find(tx, ctx.env, &installation_id)?
             .map(|i| i.workflow_ids)
@@ -62,34 +67,38 @@ impl Install {
         }
         let user = users::find(tx, ctx.env, &self.user_id)?.filter(|u| u.id == self.user_id);
         let user = user.ok_or_else(|| self.via.missing("user"))?;
-        let integration =
-            catalog::find(tx, ctx.env, &self.integration_id)?.ok_or_else(|| self.via.missing("integration"))?;
+        // A switched-off integration takes no install, by any way in.
+        let integration = catalog::find(tx, ctx.env, &self.integration_id)?
+            .filter(|i| i.active)
+            .ok_or_else(|| self.via.missing("integration"))?;
+        // Installed: the user's other open links to it have served their purpose.
+        open_links::close_for(tx, &user.id, &integration.id, now)?;
         Ok((user, integration))
     }
 }
 
 /// Points the user's installation at the new credential (removing the old one), or
-/// makes the installation; returns its id and whether it existed.
+/// makes the installation under `new_id`; returns its id and whether it existed.
 fn attach(
     tx: &Tx<'_>,
     ctx: &Ctx,
     user: &UserRow,
     integration: &IntegrationRow,
     credential_id: &str,
+    new_id: String,
     now: i64,
 ) -> Result<(String, bool), OpError> {
     match installations::find_for(tx, ctx.env, &user.id, &integration.id)? {
         Some(old) => {
             installations::set_credential(tx, &old.id, credential_id, now)?;
-            if let Some(old_credential) = old.credential_id {
+            if let Some(old_credential) = old.credential_id.filter(|c| c != credential_id) {
                 credentials::delete(tx, ctx.env, &old_credential)?;
             }
             Ok((old.id, true))
         }
         None => {
-            let id = crate::ids::new_id()?;
-            installations::insert(tx, ctx.env, &id, &user.id, &integration.id, credential_id, now)?;
-            Ok((id, false))
+            installations::insert(tx, ctx.env, &new_id, &user.id, &integration.id, credential_id, now)?;
+            Ok((new_id, false))
         }
     }
 }
@@ -137,6 +146,7 @@ fn record(tx: &Tx<'_>, ctx: &Ctx, via: &InstallVia, done: &Installed) -> Result<
     match via {
         InstallVia::Link { link_id } => details["linkId"] = json!(link_id),
         InstallVia::Portal { session_id } => details["sessionId"] = json!(session_id),
+        InstallVia::Headless { started_id } => details["headlessInstallationId"] = json!(started_id),
         InstallVia::Sdk => {}
     }
     ctx.audit(tx, "installation.completed", Some(&done.user_id), details)?;

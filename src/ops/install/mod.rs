@@ -1,21 +1,27 @@
 //! The install transaction, shared by every way in (install link, portal session, SDK
-//! JWT), its inverse, and a stand-alone credential (`Usher.authenticate`). Each runs in
-//! one write transaction, so the link, credential, installation, child workflows, audit
+//! JWT, headless API), its inverse, an edit of its credential, and a stand-alone
+//! credential (`Usher.authenticate`, `POST /headless/credentials`). Each runs in one
+//! write transaction, so the link, credential, installation, child workflows, audit
 //! entry and event commit together or not at all. A caller that must check something
 //! in the same transaction first (the portal's live session) runs the operation's
 //! `run` inside its own.
 
 pub mod complete;
+pub mod edit;
 pub mod store_credential;
 pub mod uninstall;
 
 pub use complete::Install;
+pub use edit::{EditCredential, EditInstallation};
 pub use store_credential::StoreCredential;
 pub use uninstall::Uninstall;
 
+use crate::domain::Environment;
 use crate::domain::credential::CredentialValues;
 use crate::ops::{Ctx, OpError};
-use crate::store::{Tx, credentials, sealed};
+use crate::store::catalog::IntegrationRow;
+use crate::store::users::UserRow;
+use crate::store::{Tx, credentials, installations, sealed};
 
 /// The `type` of credentials entered through an integration's credential form.
 pub const FORM_CREDENTIAL: &str = "form";
@@ -29,6 +35,25 @@ pub enum InstallVia {
     Portal { session_id: String },
     /// The SDK modal, authenticated by the user's JWT.
     Sdk,
+    /// The headless API (`POST /headless/completeInstallation`), finishing the
+    /// installation started under this id; a new installation takes the same id.
+    Headless { started_id: String },
+}
+
+/// The credential an install uses.
+#[derive(Debug, Clone)]
+pub enum CredentialInput {
+    /// Values entered in the integration's form, sealed into a new credential.
+    Entered(CredentialValues),
+    /// A credential the user already has for the integration's app (made by
+    /// `POST /headless/credentials` or `Usher.authenticate`), by id.
+    Stored(String),
+}
+
+impl From<CredentialValues> for CredentialInput {
+    fn from(values: CredentialValues) -> Self {
+        CredentialInput::Entered(values)
+    }
 }
 
 impl InstallVia {
@@ -37,6 +62,16 @@ impl InstallVia {
             InstallVia::Link { .. } => "link",
             InstallVia::Portal { .. } => "portal",
             InstallVia::Sdk => "sdk",
+            InstallVia::Headless { .. } => "headless",
+        }
+    }
+
+    /// The id a new installation takes: the started headless installation's (so the id
+    /// the client was given names the installation), otherwise a fresh one.
+    fn new_installation_id(&self) -> Result<String, OpError> {
+        match self {
+            InstallVia::Headless { started_id } => Ok(started_id.clone()),
+            _ => Ok(crate::ids::new_id()?),
         }
     }
 
@@ -87,4 +122,77 @@ fn seal_credential(
     };
     credentials::insert(tx, ctx.env, &credential, &blob)?;
     Ok(credential_id)
+}
+
+/// The user's stored credential `id`, checked to be for the integration's app.
+fn stored_credential(
+    tx: &Tx<'_>,
+    ctx: &Ctx,
+    user: &UserRow,
+    integration: &IntegrationRow,
+    id: &str,
+) -> Result<String, OpError> {
+    let credential = credentials::find(tx, ctx.env, &user.id, id)?.ok_or(OpError::NotFound("credential"))?;
+    if credential.app != integration.app {
+        return Err(OpError::invalid(
+            "credential_app_mismatch",
+            format!("credential {id} is for the app `{}`, not `{}`", credential.app, integration.app),
+        ));
+    }
+    Ok(credential.id)
+}
+
+/// The stored credential an installation of `integration` uses: the one of `ids` for the
+/// integration's app (each must be the user's: not found otherwise; for another app: 400),
+/// or with no ids the user's stand-alone credential for the app, as the hosted API
+/// detects it; `None`: there is none, and the values must be entered.
+pub fn pick_stored_credential(
+    tx: &Tx<'_>,
+    env: Environment,
+    user: &UserRow,
+    integration: &IntegrationRow,
+    ids: Vec<String>,
+) -> Result<Option<String>, OpError> {
+    if ids.is_empty() {
+        return Ok(crate::store::headless::unattached_credential(tx, env, &user.id, &integration.app)?);
+    }
+    let mut chosen: Option<String> = None;
+    for id in ids {
+        let credential = credentials::find(tx, env, &user.id, &id)?.ok_or(OpError::NotFound("credential"))?;
+        if credential.app != integration.app {
+            return Err(OpError::invalid(
+                "credential_app_mismatch",
+                format!(
+                    "credential {} is for the app `{}`, which this integration does not use",
+                    credential.id, credential.app
+                ),
+            ));
+        }
+        if chosen.as_ref().is_some_and(|c| *c != credential.id) {
+            return Err(OpError::invalid(
+                "invalid_credential_ids",
+                format!("credentialIds names two credentials for `{}`; give one", integration.app),
+            ));
+        }
+        chosen = Some(credential.id);
+    }
+    Ok(chosen)
+}
+
+/// Makes the child workflows of an installation active when their parent is in
+/// `wanted`, inactive otherwise (the SDK's and the headless API's `workflowIds`).
+pub fn activate_only(
+    tx: &Tx<'_>,
+    env: Environment,
+    user_id: &str,
+    installation_id: &str,
+    wanted: &[String],
+) -> Result<(), OpError> {
+    for child in installations::workflows_of(tx, env, installation_id)? {
+        let active = wanted.contains(&child.parent_workflow_id);
+        if child.active != active {
+            installations::set_active(tx, env, user_id, &child.id, active)?;
+        }
+    }
+    Ok(())
 }

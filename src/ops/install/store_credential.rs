@@ -1,4 +1,5 @@
-//! A credential for an app without an installation (`Usher.authenticate` in the SDK).
+//! A credential for an app without an installation (`Usher.authenticate` in the SDK,
+//! `POST /headless/credentials` and `POST /users/{id}/credentials` in the API).
 
 use serde_json::json;
 
@@ -17,6 +18,8 @@ pub struct StoreCredential {
     pub user_id: String,
     pub app: String,
     pub values: CredentialValues,
+    /// The way in, for the audit entry: `sdk` or `api`.
+    pub via: &'static str,
 }
 
 impl Operation for StoreCredential {
@@ -28,7 +31,7 @@ impl Operation for StoreCredential {
             .ok_or(OpError::NotFound("user"))?;
         let replaced = credentials::delete_unattached(tx, ctx.env, &user.id, &self.app)?;
         let credential_id = seal_credential(tx, ctx, &user.id, &self.app, &self.values, crate::clock::now_ms())?;
-        let details = json!({ "credentialId": credential_id, "app": self.app, "via": "sdk", "replaced": replaced });
+        let details = json!({ "credentialId": credential_id, "app": self.app, "via": self.via, "replaced": replaced });
         ctx.audit(tx, "credential.created", Some(&user.id), details)?;
         Ok(credential_id)
     }

@@ -1,4 +1,5 @@
 //! Installations as the API lists them. Installing and uninstalling are the install
 //! transaction's (`ops::install`).
 
+pub mod get;
 pub mod list;

@@ -6,6 +6,8 @@ pub mod create;
 pub mod delete;
 pub mod get;
 pub mod list;
+pub mod set_active;
+pub mod update;
 
 use std::collections::{HashMap, HashSet};
 

@@ -40,6 +40,18 @@ pub fn ttl(config: &Config, expires_in: Option<&str>) -> Result<u64, OpError> {
     }
 }
 
+/// Checks a lifetime in seconds chosen in a form: 1 minute to `links.max_ttl`.
+pub fn check_ttl(config: &Config, secs: u64) -> Result<u64, OpError> {
+    let max = config.links.max_ttl;
+    if (60..=max.secs()).contains(&secs) {
+        return Ok(secs);
+    }
+    Err(OpError::invalid(
+        "invalid_expires_in",
+        format!("the expiration time must be from 1 minute to {max} (links.max_ttl)"),
+    ))
+}
+
 impl Operation for CreateLink {
     type Output = NewLink;
 
@@ -49,6 +61,12 @@ impl Operation for CreateLink {
         let expires_at = now.saturating_add((self.ttl_secs as i64).saturating_mul(1000));
         let user = crate::ops::users::existing(tx, ctx.env, &self.user)?;
         let integration = catalog::find(tx, ctx.env, &self.integration)?.ok_or(OpError::NotFound("integration"))?;
+        if !integration.active {
+            return Err(OpError::conflict(
+                "integration_inactive",
+                "the integration is switched off: switch it on before sharing links to it",
+            ));
+        }
         let link = LinkRow {
             id: crate::ids::new_id()?,
             environment: ctx.env,

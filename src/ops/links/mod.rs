@@ -2,4 +2,7 @@
 //! the URL; only its SHA-256 is stored), and open one presented by its holder.
 
 pub mod create;
+pub mod list_open;
 pub mod open;
+pub mod revoke;
+pub mod share;

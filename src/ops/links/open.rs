@@ -52,7 +52,8 @@ pub async fn open(deps: &Deps, token: &str) -> Result<OpenLink, OpError> {
             let gone = || OpError::Gone("This link is no longer valid.".into());
             let user_id = link.user_id.clone().ok_or_else(gone)?;
             let integration_id = link.integration_id.clone().ok_or_else(gone)?;
-            let integration = catalog::find(db, link.environment, &integration_id)?.ok_or_else(gone)?;
+            let integration =
+                catalog::find(db, link.environment, &integration_id)?.filter(|i| i.active).ok_or_else(gone)?;
             let workflows = catalog::parent_workflows(db, &integration.id)?;
             Ok(OpenLink { link, user_id, integration, workflows })
         })

@@ -24,7 +24,7 @@ impl Operation for PortalInstall {
         let install = Install {
             user_id: self.session.user_id,
             integration_id: self.integration_id,
-            values: self.values,
+            credential: self.values.into(),
             via: InstallVia::Portal { session_id: self.session.id },
         };
         install.run(tx, ctx)

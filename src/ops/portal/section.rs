@@ -61,8 +61,9 @@ impl Query for PortalSection {
 
     fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Section, OpError> {
         let env = ctx.env;
-        let rows =
-            all(|last: Option<&IntegrationRow>| Ok(catalog::page(db, env, last.map(|r| r.id.as_str()), CHUNK)?))?;
+        let rows = all(|last: Option<&IntegrationRow>| {
+            Ok(catalog::page_active(db, env, last.map(|r| r.id.as_str()), CHUNK)?)
+        })?;
         let mine = all(|last: Option<&InstallationRow>| {
             Ok(installations::page(db, env, Some(&self.user_id), last.map(|i| i.id.as_str()), CHUNK)?)
         })?;

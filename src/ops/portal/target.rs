@@ -19,7 +19,8 @@ impl Query for FormTarget {
     type Output = Target;
 
     fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Target, OpError> {
-        let integration = catalog::find(db, ctx.env, &self.0)?.ok_or(OpError::NotFound("integration"))?;
+        let integration =
+            catalog::find(db, ctx.env, &self.0)?.filter(|i| i.active).ok_or(OpError::NotFound("integration"))?;
         let workflows = catalog::parent_workflows(db, &integration.id)?;
         Ok(Target { integration, workflows })
     }

@@ -18,7 +18,8 @@ impl Query for UserCatalog {
 
     fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Vec<IntegrationView>, OpError> {
         let user = installations::user_state(db, ctx.env, &self.user_id)?;
-        let rows = catalog::page(db, ctx.env, self.after.as_deref(), self.limit)?;
+        // Switched-off integrations are offered to no end user.
+        let rows = catalog::page_active(db, ctx.env, self.after.as_deref(), self.limit)?;
         Ok(rows.into_iter().map(|row| view(db, row, Some(&user))).collect::<Result<_, _>>()?)
     }
 }

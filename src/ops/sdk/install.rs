@@ -2,11 +2,10 @@
 //! parent workflows active.
 
 use crate::domain::credential::CredentialValues;
-use crate::ops::install::{Install, InstallVia, Installed};
+use crate::ops::install::{Install, InstallVia, Installed, activate_only};
 use crate::ops::portal::target::Target;
 use crate::ops::{Ctx, OpError, Operation};
 use crate::store::Tx;
-use crate::store::installations;
 
 /// Runs the install transaction (via `sdk`), then sets which child workflows are
 /// active; `installation.completed` in the audit log and as an event.
@@ -48,17 +47,12 @@ impl Operation for SdkInstall {
         let install = Install {
             user_id: self.user_id,
             integration_id: self.integration_id,
-            values: self.values,
+            credential: self.values.into(),
             via: InstallVia::Sdk,
         };
         let installed = install.run(tx, ctx)?;
         if let Some(wanted) = &self.workflow_ids {
-            for child in installations::workflows_of(tx, env, &installed.installation_id)? {
-                let active = wanted.contains(&child.parent_workflow_id);
-                if child.active != active {
-                    installations::set_active(tx, env, &user_id, &child.id, active)?;
-                }
-            }
+            activate_only(tx, env, &user_id, &installed.installation_id, wanted)?;
         }
         Ok(installed)
     }

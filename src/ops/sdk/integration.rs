@@ -22,7 +22,9 @@ impl Query for UserIntegration {
 
     fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Found, OpError> {
         let env = ctx.env;
-        let integration = catalog::find(db, env, &self.integration_id)?.ok_or(OpError::NotFound("integration"))?;
+        let integration = catalog::find(db, env, &self.integration_id)?
+            .filter(|i| i.active)
+            .ok_or(OpError::NotFound("integration"))?;
         let user = installations::user_state(db, env, &self.user_id)?;
         let installation = installations::find_for(db, env, &self.user_id, &integration.id)?;
         Ok(Found { view: view(db, integration, Some(&user))?, installation })

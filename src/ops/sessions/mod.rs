@@ -3,6 +3,7 @@
 //! SmartLink sign-in opens them (`smartlink::sign_in`). Only the SHA-256 of the cookie
 //! value is stored (`auth::session`).
 
+pub mod of_user;
 pub mod sign_out;
 
 use crate::ops::{Deps, OpError};

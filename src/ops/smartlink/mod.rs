@@ -7,7 +7,9 @@ pub mod delete;
 pub mod get;
 pub mod list;
 pub mod rotate;
+pub mod set_legacy;
 pub mod sign_in;
+pub mod test_link;
 pub mod verify;
 
 use crate::domain::Environment;

@@ -7,6 +7,7 @@ pub mod delete;
 pub mod erase_logs;
 pub mod get;
 pub mod list;
+pub mod search;
 pub mod token;
 pub mod update;
 

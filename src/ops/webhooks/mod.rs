@@ -8,6 +8,7 @@ pub mod get;
 pub mod list;
 pub mod recover;
 pub mod rotate;
+pub mod send_test;
 pub mod update;
 
 use url::Url;

@@ -90,6 +90,12 @@ impl DbFile {
     pub fn inactive_workflows(&self) -> i64 {
         self.count("workflows WHERE active = 0", [])
     }
+    pub fn headless_installations(&self) -> i64 {
+        self.count("headless_installations", [])
+    }
+    pub fn completed_headless(&self) -> i64 {
+        self.count("headless_installations WHERE completed_at IS NOT NULL", [])
+    }
     pub fn install_links(&self) -> i64 {
         self.count("install_links", [])
     }
@@ -245,10 +251,75 @@ impl DbFile {
     pub fn expire_links(&self) {
         self.conn().execute("UPDATE install_links SET expires_at = 1000", []).unwrap();
     }
+    pub fn expire_headless(&self) {
+        self.conn().execute("UPDATE headless_installations SET expires_at = 1000", []).unwrap();
+    }
     pub fn age_events(&self, ms: i64) {
         self.conn().execute("UPDATE outbox_messages SET created_at = created_at - ?1", [ms]).unwrap();
     }
     pub fn age_first_link(&self, ms: i64) {
         self.conn().execute("UPDATE install_links SET expires_at = expires_at - ?1 WHERE rowid = 1", [ms]).unwrap();
+    }
+}
+
+/// The console's state (issue 10): operators, their sessions, the setup token, branding.
+impl DbFile {
+    pub fn operators(&self) -> i64 {
+        self.count("operators", [])
+    }
+
+    pub fn operator_sessions(&self) -> i64 {
+        self.count("operator_sessions", [])
+    }
+
+    pub fn api_keys(&self) -> i64 {
+        self.count("api_keys", [])
+    }
+
+    pub fn active_keys_in(&self, env: &str) -> i64 {
+        self.count("api_keys WHERE environment = ?1 AND revoked_at IS NULL", [env])
+    }
+
+    pub fn users_in(&self, env: &str) -> i64 {
+        self.count("users WHERE environment = ?1", [env])
+    }
+
+    pub fn smartlink_apps_in(&self, env: &str) -> i64 {
+        self.count("smartlink_apps WHERE environment = ?1", [env])
+    }
+
+    /// Audit entries of `action` by `actor` in `env`.
+    pub fn audit_by(&self, env: &str, action: &str, actor: &str) -> i64 {
+        self.count("audit_log WHERE environment = ?1 AND action = ?2 AND actor = ?3", [env, action, actor])
+    }
+
+    /// The branding row: (product name, accent colour, logo type).
+    pub fn branding(&self) -> (String, String, Option<String>) {
+        self.conn()
+            .query_row("SELECT product_name, accent_color, logo_type FROM branding", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+    }
+
+    /// Moves every console session's last use and end back by `ms` (time passing,
+    /// without waiting for it).
+    pub fn age_operator_sessions(&self, last_seen_ms: i64, expires_ms: i64) {
+        self.conn()
+            .execute(
+                "UPDATE operator_sessions SET last_seen_at = last_seen_at - ?1, expires_at = expires_at - ?2",
+                [last_seen_ms, expires_ms],
+            )
+            .unwrap();
+    }
+
+    /// Makes the setup token's 30 minutes run out.
+    pub fn expire_setup_token(&self) {
+        self.conn().execute("UPDATE console_setup SET expires_at = 0", []).unwrap();
+    }
+
+    /// Marks every delivery dead (as the retry schedule running out would).
+    pub fn kill_deliveries(&self) {
+        self.conn().execute("UPDATE deliveries SET status = 'dead', next_attempt_at = NULL", []).unwrap();
     }
 }

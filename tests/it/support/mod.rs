@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod bin;
+pub mod console;
 pub mod db;
 pub mod install;
 pub mod receiver;
