@@ -22,6 +22,7 @@ pub mod link_page;
 mod links;
 mod metadata;
 mod middleware;
+mod openapi;
 mod ops;
 pub mod pages;
 pub mod paging;
@@ -67,6 +68,7 @@ fn unversioned_routes(state: &AppState, extra: Router<AppState>) -> Router<AppSt
         .merge(portal::routes())
         .merge(pages::routes())
         .merge(brand::routes())
+        .merge(openapi::routes())
         .merge(console::routes(state))
         .merge(link_page::routes())
         .merge(deliveries::public_routes())

@@ -24,6 +24,7 @@ mod http_rules;
 mod install_form;
 mod install_links;
 mod master_key;
+mod openapi;
 mod portal;
 mod portal_refusals;
 mod retention;
