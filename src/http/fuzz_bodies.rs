@@ -90,4 +90,5 @@ pub fn json_bodies(data: &[u8]) {
     if let Ok(body) = parse_json::<super::sdk::api::CredentialBody>(data) {
         credentials(&body.credentials.0);
     }
+    super::headless::fuzz_bodies(data, &fields());
 }
