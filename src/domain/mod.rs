@@ -10,6 +10,7 @@ pub mod integration;
 pub mod text;
 pub mod user;
 pub mod webhook;
+pub mod workflow;
 
 pub use actor::Actor;
 pub use env::Environment;

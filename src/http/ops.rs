@@ -1,5 +1,5 @@
 //! Operations endpoints: `/healthz` (alive; the build), `/readyz` (writable with room on
-//! its disk, not draining, webhook worker up), `/metrics`.
+//! its disk, not draining, webhook worker and workflow runtime up), `/metrics`.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -33,6 +33,10 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if !state.outbox.is_up() {
         return (StatusCode::SERVICE_UNAVAILABLE, "webhook worker down\n");
     }
+    // Likewise for workflow runs: accepted, but none would run.
+    if !state.runtime.is_up() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "workflow runtime down\n");
+    }
     // SQLite reuses room inside its WAL, so the probe below can pass on a full disk.
     if health::disk_room(&state.deps).await.is_some_and(|room| room < crate::disk_space::MIN_FREE_BYTES) {
         return (StatusCode::SERVICE_UNAVAILABLE, "disk full\n");
@@ -49,6 +53,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
     crate::metrics::Metrics::render_worker_up(state.outbox.is_up(), &mut out);
+    crate::metrics::Metrics::render_runtime_up(state.runtime.is_up(), &mut out);
     if let Some(room) = health::disk_room(&state.deps).await {
         crate::metrics::Metrics::render_disk_room(room, &mut out);
     }
