@@ -193,7 +193,8 @@ pub(crate) fn fuzz_bodies(data: &[u8], fields: &[crate::domain::integration::Fie
     use super::extract::parse_json;
     let _ = parse_json::<StartBody>(data).map(|b| (b.user_id, b.integration_id, b.credential_ids, b.workflow_ids));
     let _ = parse_json::<CompleteBody>(data).map(|b| (b.installation_id, b.data.len()));
-    let _ = parse_json::<EditBody>(data).map(|b| (b.user_id, b.integration_id, b.installation_id, b.credential_ids, b.data));
+    let _ = parse_json::<EditBody>(data)
+        .map(|b| (b.user_id, b.integration_id, b.installation_id, b.credential_ids, b.data));
     if let Ok(body) = parse_json::<CredentialBody>(data) {
         let _ = (body.user_id, body.credential.app, form::values_of_object(fields, &body.credential.data));
     }
