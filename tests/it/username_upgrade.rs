@@ -11,8 +11,8 @@ fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
-/// A database at schema version 4 (before the step) holding usernames the new rules
-/// would not have let in (version 4 has the tables of today: the step only rewrites names).
+/// A database at schema version 5 (before the step) holding usernames the new rules
+/// would not have let in (version 5 has the tables of today: the step only rewrites names).
 fn old_database(dir: &std::path::Path) {
     let (ok, _, err) = cli(dir, &["keys", "create", "--env", "development"]);
     assert!(ok, "{err}");
@@ -30,7 +30,7 @@ fn old_database(dir: &std::path::Path) {
         )
         .unwrap();
     }
-    conn.execute_batch("PRAGMA user_version = 4").unwrap();
+    conn.execute_batch("PRAGMA user_version = 5").unwrap();
 }
 
 #[tokio::test]
