@@ -409,8 +409,9 @@ fn version_5_usernames_become_nfc_unless_the_nfc_form_is_taken() {
         conn.execute(insert, rusqlite::params![id, env, name]).unwrap();
     }
     migrate(&mut conn).unwrap();
-    let name =
-        |id: &str| -> String { conn.query_row("SELECT username FROM users WHERE id = ?1", [id], |r| r.get(0)).unwrap() };
+    let name = |id: &str| -> String {
+        conn.query_row("SELECT username FROM users WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+    };
     assert_eq!(name("a1"), "Zo\u{00EB}");
     assert_eq!(name("a2"), "Rene\u{0301}", "its NFC form is taken in its environment");
     assert_eq!(name("a3"), "Ren\u{00E9}");
