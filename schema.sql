@@ -1,4 +1,4 @@
--- usher schema (PRAGMA user_version = 5). Applied whole to a new database; older
+-- usher schema (PRAGMA user_version = 6). Applied whole to a new database; older
 -- databases are upgraded by the steps in src/store/migrate.rs. Times are Unix
 -- milliseconds; ids are 24 hex characters, time-ordered. Every row that belongs to a
 -- customer environment carries `environment`, and every query filters on it.

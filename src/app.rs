@@ -55,6 +55,8 @@ pub fn master_key_path(config: &Config) -> (PathBuf, bool) {
 pub fn open(config: &Config) -> Result<(Store, Keyring), StartError> {
     let dir = &config.storage.data_dir;
     private_dir(dir).map_err(|e| StartError(format!("cannot create data directory {}: {e}", dir.display())))?;
+    // Before SQLite opens the database: a new -wal or -shm takes the database's mode.
+    crate::file_modes::tighten(dir, &crate::file_modes::owned_files(dir));
     let db = config.database_path();
     private_file(&db).map_err(|e| StartError(format!("cannot create database {}: {e}", db.display())))?;
     let (key_path, may_generate) = master_key_path(config);

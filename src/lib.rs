@@ -36,6 +36,8 @@
 //! - [`cli`]: the subcommands behind `main` (serve, demo, keys, backup, restore, ...).
 //! - [`systemd`]: readiness, stopping and watchdog notifications (sd_notify protocol).
 //! - [`datadir_lock`]: one server (or restore) per data directory.
+//! - [`disk_space`]: room left for the database (a full disk is not ready).
+//! - [`file_modes`]: the data directory and its files are the owner's alone (tightened at start).
 //! - [`build_info`]: version, commit and target of this binary.
 //!
 //! `docs/architecture.md` says where a new endpoint, operation, event type or table goes.
@@ -50,8 +52,12 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod datadir_lock;
+pub mod disk_space;
 pub mod domain;
 pub mod egress;
+pub mod file_modes;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod housekeeping;
 pub mod http;
 pub mod ids;

@@ -34,6 +34,11 @@ impl Metrics {
         InFlight(&self.in_flight)
     }
 
+    /// Requests being served now (past the concurrency limits).
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
     pub fn http_response(&self, status: u16) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.responses[class].fetch_add(1, Ordering::Relaxed);
@@ -84,6 +89,13 @@ impl Metrics {
         let name = "usher_webhook_worker_up";
         let help = "1 while the webhook delivery worker and its recorder run, else 0.";
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", u8::from(up));
+    }
+
+    /// Writes the room left on the database's file system.
+    pub fn render_disk_room(bytes: u64, out: &mut String) {
+        let name = "usher_storage_available_bytes";
+        let help = "Bytes free for the database on its file system (under 1 MiB: not ready).";
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {bytes}");
     }
 
     /// Writes the outbox queue gauges (read from the database by the caller).

@@ -63,6 +63,8 @@ pub struct Server {
     pub max_concurrency: usize,
     pub max_connections: usize,
     pub trusted_proxies: Vec<Cidr>,
+    pub body_read_timeout: Span,
+    pub max_concurrency_per_client: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -80,6 +80,8 @@ impl Config {
         span_within("server.header_read_timeout", s.header_read_timeout, 1, 600)?;
         count_within("server.max_concurrency", s.max_concurrency, 1, 100_000)?;
         count_within("server.max_connections", s.max_connections, 1, 1_000_000)?;
+        span_within("server.body_read_timeout", s.body_read_timeout, 1, 600)?;
+        count_within("server.max_concurrency_per_client", s.max_concurrency_per_client, 1, 100_000)?;
         span_within("storage.retention", self.storage.retention, 86_400, 3650 * 86_400)?;
         count_within("storage.write_batch", self.storage.write_batch, 1, 10_000)?;
         count_within("storage.readers", self.storage.readers, 1, 64)?;

@@ -41,10 +41,10 @@ pub fn public_routes() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RecoverBody {
-    since: Value,
+pub(crate) struct RecoverBody {
+    pub(crate) since: Value,
     /// From an earlier answer with `"more": true`: go on where it stopped.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
 }
 
 fn attempt_json(a: &AttemptRow) -> Value {

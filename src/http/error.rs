@@ -36,6 +36,8 @@ pub enum AppError {
     Conflict { code: &'static str, message: String, extra: Option<serde_json::Value> },
     /// 410: it existed but is used up or expired.
     Gone(String),
+    /// 408: the body did not arrive within `server.body_read_timeout`; the connection closes.
+    BodyTimeout,
     /// 413
     TooLarge,
     /// 415
@@ -75,6 +77,7 @@ impl std::fmt::Display for AppError {
             AppError::Unauthorized(m) | AppError::Gone(m) | AppError::Internal(m) => f.write_str(m),
             AppError::NotFound(what) => write!(f, "{what} not found"),
             AppError::TooLarge => f.write_str("request body too large"),
+            AppError::BodyTimeout => f.write_str("the request body did not arrive in time"),
             AppError::MethodNotAllowed => f.write_str("this method is not allowed on this path"),
             AppError::UnsupportedMediaType => f.write_str("unsupported media type"),
             AppError::TooManyRequests { .. } => f.write_str("too many requests"),
@@ -125,6 +128,7 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -144,6 +148,7 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Gone(_) => "gone",
             AppError::TooLarge => "payload_too_large",
+            AppError::BodyTimeout => "body_read_timeout",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -181,6 +186,10 @@ impl IntoResponse for AppError {
             }
         }
         let mut response = (self.status(), axum::Json(body)).into_response();
+        if let AppError::BodyTimeout = self {
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let AppError::TooManyRequests { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {

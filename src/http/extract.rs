@@ -1,6 +1,7 @@
 //! Request extractors that answer in the API's error format: JSON bodies (415, 413,
 //! `invalid_json`, a field named on a type error), the content-type check and size
-//! limit of every body read ([`body_of`]), strict query parameters, path ids.
+//! limit of every body read ([`body_of`]; 408 when the body-read timeout cut it off),
+//! strict query parameters, path ids.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -37,7 +38,9 @@ pub async fn body_of(request: Request, mime: &str, limit: usize) -> Result<Bytes
     if !has_content_type(request.headers(), mime) {
         return Err(AppError::UnsupportedMediaType);
     }
-    axum::body::to_bytes(request.into_body(), limit).await.map_err(|_| AppError::TooLarge)
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|e| if super::body_timeout::caused(&e) { AppError::BodyTimeout } else { AppError::TooLarge })
 }
 
 /// Whether the request's `Content-Type` is `mime`, in any case, ignoring parameters.
@@ -72,10 +75,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 pub struct Params(pub BTreeMap<String, String>);
 
 impl Params {
+    /// The pairs of `query`: a parameter given twice, or one whose escapes are not UTF-8
+    /// (`%FF`), is `invalid_query`.
     pub fn parse(query: Option<&str>) -> Result<Params, AppError> {
         let mut map = BTreeMap::new();
-        for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-            if map.insert(key.to_string(), value.to_string()).is_some() {
+        let pairs = super::form::pairs(query.unwrap_or("").as_bytes())
+            .map_err(|_| AppError::bad("invalid_query", "the query is not valid UTF-8 text once decoded"))?;
+        for (key, value) in pairs {
+            if map.insert(key.clone(), value).is_some() {
                 return Err(AppError::bad("invalid_query", format!("query parameter `{key}` is given more than once")));
             }
         }

@@ -185,3 +185,22 @@ async fn create_user_credential(
     };
     store(&ctx, user, input).await
 }
+
+/// Every body type above, parsed as its handler parses it, with a credential's values
+/// checked against `fields` as `store` checks them (the fuzz targets' way in).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_bodies(data: &[u8], fields: &[crate::domain::integration::FieldSpec]) {
+    use super::extract::parse_json;
+    let _ = parse_json::<StartBody>(data).map(|b| (b.user_id, b.integration_id, b.credential_ids, b.workflow_ids));
+    let _ = parse_json::<CompleteBody>(data).map(|b| (b.installation_id, b.data.len()));
+    let _ = parse_json::<EditBody>(data)
+        .map(|b| (b.user_id, b.integration_id, b.installation_id, b.credential_ids, b.data));
+    if let Ok(body) = parse_json::<CredentialBody>(data) {
+        let _ = (body.user_id, body.credential.app, form::values_of_object(fields, &body.credential.data));
+    }
+    if let Ok(UserCredentialBody::Wrapped { credential } | UserCredentialBody::Bare(credential)) =
+        parse_json::<UserCredentialBody>(data)
+    {
+        let _ = form::values_of_object(fields, &credential.data);
+    }
+}

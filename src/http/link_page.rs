@@ -12,6 +12,7 @@ use axum::response::Response;
 use axum::routing::get;
 
 use super::extract::{ClientIp, body_of};
+use super::form;
 use super::pages::{self, install_form};
 use crate::auth::csrf;
 use crate::domain::credential::{self, CredentialValues, FieldErrors};
@@ -86,20 +87,21 @@ impl Submitted {
 }
 
 /// Reads an `application/x-www-form-urlencoded` body (415 otherwise, 413 past 256 KiB);
-/// two CSRF tokens are a 403. Used by every hosted install form.
+/// text that is not UTF-8 is a 400; two CSRF tokens are a 403. Used by every hosted install form.
 pub async fn read_form(request: Request) -> Result<Submitted, AppError> {
     let bytes = body_of(request, "application/x-www-form-urlencoded", FORM_LIMIT).await?;
     let mut submitted = Submitted { values: BTreeMap::new(), csrf: None, repeated: Vec::new() };
-    for (key, value) in url::form_urlencoded::parse(&bytes) {
+    let pairs = form::pairs(&bytes).map_err(|_| AppError::bad("invalid_form", "the form is not valid UTF-8 text"))?;
+    for (key, value) in pairs {
         if key == csrf::FIELD {
-            if submitted.csrf.replace(value.into_owned()).is_some() {
+            if submitted.csrf.replace(value).is_some() {
                 return Err(AppError::Forbidden {
                     code: "csrf_failed",
                     message: "the form carries two security tokens".into(),
                 });
             }
-        } else if submitted.values.insert(key.to_string(), value.into_owned()).is_some() {
-            submitted.repeated.push(key.into_owned());
+        } else if submitted.values.insert(key.clone(), value).is_some() {
+            submitted.repeated.push(key);
         }
     }
     Ok(submitted)

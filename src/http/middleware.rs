@@ -1,11 +1,12 @@
-//! Around every request: a request id (header and task-local), the time limit, the
-//! request log line (method and route pattern only: queries and some paths carry
-//! secrets), and counters.
+//! Around every request: a request id (header and task-local), the time limits (the
+//! whole request, and reading its body), the `Cache-Control: no-store` and `nosniff`
+//! defaults, the request log line (method and route pattern only: queries and some
+//! paths carry secrets), and counters.
 
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -25,6 +26,7 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
         None => "(no route)".to_owned(),
     };
     let span = state.config.server.request_timeout;
+    let request = super::body_timeout::limit(request, state.config.server.body_read_timeout.0);
     // Every line logged while serving the request, the closing one included, carries
     // its id (JSON logs: `span.request_id`).
     let request_span = tracing::info_span!("request", request_id = %id);
@@ -41,6 +43,11 @@ pub async fn around(State(state): State<AppState>, request: Request, next: Next)
         if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert("x-request-id", value);
         }
+        // API answers carry tokens, secrets and install URLs: no cache may keep them, and
+        // no browser may guess a type for them. Pages and assets set their own policy.
+        let headers = response.headers_mut();
+        headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+        headers.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
         drop(in_flight);
         let status = response.status().as_u16();
         state.metrics.http_response(status);

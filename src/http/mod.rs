@@ -4,19 +4,26 @@
 
 mod audit;
 pub mod auth;
+mod body_timeout;
 pub mod brand;
 pub mod console;
 mod deliveries;
 pub mod error;
 pub mod extract;
+mod fairness;
+pub mod form;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz_bodies;
 mod headless;
 mod hooks;
 pub mod installations;
 pub mod integrations;
+pub mod json_map;
 pub mod link_page;
 mod links;
 mod metadata;
 mod middleware;
+mod openapi;
 mod ops;
 pub mod pages;
 pub mod paging;
@@ -59,14 +66,14 @@ fn api() -> Router<AppState> {
         .route_layer(axum::middleware::from_fn(version::check))
 }
 
-/// Everything else (operations endpoints, hosted pages, the SDK, `extra`): never versioned.
+/// Everything else but the probes (hosted pages, the SDK, `extra`): never versioned.
 fn unversioned_routes(state: &AppState, extra: Router<AppState>) -> Router<AppState> {
     Router::new()
-        .merge(ops::routes())
         .merge(smartlink::login_routes())
         .merge(portal::routes())
         .merge(pages::routes())
         .merge(brand::routes())
+        .merge(openapi::routes())
         .merge(console::routes(state))
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
@@ -77,19 +84,33 @@ fn unversioned_routes(state: &AppState, extra: Router<AppState>) -> Router<AppSt
 }
 
 /// The whole HTTP surface; `extra` routes (`usher demo`'s page) pass the same middleware.
+///
+/// Every request passes [`middleware::around`] and the body limit. All but the probes
+/// (`/healthz`, `/readyz`, `/metrics`) also wait for one of their client's slots
+/// ([`fairness`]) and then for one of the shared `server.max_concurrency` slots: the
+/// probes must answer while the slots are full, or a load balancer or supervisor would
+/// take a busy server for a dead one.
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
-    let inner = Router::new()
-        .merge(api())
-        .merge(unversioned_routes(&state, extra))
-        .fallback(fallback)
+    let shared = Router::new().merge(api()).merge(unversioned_routes(&state, extra)).fallback(fallback);
+    let server = &state.config.server;
+    let per_client = fairness::PerClient::new(server.max_concurrency_per_client);
+    let shared = common_layers(shared, &state)
+        .layer(GlobalConcurrencyLimitLayer::new(server.max_concurrency))
+        .layer(axum::middleware::from_fn_with_state((state.clone(), per_client), fairness::per_client));
+    let probes = ops::routes().route_layer(axum::middleware::from_fn(version::unversioned));
+    let probes = common_layers(probes, &state);
+    let inner = Router::new().merge(probes).merge(shared).with_state(state);
+    // The version prefix comes off before the inner router routes.
+    Router::new().fallback_service(inner.map_request(version::strip_prefix))
+}
+
+/// The middleware of every route: request id, time limits, headers, log line, counters.
+fn common_layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+    routes
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), brand::scope))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::around))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(GlobalConcurrencyLimitLayer::new(state.config.server.max_concurrency))
-        .with_state(state);
-    // The version prefix comes off before the inner router routes.
-    Router::new().fallback_service(inner.map_request(version::strip_prefix))
 }
 
 async fn fallback(request: Request) -> AppError {

@@ -1,5 +1,5 @@
-//! Operations endpoints: `/healthz` (alive; the build), `/readyz` (writable, not draining,
-//! webhook worker and workflow runtime up), `/metrics`.
+//! Operations endpoints: `/healthz` (alive; the build), `/readyz` (writable with room on
+//! its disk, not draining, webhook worker and workflow runtime up), `/metrics`.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -37,8 +37,12 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if !state.runtime.is_up() {
         return (StatusCode::SERVICE_UNAVAILABLE, "workflow runtime down\n");
     }
+    // SQLite reuses room inside its WAL, so the probe below can pass on a full disk.
+    if health::disk_room(&state.deps).await.is_some_and(|room| room < crate::disk_space::MIN_FREE_BYTES) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "disk full\n");
+    }
     // A real (one-row) write through the writer proves the database and its disk take
-    // writes: a full disk or a read-only file fails it.
+    // writes: a read-only file, or a full disk SQLite must grow a file on, fails it.
     match tokio::time::timeout(Duration::from_secs(2), health::probe_write(&state.deps)).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "database not writable\n"),
@@ -50,6 +54,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     state.metrics.render(&mut out);
     crate::metrics::Metrics::render_worker_up(state.outbox.is_up(), &mut out);
     crate::metrics::Metrics::render_runtime_up(state.runtime.is_up(), &mut out);
+    if let Some(room) = health::disk_room(&state.deps).await {
+        crate::metrics::Metrics::render_disk_room(room, &mut out);
+    }
     match health::queue_stats(&state.deps).await {
         Ok(stats) => crate::metrics::Metrics::render_queue(&stats, &mut out),
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox queue"),

@@ -35,23 +35,23 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UserBody {
-    username: String,
-    full_name: Option<String>,
+pub(crate) struct UserBody {
+    pub(crate) username: String,
+    pub(crate) full_name: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct UsersBody {
-    users: Vec<UserBody>,
+pub(crate) struct UsersBody {
+    pub(crate) users: Vec<UserBody>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct UserUpdate {
+pub(crate) struct UserUpdate {
     /// Required: `null` or "" clears the name; a body without it is refused rather
     /// than silently clearing it (a typo such as `fullname` would otherwise do that).
     #[serde(deserialize_with = "present")]
-    full_name: Option<String>,
+    pub(crate) full_name: Option<String>,
 }
 
 /// Deserializes a field that must be present but may be `null`.

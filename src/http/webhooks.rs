@@ -31,17 +31,17 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewWebhook {
-    url: String,
-    events: Option<Vec<String>>,
+pub(crate) struct NewWebhook {
+    pub(crate) url: String,
+    pub(crate) events: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WebhookPatch {
-    url: Option<String>,
-    events: Option<Vec<String>>,
-    enabled: Option<bool>,
+pub(crate) struct WebhookPatch {
+    pub(crate) url: Option<String>,
+    pub(crate) events: Option<Vec<String>>,
+    pub(crate) enabled: Option<bool>,
 }
 
 fn endpoint_json(endpoint: &Endpoint) -> Value {

@@ -75,10 +75,10 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
 /// `{"userId", "workflowId"}` or `{"userId", "workflowName"}`, as the hosted API takes.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Toggle {
-    workflow_id: Option<String>,
-    workflow_name: Option<String>,
-    user_id: String,
+pub(crate) struct Toggle {
+    pub(crate) workflow_id: Option<String>,
+    pub(crate) workflow_name: Option<String>,
+    pub(crate) user_id: String,
 }
 
 /// The hosted API answers `{"activated": true}` (and, it appears, `{"deactivated": true}`);

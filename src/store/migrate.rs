@@ -9,11 +9,12 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// Append only; never edit a step that has shipped. Each step makes exactly what
-/// `schema.sql` has for it (a test compares a fresh database with an upgraded one).
+/// `schema.sql` has for it (a test compares a fresh database with an upgraded one). Steps
+/// may call the SQL functions [`register_functions`] adds.
 const UPGRADES: &[&str] = &[
     // 1 -> 2: headless installations (issue 12).
     "CREATE TABLE headless_installations (
@@ -39,7 +40,15 @@ const UPGRADES: &[&str] = &[
     include_str!("upgrades/workflows.sql"),
     // 4 -> 5: an index for every query's filter and order (issue 15).
     include_str!("upgrades/indexes.sql"),
+    // 5 -> 6 (issue 14): usernames in NFC, as `Username::parse` now stores them. A name
+    // whose NFC form another user of its environment already has is left as it is
+    // (OR IGNORE skips that row) and reported by `report_usernames`; lookups find it by
+    // its exact text. No table changes, so `schema.sql` only changes its version line.
+    "UPDATE OR IGNORE users SET username = usher_nfc(username) WHERE username <> usher_nfc(username);",
 ];
+
+/// The version whose upgrade normalised usernames; older databases are reported on.
+const NFC_USERNAMES: i64 = 6;
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -55,12 +64,47 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     if found == 0 {
         tx.execute_batch(SCHEMA)?;
     } else {
+        register_functions(&tx)?;
         for step in UPGRADES.iter().skip((found - 1).max(0) as usize) {
             tx.execute_batch(step)?;
+        }
+        if found < NFC_USERNAMES {
+            report_usernames(&tx)?;
         }
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))?;
     tx.commit()?;
+    Ok(())
+}
+
+/// `usher_nfc(text)`: the text in NFC; `usher_invisible(text)`: whether it holds a
+/// character usernames may no longer contain.
+fn register_functions(conn: &Connection) -> Result<(), StoreError> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("usher_nfc", 1, flags, |ctx| Ok(crate::domain::user::nfc(&ctx.get::<String>(0)?)))?;
+    conn.create_scalar_function("usher_invisible", 1, flags, |ctx| {
+        Ok(ctx.get::<String>(0)?.chars().any(crate::domain::text::is_invisible))
+    })?;
+    Ok(())
+}
+
+/// Logs the users whose stored name the rules of today would refuse or store otherwise
+/// (by id: a username is personal data). They keep working; an operator may delete or
+/// recreate them.
+fn report_usernames(conn: &Connection) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM users WHERE username <> usher_nfc(username) OR usher_invisible(username) ORDER BY id",
+    )?;
+    let ids: Vec<String> = stmt.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    if !ids.is_empty() {
+        tracing::warn!(
+            count = ids.len(),
+            user_ids = %ids.iter().take(50).cloned().collect::<Vec<_>>().join(","),
+            "usernames kept as they were stored: not in NFC with the NFC form taken, or holding invisible \
+             characters; they are found by id or exact text, and new users can no longer be named so"
+        );
+    }
     Ok(())
 }
 

@@ -389,3 +389,32 @@ fn a_version_4_database_upgrades_to_the_fresh_schema_and_keeps_its_rows() {
     assert_eq!(due, "x1", "the run queue is intact");
     assert_eq!(old.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)).unwrap(), "ok");
 }
+
+/// Issue 14's step (5 -> 6) on a database made by version 5: version 4's `schema.sql`
+/// and the index step.
+#[test]
+fn version_5_usernames_become_nfc_unless_the_nfc_form_is_taken() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(include_str!("../../tests/fixtures/schema/v4.sql")).unwrap();
+    conn.execute_batch(UPGRADES[3]).unwrap();
+    conn.execute_batch("PRAGMA user_version = 5").unwrap();
+    let insert = "INSERT INTO users (id, environment, username, created_at, updated_at) VALUES (?1, ?2, ?3, 0, 0)";
+    for (id, env, name) in [
+        ("a1", "development", "Zoe\u{0308}"),
+        ("a2", "development", "Rene\u{0301}"),
+        ("a3", "development", "Ren\u{00E9}"),
+        ("a4", "production", "Rene\u{0301}"),
+        ("a5", "development", "x\u{200B}y"),
+    ] {
+        conn.execute(insert, rusqlite::params![id, env, name]).unwrap();
+    }
+    migrate(&mut conn).unwrap();
+    let name = |id: &str| -> String {
+        conn.query_row("SELECT username FROM users WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(name("a1"), "Zo\u{00EB}");
+    assert_eq!(name("a2"), "Rene\u{0301}", "its NFC form is taken in its environment");
+    assert_eq!(name("a3"), "Ren\u{00E9}");
+    assert_eq!(name("a4"), "Ren\u{00E9}", "free in its own environment");
+    assert_eq!(name("a5"), "x\u{200B}y", "kept (reported)");
+}

@@ -83,6 +83,13 @@ pub struct LoginQuery {
     signed: String,
 }
 
+impl LoginQuery {
+    /// The text the token signs: the query exactly as received, minus the token piece.
+    pub fn signed_text(&self) -> &str {
+        &self.signed
+    }
+}
+
 impl std::fmt::Debug for LoginQuery {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LoginQuery")

@@ -78,21 +78,9 @@ pub(crate) fn decode_value(field: Field, raw: &str) -> Result<String, BadQuery> 
 /// Control characters (C0, DEL, C1) and the invisible format characters that can
 /// disguise a value: soft hyphen, zero-width and bidi controls, line and paragraph
 /// separators, word joiners, BOM, interlinear annotations, tags, `U+FFFE`/`U+FFFF`.
+/// The same list usernames are checked against ([`crate::domain::text::is_invisible`]).
 fn is_unprintable(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{061C}'
-                | '\u{180E}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{2028}'..='\u{202E}'
-                | '\u{2060}'..='\u{206F}'
-                | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-                | '\u{FFFE}'..='\u{FFFF}'
-                | '\u{E0000}'..='\u{E007F}'
-        )
+    c.is_control() || crate::domain::text::is_invisible(c)
 }
 
 /// Digits only, no leading zero, 1..=u64::MAX.

@@ -105,11 +105,20 @@ impl FromRequestParts<AppState> for PortalSession {
     }
 }
 
-/// A submitted `application/x-www-form-urlencoded` body; a field given twice is a 400 page.
+/// A submitted `application/x-www-form-urlencoded` body; a field given twice or text
+/// that is not UTF-8 is a 400 page.
 pub fn form_fields(body: &Bytes) -> Result<HashMap<String, String>, Box<Response>> {
     let mut fields = HashMap::new();
-    for (key, value) in url::form_urlencoded::parse(body) {
-        if fields.insert(key.into_owned(), value.into_owned()).is_some() {
+    let Ok(pairs) = crate::http::form::pairs(body) else {
+        return Err(Box::new(page::message(
+            StatusCode::BAD_REQUEST,
+            "This form is not valid",
+            "A field is not valid UTF-8 text.",
+            "",
+        )));
+    };
+    for (key, value) in pairs {
+        if fields.insert(key, value).is_some() {
             return Err(Box::new(page::message(
                 StatusCode::BAD_REQUEST,
                 "This form is not valid",

@@ -18,6 +18,7 @@ use crate::domain::credential::{self, FieldErrors};
 use crate::http::error::AppError;
 use crate::http::extract::JsonBody;
 use crate::http::integrations::view_json;
+use crate::http::json_map::UniqueMap;
 use crate::http::pages::{self, install_form};
 use crate::http::paging::Paging;
 use crate::ops;
@@ -40,7 +41,8 @@ pub struct InstallBody {
     pub integration_id: String,
     /// Parent workflows to activate; the others are installed inactive. All when absent.
     pub workflow_ids: Option<Vec<String>>,
-    pub credentials: BTreeMap<String, String>,
+    /// Each name once: a repeated one is a 400, not a silent last-wins.
+    pub credentials: UniqueMap,
 }
 
 /// `POST /sdk/credentials` (`Usher.authenticate`: a credential, no installation).
@@ -48,7 +50,8 @@ pub struct InstallBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CredentialBody {
     pub app: String,
-    pub credentials: BTreeMap<String, String>,
+    /// Each name once: a repeated one is a 400, not a silent last-wins.
+    pub credentials: UniqueMap,
 }
 
 /// `GET /sdk/me`: who the token belongs to and when it expires.
@@ -136,7 +139,7 @@ pub fn invalid_fields(errors: &FieldErrors) -> Response {
 /// `POST /sdk/installations`: installs for the token's user.
 pub async fn install(auth: UserAuth, JsonBody(body): JsonBody<InstallBody>) -> Result<Response, AppError> {
     let target = ops::query(&auth.ctx, FormTarget(body.integration_id)).await?;
-    let values = match credential::validate(&target.integration.fields, &body.credentials) {
+    let values = match credential::validate(&target.integration.fields, &body.credentials.0) {
         Ok(values) => values,
         Err(errors) => return Ok(invalid_fields(&errors)),
     };
@@ -155,7 +158,7 @@ pub async fn install(auth: UserAuth, JsonBody(body): JsonBody<InstallBody>) -> R
 /// `POST /sdk/credentials`: stores a credential for an app, without installing.
 pub async fn authenticate(auth: UserAuth, JsonBody(body): JsonBody<CredentialBody>) -> Result<Response, AppError> {
     let row = ops::query(&auth.ctx, AppTarget(body.app)).await?;
-    let values = match credential::validate(&row.fields, &body.credentials) {
+    let values = match credential::validate(&row.fields, &body.credentials.0) {
         Ok(values) => values,
         Err(errors) => return Ok(invalid_fields(&errors)),
     };

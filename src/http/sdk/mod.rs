@@ -9,7 +9,7 @@
 //!        ─ postMessage(result, the allowed parent origin only) ─► SDK ─► callback
 //! ```
 
-mod api;
+pub(crate) mod api;
 pub use api::invalid_fields;
 pub mod asset;
 pub mod cors;

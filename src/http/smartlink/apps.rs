@@ -34,9 +34,9 @@ const SCOPE: &str = "smartlink-apps";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct NewApp {
-    name: String,
-    legacy_sha1: Option<bool>,
+pub(crate) struct NewApp {
+    pub(crate) name: String,
+    pub(crate) legacy_sha1: Option<bool>,
 }
 
 /// `appId` in a path: the decimal number, as the API shows it. Anything else is a 404.

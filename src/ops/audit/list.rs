@@ -37,9 +37,26 @@ fn bad_cursor() -> OpError {
 impl Query for ListAudit {
     type Output = Vec<EntryRow>;
 
-    fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<Vec<EntryRow>, OpError> {
+    fn run(mut self, db: &Db<'_>, ctx: &Ctx) -> Result<Vec<EntryRow>, OpError> {
+        if let Some(given) = self.filter.user_id.take() {
+            match user_filter(db, ctx, given)? {
+                Some(id) => self.filter.user_id = Some(id),
+                None => return Ok(Vec::new()),
+            }
+        }
         let before = self.before.as_ref().map(|(at, id)| (*at, id.as_str()));
         Ok(audit::page(db, ctx.env, &self.filter, before, self.limit)?)
+    }
+}
+
+/// The user id to filter by, for a `userId` that is an id or a username like everywhere
+/// else. An id that names no user now still filters (a deleted user's entries keep
+/// their id); a username that names nobody matches nothing.
+fn user_filter(db: &Db<'_>, ctx: &Ctx, given: String) -> Result<Option<String>, OpError> {
+    match crate::ops::users::find(db, ctx.env, &given)? {
+        Some(user) => Ok(Some(user.id)),
+        None if crate::ids::is_id(&given) => Ok(Some(given)),
+        None => Ok(None),
     }
 }
 

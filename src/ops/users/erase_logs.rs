@@ -2,7 +2,7 @@
 
 use crate::ops::{Ctx, OpError, Operation};
 use crate::store::Tx;
-use crate::store::{audit, users};
+use crate::store::audit;
 
 /// Erases the user's audit trail; returns how many entries went. A deleted user's trail
 /// stays addressable by their id.
@@ -12,7 +12,7 @@ impl Operation for EraseUserLogs {
     type Output = usize;
 
     fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<usize, OpError> {
-        let user_id = match users::find(tx, ctx.env, &self.0)? {
+        let user_id = match super::find(tx, ctx.env, &self.0)? {
             Some(user) => user.id,
             None if crate::ids::is_id(&self.0) && audit::has_user(tx, ctx.env, &self.0)? => self.0,
             None => return Err(OpError::NotFound("user")),

@@ -20,7 +20,21 @@ use super::OpError;
 
 /// The user named by id or username in `env`, or not found.
 pub fn existing(db: &Db<'_>, env: Environment, id_or_username: &str) -> Result<UserRow, OpError> {
-    users::find(db, env, id_or_username)?.ok_or(OpError::NotFound("user"))
+    find(db, env, id_or_username)?.ok_or(OpError::NotFound("user"))
+}
+
+/// The user named by id or username: exactly as given first (which also finds a name
+/// stored before usher normalised them that the upgrade could not rewrite; see
+/// `store::migrate`), then in NFC, the form usernames are stored in.
+pub fn find(db: &Db<'_>, env: Environment, id_or_username: &str) -> Result<Option<UserRow>, OpError> {
+    if let Some(user) = users::find(db, env, id_or_username)? {
+        return Ok(Some(user));
+    }
+    let nfc = crate::domain::user::nfc(id_or_username);
+    if nfc == id_or_username {
+        return Ok(None);
+    }
+    Ok(users::find(db, env, &nfc)?)
 }
 
 /// A user to create, with its fields checked.

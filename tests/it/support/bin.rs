@@ -38,13 +38,18 @@ pub struct BinServer {
 impl BinServer {
     /// Starts `usher serve` and waits for the line announcing its address.
     pub fn start(dir: &Path, extra_env: &[(&str, &str)]) -> BinServer {
+        Self::start_logging_to(dir, extra_env, Stdio::inherit())
+    }
+
+    /// Like [`BinServer::start`], with the server's log (stderr) sent to `log`.
+    pub fn start_logging_to(dir: &Path, extra_env: &[(&str, &str)], log: impl Into<Stdio>) -> BinServer {
         let mut command = Command::new(bin());
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .env("USHER_LOG__LEVEL", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(log);
         for (k, v) in extra_env {
             command.env(k, v);
         }

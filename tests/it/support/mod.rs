@@ -56,6 +56,17 @@ impl TestApp {
         Self::start_in(dir, config).await
     }
 
+    /// Starts with `USHER_*` variables layered over the test configuration, as the
+    /// binary reads them (an unknown variable is ignored with a warning).
+    pub async fn start_env(vars: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = Flags { listen: Some("127.0.0.1:0".into()), data_dir: Some(dir.path().to_path_buf()) };
+        let env = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        let mut config = Config::load_from(None, &flags, env).unwrap().config;
+        config.log.level = "warn".into();
+        Self::start_in(dir, config).await
+    }
+
     pub async fn start_in(dir: tempfile::TempDir, config: Config) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = usher::app::start(config, listener).await.unwrap();
