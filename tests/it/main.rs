@@ -19,6 +19,7 @@ mod headless;
 mod http_rules;
 mod install_form;
 mod install_links;
+mod key_cache;
 mod master_key;
 mod portal;
 mod portal_refusals;
