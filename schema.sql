@@ -1,4 +1,4 @@
--- usher schema (PRAGMA user_version = 2). Applied whole to a new database; older
+-- usher schema (PRAGMA user_version = 4). Applied whole to a new database; older
 -- databases are upgraded by the steps in src/store/migrate.rs. Times are Unix
 -- milliseconds; ids are 24 hex characters, time-ordered. Every row that belongs to a
 -- customer environment carries `environment`, and every query filters on it.
@@ -135,7 +135,8 @@ CREATE TABLE parent_workflows (
     name           TEXT NOT NULL,
     trigger        TEXT,
     description    TEXT,
-    created_at     INTEGER NOT NULL
+    created_at     INTEGER NOT NULL,
+    version        INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 CREATE INDEX parent_workflows_by_integration ON parent_workflows (integration_id, position);
 
@@ -180,6 +181,10 @@ CREATE TABLE workflows (
     name               TEXT NOT NULL,
     active             INTEGER NOT NULL DEFAULT 1,
     created_at         INTEGER NOT NULL,
+    version            INTEGER NOT NULL DEFAULT 1,
+    hook_hash          BLOB,
+    hook_salt          BLOB,
+    hook_key           TEXT,
     UNIQUE (installation_id, parent_workflow_id)
 ) STRICT;
 CREATE INDEX workflows_by_user ON workflows (environment, user_id, id);
@@ -393,3 +398,76 @@ CREATE TRIGGER counters_deliveries_delete AFTER DELETE ON deliveries BEGIN
         CASE WHEN old.status IN ('pending', 'failed') THEN 'deliveries_open'
              WHEN old.status = 'dead' THEN 'deliveries_dead' END;
 END;
+
+-- Workflow runtime (schema version 4).
+
+-- The definition of a parent workflow, one row per version: `definition` is the JSON
+-- {"trigger", "steps"} the API shows. `parent_workflows.version` is the current one.
+CREATE TABLE workflow_versions (
+    parent_workflow_id TEXT NOT NULL REFERENCES parent_workflows (id) ON DELETE CASCADE,
+    version            INTEGER NOT NULL,
+    environment        TEXT NOT NULL,
+    definition         TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    PRIMARY KEY (parent_workflow_id, version)
+) STRICT, WITHOUT ROWID;
+
+-- A child workflow runs the version it is pinned to. A child whose version has a
+-- webhook trigger has an inbound hook: only the SHA-256 of its token is kept; the
+-- token is derived from the master key `hook_key` (and `hook_salt`, renewed when the
+-- URL is regenerated), so the URL can be shown again but never read from the file.
+CREATE INDEX parent_workflows_by_env ON parent_workflows (environment, id);
+CREATE UNIQUE INDEX workflows_by_hook ON workflows (hook_hash) WHERE hook_hash IS NOT NULL;
+CREATE INDEX workflows_by_parent ON workflows (environment, parent_workflow_id, id);
+
+-- One run of a child workflow, written in the transaction that accepted it. Not tied
+-- to the workflow, user or installation by foreign keys: a run queued for something
+-- deleted since ends as `cancelled`, and finished runs stay until retention. The
+-- runtime's queue: `next_attempt_at` is when it is due (queued, or waiting to retry a
+-- step) and, while claimed, when the claim's lease runs out; `claims` counts claims,
+-- so a worker whose lease was lost cannot record over the next one. `step` is the next
+-- step to run and `attempts` the tries of it so far. `input` is the trigger's data.
+CREATE TABLE executions (
+    id                 TEXT PRIMARY KEY,
+    environment        TEXT NOT NULL CHECK (environment IN ('development', 'production')),
+    workflow_id        TEXT NOT NULL,
+    parent_workflow_id TEXT NOT NULL,
+    integration_id     TEXT NOT NULL,
+    user_id            TEXT NOT NULL,
+    version            INTEGER NOT NULL,
+    trigger            TEXT NOT NULL CHECK (trigger IN ('webhook', 'event', 'run', 'rerun')),
+    input              TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    step               INTEGER NOT NULL DEFAULT 0,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    claims             INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at    INTEGER,
+    error              TEXT,
+    rerun_of           TEXT,
+    created_at         INTEGER NOT NULL,
+    started_at         INTEGER,
+    finished_at        INTEGER
+) STRICT;
+CREATE INDEX executions_due ON executions (next_attempt_at, id) WHERE status IN ('queued', 'running');
+CREATE INDEX executions_by_workflow ON executions (workflow_id, created_at, id);
+CREATE INDEX executions_failed_by_workflow ON executions (workflow_id, created_at, id) WHERE status = 'failed';
+CREATE INDEX executions_by_user ON executions (environment, user_id, id);
+CREATE INDEX executions_by_env ON executions (environment, created_at, id);
+
+-- The record of each finished step of an execution: its input and output (capped,
+-- credential values shown as [redacted]), or its error, and how many tries it took.
+CREATE TABLE execution_steps (
+    execution_id TEXT NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    environment  TEXT NOT NULL,
+    type         TEXT NOT NULL,
+    name         TEXT,
+    status       TEXT NOT NULL CHECK (status IN ('succeeded', 'failed')),
+    attempts     INTEGER NOT NULL,
+    input        TEXT,
+    output       TEXT,
+    error        TEXT,
+    started_at   INTEGER NOT NULL,
+    finished_at  INTEGER NOT NULL,
+    PRIMARY KEY (execution_id, position)
+) STRICT, WITHOUT ROWID;

@@ -19,6 +19,7 @@ use crate::metrics::Metrics;
 use crate::ops::Deps;
 use crate::outbox::rsa_sign::RsaSigner;
 use crate::outbox::{self, Outbox, OutboxDeps};
+use crate::runtime::{self, Runtime, RuntimeDeps};
 use crate::state::AppState;
 use crate::store::{Store, StoreOptions};
 use crate::vault::{Keyring, LiveKeyring};
@@ -106,8 +107,8 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests and webhook attempts (briefly),
-    /// flushes the writer.
+    /// Stops accepting, finishes in-flight requests, webhook attempts and workflow steps
+    /// (briefly), flushes the writer.
     pub async fn shutdown(mut self) -> Result<(), StartError> {
         self.state.draining.store(true, Ordering::SeqCst);
         if let Some(stop) = self.stop.take() {
@@ -115,7 +116,7 @@ impl Running {
         }
         // Each sweep batch is its own transaction: stopping mid-sweep loses nothing.
         self.housekeeping.abort();
-        let (served, ()) = tokio::join!(&mut self.task, self.state.outbox.stop());
+        let (served, (), ()) = tokio::join!(&mut self.task, self.state.outbox.stop(), self.state.runtime.stop());
         let store = self.state.store.clone();
         let _ = tokio::task::spawn_blocking(move || store.close()).await;
         served.map_err(|e| StartError(format!("server task failed: {e}")))
@@ -131,19 +132,20 @@ impl Drop for Running {
         self.task.abort();
         self.housekeeping.abort();
         self.state.outbox.abort();
+        self.state.runtime.abort();
         self.state.store.close();
     }
 }
 
-/// The outbox's dependencies: the egress client (its CA bundle is read here) and the
-/// RSA signer (its key file too). Blocking.
+/// The outbox's dependencies: the egress client and the RSA signer (its key file is
+/// read here). Blocking.
 fn outbox_deps(
     config: &Config,
     store: Store,
+    egress: Egress,
     keyring: Arc<LiveKeyring>,
     metrics: Arc<Metrics>,
 ) -> Result<OutboxDeps, StartError> {
-    let egress = Egress::new(config.egress_settings()).map_err(|e| StartError(e.to_string()))?;
     let rsa = match &config.webhooks.rsa_signing_key_file {
         Some(path) => Some(Arc::new(RsaSigner::from_file(path).map_err(|e| StartError(e.to_string()))?)),
         None => None,
@@ -155,6 +157,18 @@ fn outbox_deps(
         retry_schedule: webhooks.retry_schedule.clone(),
     };
     Ok(OutboxDeps { store, egress, keyring, rsa, metrics, settings })
+}
+
+/// The workflow runtime's dependencies: the same egress client as the outbox.
+fn runtime_deps(config: &Config, store: Store, egress: Egress, keyring: Arc<LiveKeyring>) -> RuntimeDeps {
+    let w = &config.workflows;
+    let settings = runtime::Settings {
+        concurrency: w.concurrency.max(1),
+        step_timeout: w.step_timeout.0,
+        retry_schedule: w.retry_schedule.iter().map(|s| s.0).collect(),
+        record_limit: w.record_limit,
+    };
+    RuntimeDeps { store, egress, keyring, settings }
 }
 
 /// Base of every URL handed out: the configured origin, or the address listened on.
@@ -185,20 +199,31 @@ pub async fn start_with(
     let (store, keyring) = opened;
     let keyring = Arc::new(LiveKeyring::following(master_key_path(&config).0, keyring));
     let metrics = Arc::new(Metrics::default());
+    // The one outbound client (its CA bundle is read here), shared by the outbox and
+    // the workflow runtime.
+    let egress = {
+        let settings = config.egress_settings();
+        tokio::task::spawn_blocking(move || Egress::new(settings))
+            .await
+            .map_err(|e| StartError(e.to_string()))?
+            .map_err(|e| StartError(e.to_string()))?
+    };
     let outbox = {
-        let (config, store, keyring, metrics) =
-            (Arc::clone(&config), store.clone(), Arc::clone(&keyring), Arc::clone(&metrics));
-        let deps = tokio::task::spawn_blocking(move || outbox_deps(&config, store, keyring, metrics))
+        let (config, store, egress, keyring, metrics) =
+            (Arc::clone(&config), store.clone(), egress.clone(), Arc::clone(&keyring), Arc::clone(&metrics));
+        let deps = tokio::task::spawn_blocking(move || outbox_deps(&config, store, egress, keyring, metrics))
             .await
             .map_err(|e| StartError(e.to_string()))??;
         Outbox::new(deps)
     };
+    let runtime = Runtime::new(runtime_deps(&config, store.clone(), egress, Arc::clone(&keyring)));
     let deps = Deps::new(Arc::clone(&config), store, keyring, public_url(&config, addr));
-    let state = AppState::new(deps, metrics, outbox);
+    let state = AppState::new(deps, metrics, outbox, runtime);
     if let Err(e) = state.brand.reload(&state.deps).await {
         tracing::warn!(error = %e, "cannot read the branding; end-user pages use the defaults");
     }
     state.outbox.start();
+    state.runtime.start();
     let router = crate::http::router(state.clone(), extra);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = &state.config.server;

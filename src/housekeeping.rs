@@ -1,16 +1,16 @@
 //! The retention sweep: a background task that, an hour apart, deletes what is finished
 //! and older than `storage.retention` (delivered or dead webhook events with their
-//! deliveries and attempts, long-expired install links and headless installations) and
-//! what has lapsed (portal and console sessions, used v2 nonces). Each batch is its own
-//! short write, so the sweep never holds the writer for long; stopping it mid-way loses
-//! nothing.
+//! deliveries and attempts, finished workflow runs with their step records, long-expired
+//! install links and headless installations) and what has lapsed (portal and console
+//! sessions, used v2 nonces). Each batch is its own short write, so the sweep never holds
+//! the writer for long; stopping it mid-way loses nothing.
 
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use crate::domain::Environment;
-use crate::store::{Store, StoreError, StoreResult, Tx, headless, operators, retention};
+use crate::store::{Store, StoreError, StoreResult, Tx, executions, headless, operators, retention};
 
 /// Rows one write transaction deletes at most.
 const BATCH: usize = 1000;
@@ -24,6 +24,8 @@ const FIRST: Duration = Duration::from_secs(60);
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Swept {
     pub messages: usize,
+    /// Finished workflow runs (succeeded, failed or cancelled).
+    pub executions: usize,
     pub links: usize,
     pub sessions: usize,
     pub nonces: usize,
@@ -38,6 +40,9 @@ pub async fn sweep(store: &Store, retention: Duration) -> Result<Swept, StoreErr
     let mut swept = Swept::default();
     for env in [Environment::Development, Environment::Production] {
         swept.messages += sweep_messages(store, env, retention_ms).await?;
+        swept.executions +=
+            drain(store, move |conn, now| executions::delete_finished_before(conn, env, now - retention_ms, BATCH))
+                .await?;
     }
     swept.links += drain(store, move |conn, now| retention::expired_links(conn, now - retention_ms, BATCH)).await?;
     swept.sessions += drain(store, |conn, now| retention::expired_sessions(conn, now, BATCH)).await?;
@@ -93,6 +98,7 @@ pub fn start(store: Store, retention: Duration) -> JoinHandle<()> {
             match sweep(&store, retention).await {
                 Ok(swept) if swept != Swept::default() => tracing::info!(
                     messages = swept.messages,
+                    executions = swept.executions,
                     links = swept.links,
                     sessions = swept.sessions,
                     nonces = swept.nonces,

@@ -8,10 +8,13 @@
 //! cli commands ─► the same operations (no logic of their own)
 //!
 //! outbox rows ─► delivery worker: claim (lease) ─► sign ─► egress client ─► record attempt
+//! inbound hook | run/event | run/workflow ─► ops: execution row ─► runtime worker: claim ─► steps
+//!         (http step ─► egress client with the user's credentials; stream step ─► workflow.data event)
 //! ```
 //!
 //! Layers call downwards only: `main -> cli -> app -> http -> ops -> domain, store`;
-//! `outbox -> egress, store`; nothing below `http` knows about HTTP statuses.
+//! `outbox, runtime -> egress, store`; `runtime -> ops`; nothing below `http` knows about
+//! HTTP statuses, and only `app` and `http` know the runtime.
 //!
 //! - [`config`]: defaults (embedded `config.toml`) < file < `USHER_*` env < flags, parsed
 //!   once into typed values.
@@ -26,6 +29,7 @@
 //! - [`store`]: the only place with SQL: writer thread, read connections, migrations,
 //!   `Db`/`Tx` handles, one file per table group.
 //! - [`outbox`]: the delivery worker (claim, sign, send, record) on its own deps.
+//! - [`runtime`]: the workflow runtime: claims executions, runs their steps, records them.
 //! - [`egress`]: the one outbound HTTP client (bound address, proxy, CA bundle, guard).
 //! - [`vault`]: the master keyring and encryption at rest.
 //! - [`housekeeping`]: the hourly retention sweep.
@@ -54,6 +58,7 @@ pub mod ids;
 pub mod metrics;
 pub mod ops;
 pub mod outbox;
+pub mod runtime;
 pub mod state;
 pub mod store;
 pub mod systemd;

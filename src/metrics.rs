@@ -72,6 +72,13 @@ impl Metrics {
         }
     }
 
+    /// Writes whether the workflow runtime's worker and recorder run (1) or not (0).
+    pub fn render_runtime_up(up: bool, out: &mut String) {
+        let name = "usher_workflow_runtime_up";
+        let help = "1 while the workflow runtime's worker and its recorder run, else 0.";
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {}", u8::from(up));
+    }
+
     /// Writes whether the webhook worker and its recorder run (1) or not (0).
     pub fn render_worker_up(up: bool, out: &mut String) {
         let name = "usher_webhook_worker_up";

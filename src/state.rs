@@ -1,5 +1,5 @@
 //! What every request handler shares: the operations' dependencies, derived keys,
-//! readiness flags, metrics and the outbox handle. Built by `app.rs`.
+//! readiness flags, metrics, the outbox's and the workflow runtime's handles. Built by `app.rs`.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use crate::http::brand::BrandCache;
 use crate::metrics::Metrics;
 use crate::ops::Deps;
 use crate::outbox::Outbox;
+use crate::runtime::Runtime;
 use crate::store::Store;
 use crate::vault::LiveKeyring;
 
@@ -35,6 +36,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// The webhook outbox: egress client, signers, the delivery worker's handle.
     pub outbox: Outbox,
+    /// The workflow runtime's handle (readiness, tests that wait for it).
+    pub runtime: Runtime,
     /// The branding of end-user pages, as the console last set it.
     pub brand: BrandCache,
 }
@@ -47,7 +50,7 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(deps: Arc<Deps>, metrics: Arc<Metrics>, outbox: Outbox) -> AppState {
+    pub fn new(deps: Arc<Deps>, metrics: Arc<Metrics>, outbox: Outbox, runtime: Runtime) -> AppState {
         let cursor_key = deps.keyring.derive("usher cursor v1");
         AppState(Arc::new(Shared {
             config: Arc::clone(&deps.config),
@@ -61,6 +64,7 @@ impl AppState {
             draining: AtomicBool::new(false),
             metrics,
             outbox,
+            runtime,
             brand: BrandCache::default(),
         }))
     }

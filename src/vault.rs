@@ -211,6 +211,13 @@ impl Keyring {
         hkdf_sha256_32(DERIVE_SALT, &self.current().raw, purpose.as_bytes())
     }
 
+    /// A subkey (see [`derive`](Keyring::derive)) of the key `id`, whether current or
+    /// not: for values that must stay the same after a rotation (hook tokens).
+    pub fn derive_with(&self, id: &str, purpose: &str) -> Option<[u8; 32]> {
+        let entry = self.entries.get(self.position(id)?)?;
+        Some(hkdf_sha256_32(DERIVE_SALT, &entry.raw, purpose.as_bytes()))
+    }
+
     fn position(&self, id: &str) -> Option<usize> {
         self.entries.iter().position(|e| e.id == id)
     }

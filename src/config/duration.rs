@@ -1,4 +1,5 @@
-//! Human durations in configuration: "90s", "30m", "24h", "7d" (a bare number is seconds).
+//! Human durations in configuration: "90s", "30m", "24h", "7d" (a bare number is seconds),
+//! and "250ms" where a key takes less than a second (the workflow runtime's timings).
 
 use std::fmt;
 use std::time::Duration;
@@ -15,7 +16,7 @@ impl Span {
         self.0.as_secs()
     }
 
-    /// Parses `"<number><unit>"` with unit s, m, h or d, or a bare number of seconds.
+    /// Parses `"<number><unit>"` with unit ms, s, m, h or d, or a bare number of seconds.
     pub fn parse(text: &str) -> Result<Span, String> {
         let text = text.trim();
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
@@ -25,6 +26,9 @@ impl Span {
             return Err(bad());
         }
         let n: u64 = digits.parse().map_err(|_| bad())?;
+        if unit == "ms" {
+            return Ok(Span(Duration::from_millis(n)));
+        }
         let factor = match unit {
             "" | "s" => 1,
             "m" => 60,
@@ -38,6 +42,9 @@ impl Span {
 
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.subsec_millis() != 0 {
+            return write!(f, "{}ms", self.0.as_millis());
+        }
         let s = self.0.as_secs();
         match s {
             0 => write!(f, "0s"),
@@ -90,6 +97,13 @@ mod tests {
             assert_eq!(span.secs(), secs, "{text}");
             assert_eq!(Span::parse(&span.to_string()).unwrap(), span);
         }
+        for (text, ms) in [("250ms", 250), ("1500ms", 1500), ("2000ms", 2000)] {
+            let span = Span::parse(text).unwrap();
+            assert_eq!(span.0, Duration::from_millis(ms), "{text}");
+            assert_eq!(Span::parse(&span.to_string()).unwrap(), span);
+        }
+        assert_eq!(Span::parse("1500ms").unwrap().to_string(), "1500ms");
+        assert_eq!(Span::parse("2000ms").unwrap().to_string(), "2s");
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub struct Config {
     pub sessions: Sessions,
     pub smartlink: SmartLink,
     pub webhooks: Webhooks,
+    pub workflows: Workflows,
     pub egress: Egress,
     pub sdk: Sdk,
     pub console: Console,
@@ -119,6 +120,18 @@ pub struct Webhooks {
     pub concurrency: usize,
     #[serde(with = "values::optional_path")]
     pub rsa_signing_key_file: Option<PathBuf>,
+}
+
+/// The workflow runtime (`src/runtime/`): how many executions run at once, how long
+/// one step may take, when a failed HTTP step is tried again, how much of each step's
+/// input and output is kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflows {
+    pub concurrency: usize,
+    pub step_timeout: Span,
+    pub retry_schedule: Vec<Span>,
+    pub record_limit: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

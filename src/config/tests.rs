@@ -98,3 +98,22 @@ fn the_proxy_password_is_never_printed() {
     assert!(printed.contains(r#"proxy = "http://me:***@proxy.internal:3128""#), "{printed}");
     assert!(!printed.contains("hunter2"));
 }
+
+#[test]
+fn workflow_timings_take_milliseconds_and_are_bounded() {
+    let config = load(&[
+        ("USHER_WORKFLOWS__STEP_TIMEOUT", "250ms"),
+        ("USHER_WORKFLOWS__RETRY_SCHEDULE", r#"["50ms", "1s", "2m"]"#),
+    ])
+    .unwrap();
+    assert_eq!(config.workflows.step_timeout.0, std::time::Duration::from_millis(250));
+    let schedule: Vec<u128> = config.workflows.retry_schedule.iter().map(|s| s.0.as_millis()).collect();
+    assert_eq!(schedule, [50, 1000, 120_000]);
+    assert!(refused("workflows.step_timeout", "50ms").contains("between 100ms and 5m"));
+    assert!(refused("workflows.retry_schedule", r#"["2s", "1s"]"#).contains("never decrease"));
+    assert!(refused("workflows.retry_schedule", r#"["5ms"]"#).contains("10ms"));
+    refused("workflows.concurrency", "0");
+    refused("workflows.record_limit", "10");
+    let err = load(&[("USHER_WORKFLOWS__STEP_TIMEOUT", "fast")]).err().unwrap().to_string();
+    assert!(err.contains("workflows.step_timeout") && err.contains("fast"), "{err}");
+}

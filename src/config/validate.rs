@@ -31,7 +31,34 @@ fn file_exists(key: &str, path: Option<&Path>) -> Result<(), ConfigError> {
     }
 }
 
+fn millis_within(key: &str, span: Span, min: u64, max: u64) -> Result<(), ConfigError> {
+    let ms = span.0.as_millis();
+    if ms < u128::from(min) || ms > u128::from(max) {
+        let (lo, hi) = (Span(std::time::Duration::from_millis(min)), Span(std::time::Duration::from_millis(max)));
+        return Err(bad(key, span, &format!("must lie between {lo} and {hi}")));
+    }
+    Ok(())
+}
+
 impl Config {
+    /// `[workflows]`: sub-second timings are allowed (tests use them).
+    fn validate_workflows(&self) -> Result<(), ConfigError> {
+        let w = &self.workflows;
+        count_within("workflows.concurrency", w.concurrency, 1, 1024)?;
+        millis_within("workflows.step_timeout", w.step_timeout, 100, 300_000)?;
+        let schedule = format!("{:?}", w.retry_schedule.iter().map(ToString::to_string).collect::<Vec<_>>());
+        if w.retry_schedule.len() > 50 {
+            return Err(bad("workflows.retry_schedule", &schedule, "must list at most 50 delays"));
+        }
+        let day = std::time::Duration::from_secs(86_400);
+        if w.retry_schedule.windows(2).any(|p| p[0] > p[1])
+            || w.retry_schedule.iter().any(|d| d.0 < std::time::Duration::from_millis(10) || d.0 > day)
+        {
+            return Err(bad("workflows.retry_schedule", &schedule, "delays must be 10ms to 1d and never decrease"));
+        }
+        count_within("workflows.record_limit", w.record_limit, 1024, 1024 * 1024)
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         // Addresses, URLs, origins and CIDRs were parsed (and refused) while loading.
         let s = &self.server;
@@ -65,6 +92,7 @@ impl Config {
         span_within("webhooks.timeout", w.timeout, 1, 300)?;
         count_within("webhooks.concurrency", w.concurrency, 1, 1024)?;
         file_exists("webhooks.rsa_signing_key_file", w.rsa_signing_key_file.as_deref())?;
+        self.validate_workflows()?;
         file_exists("egress.ca_bundle", self.egress.ca_bundle.as_deref())?;
         let c = &self.console;
         span_within("console.max_lifetime", c.max_lifetime, 300, 30 * 86_400)?;

@@ -44,6 +44,10 @@ events! {
     SmartLinkLogin(SmartLinkLogin) = "smartlink.login",
     /// An installation's credential was changed (`POST /headless/editInstallation`).
     InstallationUpdated(InstallationUpdated) = "installation.updated",
+    /// A child workflow's `stream` step handed data to the customer.
+    WorkflowData(WorkflowData) = "workflow.data",
+    /// A run of a child workflow failed (a step failed for good).
+    WorkflowFailed(WorkflowFailed) = "workflow.failed",
     /// A test event an operator sent from the console to one endpoint.
     WebhookTest(WebhookTest) = "webhook.test",
 }
@@ -99,6 +103,32 @@ pub struct InstallationUpdated {
     /// `{"<app>": "<credentialId>"}`: the new credential.
     pub credentials: BTreeMap<String, String>,
     pub installation_id: String,
+}
+
+/// The data of a `stream` step, with the run it came from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowData {
+    pub user_id: String,
+    pub workflow_id: String,
+    pub parent_workflow_id: String,
+    pub integration_id: String,
+    pub execution_id: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowFailed {
+    pub user_id: String,
+    pub workflow_id: String,
+    pub parent_workflow_id: String,
+    pub integration_id: String,
+    pub execution_id: String,
+    /// The step that failed (its position, from 0) and its name, if it has one.
+    pub step: i64,
+    pub step_name: Option<String>,
+    pub error: String,
 }
 
 /// Carries nothing but who asked for it: an endpoint can tell it from real events.
@@ -167,7 +197,7 @@ mod tests {
         assert_eq!(body["userId"], "u1");
         assert_eq!(event.kind(), "user.deleted");
         assert!(KNOWN_EVENTS.contains(&event.kind()));
-        assert_eq!(KNOWN_EVENTS.len(), 6);
+        assert_eq!(KNOWN_EVENTS.len(), 8);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::workflow::{Definition, Trigger};
+
 pub const MAX_FIELDS: usize = 50;
 pub const MAX_WORKFLOWS: usize = 100;
 const MAX_NAME: usize = 255;
@@ -55,12 +57,15 @@ pub struct FieldInput {
     pub secret: Option<bool>,
 }
 
+/// A parent workflow as a client sends it: `trigger` is an event name (today's form),
+/// `{"type": "webhook" | "event", ...}`, or absent; `steps` default to one `stream`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowInput {
     pub name: String,
-    pub trigger: Option<String>,
+    pub trigger: Option<serde_json::Value>,
     pub description: Option<String>,
+    pub steps: Option<serde_json::Value>,
 }
 
 /// The body of `POST /integrations`.
@@ -80,8 +85,16 @@ pub struct IntegrationInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkflowSpec {
     pub name: String,
-    pub trigger: Option<String>,
     pub description: Option<String>,
+    /// Version 1 of its definition.
+    pub definition: Definition,
+}
+
+impl WorkflowSpec {
+    /// What the catalog's `trigger` column keeps: the custom event's name, if any.
+    pub fn trigger_name(&self) -> Option<&str> {
+        self.definition.trigger.as_ref().and_then(Trigger::event)
+    }
 }
 
 /// A checked new integration.
@@ -188,11 +201,13 @@ impl NewIntegration {
         if input.workflows.len() > MAX_WORKFLOWS {
             return Err(invalid("workflows", format!("at most {MAX_WORKFLOWS} workflows")));
         }
+        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
         let mut workflows = Vec::with_capacity(input.workflows.len());
         for (i, w) in input.workflows.into_iter().enumerate() {
+            let path = format!("workflows[{i}]");
             workflows.push(WorkflowSpec {
-                name: required_text(&format!("workflows[{i}].name"), &w.name, MAX_NAME)?,
-                trigger: optional_text(&format!("workflows[{i}].trigger"), w.trigger.as_deref(), MAX_NAME)?,
+                name: required_text(&format!("{path}.name"), &w.name, MAX_NAME)?,
+                definition: super::workflow::parse::definition(&path, w.trigger.as_ref(), w.steps.as_ref(), &names)?,
                 description: optional_text(
                     &format!("workflows[{i}].description"),
                     w.description.as_deref(),

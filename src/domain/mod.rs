@@ -9,6 +9,7 @@ pub mod event;
 pub mod integration;
 pub mod user;
 pub mod webhook;
+pub mod workflow;
 
 pub use actor::Actor;
 pub use env::Environment;

@@ -1,7 +1,7 @@
 //! Egress: the appliance's one outbound HTTP client (the webhook delivery worker's last step before the network).
 //!
 //! ```text
-//! outbox worker ─► Egress::post(url, headers, body, timeout)
+//! outbox worker, workflow runtime ─► Egress::post / Egress::send(method, url, headers, body, timeout)
 //!                    check_url ─► connect (resolve, guard, bind, proxy CONNECT) ─► tls ─► HTTP/1.1 ─► bounded read
 //! ```
 //!
@@ -27,15 +27,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http_body_util::Full;
+use hyper::Request;
 use hyper::body::Bytes;
 use hyper::header::{self, HeaderName, HeaderValue};
-use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use tokio::time::Instant;
 use url::{Host, Url};
 
 pub use error::EgressError;
 pub use guard::{Cidr, CidrError};
+pub use hyper::Method;
 pub use response::BODY_PREFIX_LIMIT;
 
 /// The longest total timeout `post` honours; longer ones are cut to this.
@@ -89,7 +90,8 @@ pub struct EgressResponse {
     pub status: u16,
     /// From `Retry-After` (seconds or an HTTP-date), if present and valid.
     pub retry_after: Option<Duration>,
-    /// The first bytes of the body, at most [`BODY_PREFIX_LIMIT`].
+    /// The first bytes of the body: at most [`BODY_PREFIX_LIMIT`] for `post`, the
+    /// request's `keep` for `send`.
     pub body_prefix: Vec<u8>,
     /// True when the body was not read to its end (too long, broken, or out of time).
     pub body_truncated: bool,
@@ -177,11 +179,20 @@ impl Egress {
         body: impl Into<Bytes>,
         timeout: Duration,
     ) -> Result<EgressResponse, EgressError> {
+        let request =
+            Outbound { method: Method::POST, url, headers, body: body.into(), timeout, keep: BODY_PREFIX_LIMIT };
+        self.send(request).await
+    }
+
+    /// Sends one request (any method) as [`post`](Egress::post) does, keeping the first
+    /// `keep` bytes of the response body (at least [`BODY_PREFIX_LIMIT`]).
+    pub async fn send(&self, request: Outbound<'_>) -> Result<EgressResponse, EgressError> {
         let started = Instant::now();
         // Capped so that the deadline cannot overflow `Instant` (which would panic).
-        let timeout = timeout.min(MAX_TIMEOUT);
+        let timeout = request.timeout.min(MAX_TIMEOUT);
+        let url = request.url;
         let host = url.host_str().unwrap_or_default().to_owned();
-        let result = self.exchange(url, headers, body.into(), started + timeout, started).await;
+        let result = self.exchange(&request, started + timeout, started).await;
         match &result {
             Ok(r) => {
                 tracing::debug!(host = %host, status = r.status, elapsed_ms = r.elapsed.as_millis() as u64, "egress: delivered")
@@ -193,14 +204,13 @@ impl Egress {
 
     async fn exchange(
         &self,
-        url: &Url,
-        headers: &[(String, String)],
-        body: Bytes,
+        out: &Outbound<'_>,
         deadline: Instant,
         started: Instant,
     ) -> Result<EgressResponse, EgressError> {
+        let url = out.url;
         self.check_url(url)?;
-        let request = build_request(url, headers, body)?;
+        let request = build_request(out.method.clone(), url, out.headers, out.body.clone())?;
         let inner = &self.inner;
         let dialer = connect::Dialer {
             policy: &inner.policy,
@@ -228,7 +238,9 @@ impl Egress {
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| response::parse_retry_after(v.as_bytes(), SystemTime::now()));
-        let read = response::read_bounded(response.into_body(), inner.max_response_bytes, deadline).await;
+        let keep = out.keep.max(BODY_PREFIX_LIMIT);
+        let read =
+            response::read_bounded(response.into_body(), inner.max_response_bytes.max(keep), keep, deadline).await;
         Ok(EgressResponse {
             status,
             retry_after,
@@ -239,8 +251,26 @@ impl Egress {
     }
 }
 
+/// One outbound request for [`Egress::send`].
+#[derive(Debug, Clone)]
+pub struct Outbound<'a> {
+    pub method: Method,
+    pub url: &'a Url,
+    pub headers: &'a [(String, String)],
+    pub body: Bytes,
+    /// Bounds everything up to the response head; body reading stops at the same deadline.
+    pub timeout: Duration,
+    /// How much of the response body to keep.
+    pub keep: usize,
+}
+
 /// The request in origin form (`/path?query`, no fragment), with the client's own headers.
-fn build_request(url: &Url, headers: &[(String, String)], body: Bytes) -> Result<Request<Full<Bytes>>, EgressError> {
+fn build_request(
+    method: Method,
+    url: &Url,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> Result<Request<Full<Bytes>>, EgressError> {
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
         None => url.host_str().unwrap_or_default().to_owned(),
@@ -248,7 +278,7 @@ fn build_request(url: &Url, headers: &[(String, String)], body: Bytes) -> Result
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let length = body.len();
     let mut request = Request::new(Full::new(body));
-    *request.method_mut() = Method::POST;
+    *request.method_mut() = method;
     *request.uri_mut() =
         target.parse().map_err(|_| EgressError::BadUrl("path is not a valid request target".to_owned()))?;
     let map = request.headers_mut();

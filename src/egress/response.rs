@@ -19,10 +19,10 @@ pub(crate) struct BodyRead {
 }
 
 /// Reads at most about `max` bytes (whole frames; the last one may overshoot it by
-/// one frame) before `deadline`, keeping only the first [`BODY_PREFIX_LIMIT`] bytes.
+/// one frame) before `deadline`, keeping only the first `keep` bytes.
 /// A body error or the deadline ends reading early: the status is already known,
 /// so what was read is still returned, marked truncated.
-pub(crate) async fn read_bounded(mut body: Incoming, max: usize, deadline: Instant) -> BodyRead {
+pub(crate) async fn read_bounded(mut body: Incoming, max: usize, keep: usize, deadline: Instant) -> BodyRead {
     let mut prefix = Vec::new();
     let mut total = 0usize;
     let mut truncated = false;
@@ -41,7 +41,7 @@ pub(crate) async fn read_bounded(mut body: Incoming, max: usize, deadline: Insta
         };
         if let Ok(data) = frame.into_data() {
             total = total.saturating_add(data.len());
-            let room = BODY_PREFIX_LIMIT.saturating_sub(prefix.len());
+            let room = keep.saturating_sub(prefix.len());
             prefix.extend_from_slice(&data[..room.min(data.len())]);
         }
     }

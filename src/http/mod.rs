@@ -10,6 +10,7 @@ mod deliveries;
 pub mod error;
 pub mod extract;
 mod headless;
+mod hooks;
 pub mod installations;
 pub mod integrations;
 pub mod link_page;
@@ -20,12 +21,14 @@ mod ops;
 pub mod pages;
 pub mod paging;
 pub mod portal;
+mod runtime;
 pub mod sdk;
 pub mod serve;
 pub mod smartlink;
 mod users;
 pub mod version;
 pub mod webhooks;
+mod workflow_admin;
 mod workflows;
 
 use axum::Router;
@@ -45,6 +48,8 @@ fn api() -> Router<AppState> {
         .merge(integrations::routes())
         .merge(installations::routes())
         .merge(workflows::routes())
+        .merge(workflow_admin::routes())
+        .merge(runtime::routes())
         .merge(links::routes())
         .merge(smartlink::api_routes())
         .merge(webhooks::routes())
@@ -65,6 +70,7 @@ fn unversioned_routes(state: &AppState, extra: Router<AppState>) -> Router<AppSt
         .merge(console::routes(state))
         .merge(link_page::routes())
         .merge(deliveries::public_routes())
+        .merge(hooks::routes())
         .merge(sdk::routes(state.clone()))
         .merge(extra)
         .route_layer(axum::middleware::from_fn(version::unversioned))

@@ -1,5 +1,5 @@
-//! Operations endpoints: `/healthz` (alive; the build), `/readyz` (writable, not draining, webhook
-//! worker up), `/metrics`.
+//! Operations endpoints: `/healthz` (alive; the build), `/readyz` (writable, not draining,
+//! webhook worker and workflow runtime up), `/metrics`.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -33,6 +33,10 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     if !state.outbox.is_up() {
         return (StatusCode::SERVICE_UNAVAILABLE, "webhook worker down\n");
     }
+    // Likewise for workflow runs: accepted, but none would run.
+    if !state.runtime.is_up() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "workflow runtime down\n");
+    }
     // A real (one-row) write through the writer proves the database and its disk take
     // writes: a full disk or a read-only file fails it.
     match tokio::time::timeout(Duration::from_secs(2), health::probe_write(&state.deps)).await {
@@ -45,6 +49,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
     crate::metrics::Metrics::render_worker_up(state.outbox.is_up(), &mut out);
+    crate::metrics::Metrics::render_runtime_up(state.runtime.is_up(), &mut out);
     match health::queue_stats(&state.deps).await {
         Ok(stats) => crate::metrics::Metrics::render_queue(&stats, &mut out),
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox queue"),

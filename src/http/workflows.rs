@@ -20,10 +20,10 @@ use crate::ops::workflows::get::GetWorkflow;
 use crate::ops::workflows::list::ListWorkflows;
 use crate::ops::workflows::resolve::WorkflowRef;
 use crate::ops::workflows::set_active::SetWorkflowActive;
+use crate::ops::workflows::view::{WorkflowView, view};
 use crate::ops::{self, Ctx};
 use crate::state::AppState;
 use crate::store::credentials::CredentialRow;
-use crate::store::installations::WorkflowRow;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,15 +38,21 @@ pub fn routes() -> Router<AppState> {
         .route("/credentials/{id}/users/{user}", delete(remove_credential_alias))
 }
 
-fn workflow_json(w: &WorkflowRow) -> Value {
-    json!({
+/// A child workflow's JSON: API.md's fields, and `hookUrl` when a webhook triggers it.
+pub fn workflow_json(view: &WorkflowView) -> Value {
+    let w = &view.workflow;
+    let mut out = json!({
         "workflowId": w.id,
         "parentWorkflowId": w.parent_workflow_id,
         "integrationId": w.integration_id,
         "name": w.name,
         "active": w.active,
         "createdAt": crate::clock::rfc3339(w.created_at),
-    })
+    });
+    if let Some(url) = &view.hook_url {
+        out["hookUrl"] = json!(url);
+    }
+    out
 }
 
 fn credential_json(c: &CredentialRow) -> Value {
@@ -63,7 +69,7 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
     let scope = format!("workflows:{user}");
     let after = paging.after(ctx.env, &scope)?;
     let rows = ops::query(&ctx, ListWorkflows { user: user.to_string(), after, limit: paging.fetch() }).await?;
-    paging.respond(ctx.env, &scope, rows, |w| w.id.as_str(), workflow_json)
+    paging.respond(ctx.env, &scope, rows, |w| w.workflow.id.as_str(), workflow_json)
 }
 
 /// `{"userId", "workflowId"}` or `{"userId", "workflowName"}`, as the hosted API takes.
@@ -101,9 +107,12 @@ fn user_and_workflow(params: &Params, id: String) -> Result<(String, WorkflowRef
 async fn show(KeyCtx(ctx): KeyCtx, params: Params, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     let (user, workflow) = user_and_workflow(&params, id)?;
     let found = ops::query(&ctx, GetWorkflow { user, workflow }).await?;
-    let mut data = workflow_json(&found);
+    let installation_id = found.installation_id.clone();
+    let version = found.version;
+    let mut data = workflow_json(&view(&ctx, found));
     data["installed"] = json!(true);
-    data["installationId"] = json!(found.installation_id);
+    data["installationId"] = json!(installation_id);
+    data["version"] = json!(version);
     Ok(Json(json!({ "data": data })))
 }
 

@@ -29,6 +29,7 @@ pub mod metadata;
 pub mod operators;
 pub mod overview;
 pub mod portal;
+pub mod runtime;
 pub mod sdk;
 pub mod sessions;
 pub mod settings;

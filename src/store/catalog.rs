@@ -26,6 +26,8 @@ pub struct ParentWorkflowRow {
     pub name: String,
     pub trigger: Option<String>,
     pub description: Option<String>,
+    /// The current version of its definition.
+    pub version: i64,
 }
 
 const COLUMNS: &str = "id, app, name, description, icon, credential_fields, created_at, active";
@@ -67,7 +69,8 @@ pub fn insert(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for (i, (wf, wf_id)) in new.workflows.iter().zip(workflow_ids).enumerate() {
-        stmt.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
+        stmt.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger_name(), wf.description, now])?;
+        super::workflow_versions::insert(conn, env, wf_id, 1, &wf.definition, now)?;
     }
     Ok(())
 }
@@ -113,19 +116,51 @@ pub fn page_active(
 /// The parent workflows of one integration, in the order they were given.
 pub fn parent_workflows(conn: &Db<'_>, integration_id: &str) -> StoreResult<Vec<ParentWorkflowRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, integration_id, name, trigger, description FROM parent_workflows
+        "SELECT id, integration_id, name, trigger, description, version FROM parent_workflows
          WHERE integration_id = ?1 ORDER BY position",
     )?;
-    let rows = stmt.query_map(params![integration_id], |row| {
-        Ok(ParentWorkflowRow {
-            id: row.get(0)?,
-            integration_id: row.get(1)?,
-            name: row.get(2)?,
-            trigger: row.get(3)?,
-            description: row.get(4)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![integration_id], parent_from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
+}
+
+fn parent_from_row(row: &Row<'_>) -> rusqlite::Result<ParentWorkflowRow> {
+    Ok(ParentWorkflowRow {
+        id: row.get(0)?,
+        integration_id: row.get(1)?,
+        name: row.get(2)?,
+        trigger: row.get(3)?,
+        description: row.get(4)?,
+        version: row.get(5)?,
+    })
+}
+
+/// One parent workflow of the environment.
+pub fn find_parent(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<ParentWorkflowRow>> {
+    conn.prepare_cached(
+        "SELECT id, integration_id, name, trigger, description, version FROM parent_workflows
+         WHERE environment = ?1 AND id = ?2",
+    )?
+    .query_row(params![env, id], parent_from_row)
+    .optional()
+    .map_err(Into::into)
+}
+
+/// Renames a parent workflow, sets its description, its trigger's event name (the
+/// catalog column) and its current version.
+pub fn update_parent(conn: &Tx<'_>, row: &ParentWorkflowRow) -> StoreResult<()> {
+    conn.prepare_cached(
+        "UPDATE parent_workflows SET name = ?2, description = ?3, trigger = ?4, version = ?5 WHERE id = ?1",
+    )?
+    .execute(params![row.id, row.name, row.description, row.trigger, row.version])?;
+    Ok(())
+}
+
+/// Deletes a parent workflow; its versions and children go by cascade.
+pub fn delete_parent(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM parent_workflows WHERE environment = ?1 AND id = ?2")?
+        .execute(params![env, id])?;
+    Ok(n == 1)
 }
 
 /// Deletes the integration (parent workflows, installations and their child workflows
@@ -173,7 +208,7 @@ pub fn update(
          WHERE parent_workflows.integration_id = excluded.integration_id",
     )?;
     for (i, (wf, wf_id)) in edit.workflows.iter().zip(workflow_ids).enumerate() {
-        upsert.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger, wf.description, now])?;
+        upsert.execute(params![wf_id, env, id, i as i64, wf.name, wf.trigger_name(), wf.description, now])?;
     }
     Ok(true)
 }

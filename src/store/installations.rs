@@ -30,6 +30,26 @@ pub struct WorkflowRow {
     pub name: String,
     pub active: bool,
     pub created_at: i64,
+    /// The version of the parent's definition it runs.
+    pub version: i64,
+    /// Its inbound hook, when its version has a webhook trigger.
+    pub hook: Option<HookRef>,
+}
+
+/// What an inbound hook's token is derived from (the token itself is never stored;
+/// its SHA-256 is, for the lookup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookRef {
+    pub salt: Vec<u8>,
+    /// The id of the master key the token is derived from.
+    pub key: String,
+}
+
+/// A new hook: its reference and the hash of its token.
+#[derive(Debug, Clone)]
+pub struct NewHook {
+    pub hook: HookRef,
+    pub hash: Vec<u8>,
 }
 
 const SELECT: &str = "SELECT i.id, i.user_id, i.integration_id, i.credential_id, c.app, i.enabled, i.installed_at,
@@ -124,10 +144,12 @@ pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
-pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow) -> StoreResult<()> {
+/// Inserts a child workflow; `hook` when its version has a webhook trigger.
+pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow, hook: Option<&NewHook>) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name,
+                                active, created_at, version, hook_hash, hook_salt, hook_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         wf.id,
@@ -138,15 +160,21 @@ pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow) -> Sto
         wf.parent_workflow_id,
         wf.name,
         wf.active,
-        wf.created_at
+        wf.created_at,
+        wf.version,
+        hook.map(|h| &h.hash),
+        hook.map(|h| &h.hook.salt),
+        hook.map(|h| &h.hook.key),
     ])?;
     Ok(())
 }
 
-pub(super) const WORKFLOW_COLUMNS: &str =
-    "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at";
+/// The columns [`workflow_from_row`] reads, in its order.
+pub(crate) const WORKFLOW_COLUMNS: &str = "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at, version, hook_salt, hook_key";
 
-pub(super) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+pub(crate) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
+    let salt: Option<Vec<u8>> = r.get(9)?;
+    let key: Option<String> = r.get(10)?;
     Ok(WorkflowRow {
         id: r.get(0)?,
         user_id: r.get(1)?,
@@ -156,6 +184,8 @@ pub(super) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
         name: r.get(5)?,
         active: r.get(6)?,
         created_at: r.get(7)?,
+        version: r.get(8)?,
+        hook: salt.zip(key).map(|(salt, key)| HookRef { salt, key }),
     })
 }
 

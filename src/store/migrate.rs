@@ -9,7 +9,7 @@ use super::StoreError;
 const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// The version `schema.sql` describes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Forward steps: `UPGRADES[i]` takes a database from version `i + 1` to `i + 2`.
 /// Append only; never edit a step that has shipped. Each step makes exactly what
@@ -35,6 +35,8 @@ const UPGRADES: &[&str] = &[
     CREATE INDEX headless_installations_by_expiry ON headless_installations (expires_at);",
     // 2 -> 3: the operator console (issue 10).
     include_str!("upgrades/console.sql"),
+    // 3 -> 4: the workflow runtime (definitions and versions, hooks, executions; issue 11).
+    include_str!("upgrades/workflows.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -123,6 +125,17 @@ mod tests {
                 .map(Result::unwrap);
             out.extend(fks);
         }
+        let indexes: Vec<String> = out
+            .iter()
+            .filter_map(|s| s.strip_prefix("index "))
+            .filter_map(|s| s.split(' ').next())
+            .map(str::to_string)
+            .collect();
+        for index in indexes {
+            let mut cols = conn.prepare(&format!("PRAGMA index_info({index})")).unwrap();
+            let cols: Vec<String> = cols.query_map([], |r| r.get(2)).unwrap().map(Result::unwrap).collect();
+            out.push(format!("{index} ({})", cols.join(", ")));
+        }
         out
     }
 
@@ -151,6 +164,36 @@ mod tests {
         migrate(&mut fresh).unwrap();
         assert_eq!(shape(&old), shape(&fresh));
         assert!(shape(&fresh).iter().any(|s| s == "table headless_installations on headless_installations"));
+        assert!(shape(&fresh).iter().any(|s| s == "table executions on executions"));
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_workflows_as_version_1_definitions() {
+        let mut old = version_one();
+        old.execute_batch(
+            "INSERT INTO integrations (id, environment, app, name, created_at) VALUES ('i1', 'development', 'shop', 'Shop', 5);
+             INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, created_at)
+                  VALUES ('p1', 'development', 'i1', 0, 'Orders', 'order.created', 5),
+                         ('p2', 'development', 'i1', 1, 'Customers', NULL, 6);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let defs: Vec<(String, i64, String)> = old
+            .prepare("SELECT parent_workflow_id, version, definition FROM workflow_versions ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        use crate::domain::workflow::{Definition, Trigger};
+        let p1 = Definition::from_stored(&defs[0].2).unwrap();
+        assert_eq!(p1.trigger, Some(Trigger::Event { event: "order.created".into(), description: None }));
+        assert_eq!(p1.steps, Definition::default_steps());
+        let p2 = Definition::from_stored(&defs[1].2).unwrap();
+        assert_eq!((p2.trigger, defs[1].1), (None, 1));
     }
 
     #[test]
@@ -184,5 +227,51 @@ mod tests {
         let active: i64 =
             old.query_row("SELECT count(*) FROM api_keys WHERE last_used_at IS NULL", [], |r| r.get(0)).unwrap();
         assert_eq!(active, 1, "existing rows survive the step");
+    }
+
+    /// A database made by version 3 (main's `schema.sql` before the runtime, kept as a
+    /// fixture): its workflows become version-1 definitions, its console rows stay.
+    #[test]
+    fn a_version_3_database_upgrades_to_the_runtime_schema() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("../../tests/fixtures/schema/v3.sql")).unwrap();
+        old.execute_batch(
+            "PRAGMA user_version = 3;
+             INSERT INTO users (id, environment, username, created_at, updated_at) VALUES ('u1', 'development', 'dale', 1, 1);
+             INSERT INTO integrations (id, environment, app, name, created_at) VALUES ('i1', 'development', 'shop', 'Shop', 5);
+             INSERT INTO parent_workflows (id, environment, integration_id, position, name, trigger, created_at)
+                  VALUES ('p1', 'development', 'i1', 0, 'Orders', 'order.created', 5);
+             INSERT INTO installations (id, environment, user_id, integration_id, installed_at, updated_at)
+                  VALUES ('n1', 'development', 'u1', 'i1', 6, 6);
+             INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name, created_at)
+                  VALUES ('w1', 'development', 'u1', 'n1', 'i1', 'p1', 'Orders', 6);
+             INSERT INTO operators VALUES ('o1', 'op@example.com', 'x', 1, 1);",
+        )
+        .unwrap();
+        migrate(&mut old).unwrap();
+        let v: i64 = old.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrate(&mut fresh).unwrap();
+        assert_eq!(shape(&old), shape(&fresh));
+        let child: (i64, Option<Vec<u8>>) = old
+            .query_row("SELECT version, hook_hash FROM workflows WHERE id = 'w1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!(child, (1, None));
+        let definition: String = old
+            .query_row(
+                "SELECT definition FROM workflow_versions WHERE parent_workflow_id = 'p1' AND version = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let parent = crate::domain::workflow::Definition::from_stored(&definition).unwrap();
+        assert_eq!(parent.steps, crate::domain::workflow::Definition::default_steps());
+        let kept: i64 = old
+            .query_row("SELECT (SELECT count(*) FROM operators) + (SELECT value FROM counters WHERE environment = 'development' AND name = 'users')", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(kept, 2, "the console's rows and counters survive the step");
     }
 }

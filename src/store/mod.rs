@@ -8,11 +8,13 @@ pub mod audit;
 pub mod backup;
 pub mod branding;
 pub mod catalog;
+pub mod children;
 mod conn;
 pub mod counters;
 pub mod credentials;
 pub mod deliveries;
 pub mod events;
+pub mod executions;
 pub mod headless;
 pub mod installations;
 pub mod key_auth;
@@ -26,12 +28,14 @@ mod read;
 pub mod readiness;
 pub mod redeliver;
 pub mod retention;
+pub mod runtime_queue;
 pub mod sealed;
 pub mod sessions;
 pub mod smartlink;
 pub mod users;
 pub mod webhooks;
 pub mod workflow_refs;
+pub mod workflow_versions;
 mod writer;
 
 #[cfg(test)]
@@ -145,6 +149,7 @@ pub struct Store {
 struct Inner {
     sender: Mutex<Option<writer::Sender>>,
     commit_signal: Arc<Notify>,
+    runtime_signal: Arc<Notify>,
     thread: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<read::Readers>,
 }
@@ -158,15 +163,17 @@ impl Store {
         let (sender, receiver) = mpsc::channel(options.write_batch.max(1) * 4);
         let batch = options.write_batch.max(1);
         let commit_signal = Arc::new(Notify::new());
-        let signal = Arc::clone(&commit_signal);
+        let runtime_signal = Arc::new(Notify::new());
+        let signals = writer::Signals { outbox: Arc::clone(&commit_signal), runtime: Arc::clone(&runtime_signal) };
         let thread = std::thread::Builder::new()
             .name("usher-writer".into())
-            .spawn(move || writer::run(conn, receiver, batch, &signal))
+            .spawn(move || writer::run(conn, receiver, batch, &signals))
             .map_err(|e| StoreError::Io(format!("cannot start the writer thread: {e}")))?;
         Ok(Store {
             inner: Arc::new(Inner {
                 sender: Mutex::new(Some(sender)),
                 commit_signal,
+                runtime_signal,
                 thread: Mutex::new(Some(thread)),
                 readers: Arc::new(read::Readers::new(options.path.clone(), options.readers.max(1))),
             }),
@@ -216,6 +223,12 @@ impl Store {
         Arc::clone(&self.inner.commit_signal)
     }
 
+    /// Notified by the writer after a transaction commits in which some job called
+    /// [`wake_runtime_after_commit`] (the workflow runtime waits on it for new executions).
+    pub fn runtime_signal(&self) -> Arc<Notify> {
+        Arc::clone(&self.inner.runtime_signal)
+    }
+
     /// Jobs waiting in the writer's queue (tests use it to know a batch is queued).
     #[cfg(test)]
     pub(crate) fn queued(&self) -> usize {
@@ -248,24 +261,34 @@ impl Store {
     }
 }
 
+/// Who a committed batch wakes: bits of the writer thread's wake flags.
+pub(crate) const WAKE_OUTBOX: u8 = 1;
+pub(crate) const WAKE_RUNTIME: u8 = 2;
+
 thread_local! {
     /// Set by a job on the writer thread; read and cleared by the writer after the batch.
-    static WAKE_AFTER_COMMIT: Cell<bool> = const { Cell::new(false) };
+    static WAKE_AFTER_COMMIT: Cell<u8> = const { Cell::new(0) };
 }
 
 /// From inside a `write` closure: once this transaction has committed, notify
 /// [`Store::commit_signal`]. If the job or its batch rolls back, nobody is woken for it.
 pub fn wake_after_commit() {
-    WAKE_AFTER_COMMIT.with(|flag| flag.set(true));
+    WAKE_AFTER_COMMIT.with(|flag| flag.set(flag.get() | WAKE_OUTBOX));
 }
 
-/// Reads and clears the flag (writer thread only).
-pub(crate) fn take_wake_flag() -> bool {
-    WAKE_AFTER_COMMIT.with(|flag| flag.replace(false))
+/// Like [`wake_after_commit`], for the workflow runtime ([`Store::runtime_signal`]):
+/// an execution was queued or made due.
+pub fn wake_runtime_after_commit() {
+    WAKE_AFTER_COMMIT.with(|flag| flag.set(flag.get() | WAKE_RUNTIME));
 }
 
-/// Sets the flag back to what the batch asked for before a job (writer thread only).
-pub(crate) fn set_wake_flag(value: bool) {
+/// Reads and clears the flags (writer thread only).
+pub(crate) fn take_wake_flag() -> u8 {
+    WAKE_AFTER_COMMIT.with(|flag| flag.replace(0))
+}
+
+/// Sets the flags back to what the batch asked for before a job (writer thread only).
+pub(crate) fn set_wake_flag(value: u8) {
     WAKE_AFTER_COMMIT.with(|flag| flag.set(value));
 }
 

@@ -46,20 +46,7 @@ pub fn delete_child(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bo
 
 /// A parent workflow of the environment.
 pub fn parent(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<ParentWorkflowRow>> {
-    conn.prepare_cached(
-        "SELECT id, integration_id, name, trigger, description FROM parent_workflows WHERE environment = ?1 AND id = ?2",
-    )?
-    .query_row(params![env, id], |row| {
-        Ok(ParentWorkflowRow {
-            id: row.get(0)?,
-            integration_id: row.get(1)?,
-            name: row.get(2)?,
-            trigger: row.get(3)?,
-            description: row.get(4)?,
-        })
-    })
-    .optional()
-    .map_err(Into::into)
+    super::catalog::find_parent(conn, env, id)
 }
 
 /// One page (by id) of the users who have a child of the parent workflow `parent_id`.

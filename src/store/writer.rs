@@ -5,6 +5,7 @@
 //! sent only after the transaction holding their change has committed (or failed).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use tokio::sync::{Notify, mpsc, oneshot};
@@ -75,9 +76,15 @@ where
 
 pub(crate) type Sender = mpsc::Sender<Box<dyn WriteJob>>;
 
+/// Whom a committed batch may wake: the outbox's worker and the workflow runtime.
+pub(crate) struct Signals {
+    pub outbox: Arc<Notify>,
+    pub runtime: Arc<Notify>,
+}
+
 /// Runs the writer loop until every sender is dropped, then returns.
-/// After each committed batch in which a job asked for it, `signal` is notified.
-pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>, batch: usize, signal: &Notify) {
+/// After each committed batch in which a job asked for it, its signal is notified.
+pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>, batch: usize, signal: &Signals) {
     let mut pending: Vec<Box<dyn WriteJob>> = Vec::with_capacity(batch);
     while let Some(first) = jobs.blocking_recv() {
         pending.push(first);
@@ -91,7 +98,7 @@ pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJo
     }
 }
 
-fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, signal: &Notify) {
+fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, signal: &Signals) {
     super::take_wake_flag();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let error = StoreError::from(e);
@@ -116,9 +123,14 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, sig
         if let Err(e) = conn.execute_batch("ROLLBACK") {
             tracing::error!(error = %e, "rollback after a failed batch failed");
         }
-    } else if wake {
+    } else {
         // Committed: whoever waits for new work may now see it.
-        signal.notify_one();
+        if wake & super::WAKE_OUTBOX != 0 {
+            signal.outbox.notify_one();
+        }
+        if wake & super::WAKE_RUNTIME != 0 {
+            signal.runtime.notify_one();
+        }
     }
     for job in pending.drain(..) {
         job.finish(outcome.as_ref().map(|_| ()).map_err(StoreError::clone));
@@ -133,7 +145,7 @@ fn run_in_savepoint(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), Sto
     conn.execute_batch("SAVEPOINT job")?;
     if job.run(conn) {
         let asked = super::take_wake_flag();
-        super::set_wake_flag(earlier || asked);
+        super::set_wake_flag(earlier | asked);
         conn.execute_batch("RELEASE job")?;
     } else {
         super::set_wake_flag(earlier);

@@ -97,6 +97,21 @@ impl LiveKeyring {
         }
     }
 
+    /// A subkey of the current key, with that key's id (to derive it again later with
+    /// [`derive_with`](LiveKeyring::derive_with)).
+    pub fn derive_current(&self, purpose: &str) -> (String, [u8; 32]) {
+        let ring = self.current();
+        (ring.current_id().to_string(), ring.derive(purpose))
+    }
+
+    /// A subkey of the key `id`; a key id not loaded yet re-reads the key file once.
+    pub fn derive_with(&self, id: &str, purpose: &str) -> Option<[u8; 32]> {
+        self.current().derive_with(id, purpose).or_else(|| {
+            self.reload();
+            self.current().derive_with(id, purpose)
+        })
+    }
+
     /// A subkey of the key that was current at start-up.
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
         self.boot.derive(purpose)

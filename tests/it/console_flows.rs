@@ -317,6 +317,25 @@ async fn integrations_are_created_edited_and_their_links_revoked() {
     assert_eq!(one["data"]["credentialFields"].as_array().unwrap().len(), 2);
     assert_eq!(one["data"]["workflows"][0]["workflowId"], wf.as_str());
     assert_eq!(one["data"]["workflows"][1]["name"], "Sync customers");
+    // Definitions: the changed event is the first workflow's version 2 (steps kept), the
+    // new workflow has version 1, and saving the same form again makes no version.
+    let versions_of = |wf: String| {
+        let app = &app;
+        let key = &key;
+        async move { app.get(&format!("/workflows/{wf}/versions"), key).await.1 }
+    };
+    let first = versions_of(wf.clone()).await;
+    assert_eq!(first["currentVersion"], 2, "{first}");
+    assert_eq!(first["data"][0]["trigger"], json!({"type": "event", "event": "order.created"}));
+    assert_eq!(first["data"][0]["steps"], json!([{"type": "stream"}]));
+    let second = one["data"]["workflows"][1]["workflowId"].as_str().unwrap().to_string();
+    assert_eq!(versions_of(second.clone()).await["currentVersion"], 1);
+    let mut again: Vec<(&str, &str)> = fields.to_vec();
+    let last_id = again.iter().rposition(|(k, _)| *k == "wf_id").unwrap();
+    again[last_id] = ("wf_id", second.as_str());
+    assert_eq!(ops.submit(&edit, &edit, &again).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(versions_of(wf.clone()).await["currentVersion"], 2);
+    assert_eq!(versions_of(second).await["currentVersion"], 1);
     // Rows that do not line up change nothing.
     let broken = ops.submit(&edit, &edit, &[("name", "X"), ("field_name", "a")]).await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);

@@ -37,3 +37,8 @@ mod users;
 mod webhook_faults;
 mod webhook_lifecycle;
 mod webhooks;
+mod workflow_crash;
+mod workflow_events;
+mod workflow_flow;
+mod workflow_retry;
+mod workflow_versions;

@@ -59,13 +59,13 @@ fn new_names_bad_settings() {
 fn caller_cannot_set_reserved_headers() {
     for name in ["Host", "content-length", "Transfer-Encoding", "connection"] {
         let h = [(name.to_owned(), "x".to_owned())];
-        let e = build_request(&url("http://a.example/"), &h, Bytes::new()).unwrap_err();
+        let e = build_request(Method::POST, &url("http://a.example/"), &h, Bytes::new()).unwrap_err();
         assert!(matches!(e, EgressError::Http(_)), "{name}: {e}");
     }
     let h = [("bad name".to_owned(), "x".to_owned())];
-    assert!(build_request(&url("http://a.example/"), &h, Bytes::new()).is_err());
+    assert!(build_request(Method::POST, &url("http://a.example/"), &h, Bytes::new()).is_err());
     let h = [("x-ok".to_owned(), "a\r\nb".to_owned())];
-    let e = build_request(&url("http://a.example/"), &h, Bytes::new()).unwrap_err();
+    let e = build_request(Method::POST, &url("http://a.example/"), &h, Bytes::new()).unwrap_err();
     assert!(!e.to_string().contains("a\r\nb"), "{e}");
 }
 

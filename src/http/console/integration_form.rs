@@ -200,7 +200,14 @@ fn field_inputs(rows: &[FieldRow]) -> Result<Vec<FieldInput>, OpError> {
 
 fn workflow_input(r: &WorkflowRow) -> WorkflowInput {
     let opt = |t: &str| Some(t.to_string()).filter(|t| !t.is_empty());
-    WorkflowInput { name: r.name.clone(), trigger: opt(&r.trigger), description: opt(&r.description) }
+    // The form edits the custom event's name only; the steps (and a webhook trigger,
+    // shown as an empty field) are kept by the operation.
+    WorkflowInput {
+        name: r.name.clone(),
+        trigger: opt(&r.trigger).map(serde_json::Value::String),
+        description: opt(&r.description),
+        steps: None,
+    }
 }
 
 fn opt(text: &str) -> Option<String> {

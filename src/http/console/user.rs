@@ -119,6 +119,7 @@ async fn read(state: &AppState, console: &Console, id: String) -> Result<UserPag
     let workflows = ops::query(ctx, ListWorkflows { user: uid.clone(), after: None, limit: SHOWN })
         .await?
         .into_iter()
+        .map(|w| w.workflow)
         .map(|w| WorkflowView { integration: name_of(&w.integration_id), id: w.id, name: w.name, active: w.active })
         .collect();
     let credentials = ops::query(ctx, ListCredentials { user: uid.clone(), after: None, limit: SHOWN })

@@ -103,8 +103,9 @@ fn attach(
     }
 }
 
-/// A child workflow, active, for every parent workflow the installation has none of
-/// (a reinstall keeps the children it has, with their active flags).
+/// A child workflow, active, pinned to the parent's current version, for every parent
+/// workflow the installation has none of (a reinstall keeps the children it has, with
+/// their active flags, versions and hook URLs).
 fn add_children(
     tx: &Tx<'_>,
     ctx: &Ctx,
@@ -127,8 +128,12 @@ fn add_children(
             name: parent.name,
             active: true,
             created_at: now,
+            version: parent.version,
+            hook: None,
         };
-        installations::insert_workflow(tx, ctx.env, &child)?;
+        // Pinned to the parent's current version; a webhook trigger gets its own URL.
+        let hook = crate::ops::workflows::hook::hook_for_version(tx, ctx, &child, child.version)?.flatten();
+        installations::insert_workflow(tx, ctx.env, &child, hook.as_ref())?;
     }
     Ok(())
 }

@@ -5,10 +5,12 @@ use std::collections::HashSet;
 
 use serde_json::json;
 
-use crate::domain::integration::{FieldInput, IntegrationInput, NewIntegration, WorkflowInput};
+use crate::domain::integration::{FieldInput, IntegrationInput, NewIntegration, WorkflowInput, WorkflowSpec};
+use crate::domain::workflow::Definition;
+use crate::ops::workflows::view::parent;
 use crate::ops::{Ctx, OpError, Operation};
 use crate::store::Tx;
-use crate::store::catalog;
+use crate::store::{catalog, workflow_versions};
 
 /// The integration as the form sends it. A workflow with the id of one of this
 /// integration's parent workflows edits it (installed users keep their copies); one
@@ -51,10 +53,48 @@ impl Operation for UpdateIntegration {
         };
         let edit = NewIntegration::parse(input)
             .map_err(|e| OpError::invalid("invalid_field", format!("{}: {}", e.field, e.message)))?;
-        catalog::update(tx, ctx.env, &row.id, &edit, &ids, crate::clock::now_ms())?;
+        let now = crate::clock::now_ms();
+        let mut versions = Vec::with_capacity(ids.len());
+        for (spec, id) in edit.workflows.iter().zip(&ids) {
+            versions.push(next_version(tx, ctx, existing.contains(id), id, spec)?);
+        }
+        catalog::update(tx, ctx.env, &row.id, &edit, &ids, now)?;
+        for (id, next) in ids.iter().zip(versions) {
+            if let Some((version, definition)) = next {
+                workflow_versions::insert(tx, ctx.env, id, version, &definition, now)?;
+                if version > 1 {
+                    let mut parent = catalog::find_parent(tx, ctx.env, id)?
+                        .ok_or_else(|| OpError::internal("a parent workflow vanished in its own edit"))?;
+                    parent.version = version;
+                    catalog::update_parent(tx, &parent)?;
+                }
+            }
+        }
         let removed: Vec<&String> = existing.iter().filter(|id| !ids.contains(id)).collect();
         let details =
             json!({ "integrationId": row.id, "app": row.app, "workflowIds": ids, "removedWorkflowIds": removed });
         ctx.audit(tx, "integration.updated", None, details)
     }
+}
+
+/// The definition version to write for one workflow of the form, if any: version 1 of a
+/// new workflow; for an existing one whose custom event changed, the next version with
+/// that trigger and the steps it had (the form edits neither steps nor a webhook
+/// trigger, which it shows as an empty event, so an unchanged event keeps everything).
+fn next_version(
+    tx: &Tx<'_>,
+    ctx: &Ctx,
+    existed: bool,
+    id: &str,
+    spec: &WorkflowSpec,
+) -> Result<Option<(i64, Definition)>, OpError> {
+    if !existed {
+        return Ok(Some((1, spec.definition.clone())));
+    }
+    let current = parent(tx, ctx.env, id)?.ok_or_else(|| OpError::internal("a listed parent workflow is missing"))?;
+    if spec.trigger_name() == current.parent.trigger.as_deref() {
+        return Ok(None);
+    }
+    let definition = Definition { trigger: spec.definition.trigger.clone(), steps: current.definition.steps };
+    Ok(Some((current.parent.version + 1, definition)))
 }

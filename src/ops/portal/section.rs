@@ -30,6 +30,9 @@ pub struct InstallationItem {
     pub installed_at: String,
     pub workflows: usize,
     pub enabled: bool,
+    /// (workflow name, hook URL) of its webhook-triggered workflows: what the user
+    /// gives the third-party app to post to.
+    pub hooks: Vec<(String, String)>,
 }
 
 /// The section's content.
@@ -56,6 +59,15 @@ fn all<T>(mut page: impl FnMut(Option<&T>) -> Result<Vec<T>, OpError>) -> Result
     }
 }
 
+/// The hook URLs of an installation's webhook-triggered workflows.
+fn hooks(db: &Db<'_>, ctx: &Ctx, installation_id: &str) -> Result<Vec<(String, String)>, OpError> {
+    let children = installations::workflows_of(db, ctx.env, installation_id)?;
+    Ok(children
+        .into_iter()
+        .filter_map(|w| crate::ops::workflows::hook::hook_url(ctx, &w).map(|url| (w.name, url)))
+        .collect())
+}
+
 impl Query for PortalSection {
     type Output = Section;
 
@@ -70,16 +82,17 @@ impl Query for PortalSection {
         let by_integration: HashMap<&str, &str> =
             mine.iter().map(|i| (i.integration_id.as_str(), i.id.as_str())).collect();
         let names: HashMap<&str, &str> = rows.iter().map(|r| (r.id.as_str(), r.name.as_str())).collect();
-        let installations = mine
-            .iter()
-            .map(|i| InstallationItem {
+        let mut installations = Vec::with_capacity(mine.len());
+        for i in &mine {
+            installations.push(InstallationItem {
                 id: i.id.clone(),
                 integration_name: names.get(i.integration_id.as_str()).unwrap_or(&"(removed)").to_string(),
                 installed_at: crate::clock::rfc3339(i.installed_at),
                 workflows: i.workflow_ids.len(),
                 enabled: i.enabled,
-            })
-            .collect();
+                hooks: hooks(db, ctx, &i.id)?,
+            });
+        }
         let integrations = rows
             .iter()
             .map(|r| IntegrationItem {

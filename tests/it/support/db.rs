@@ -24,17 +24,17 @@ impl DbFile {
         DbFile { path: path.to_path_buf() }
     }
 
-    fn conn(&self) -> rusqlite::Connection {
+    pub(super) fn conn(&self) -> rusqlite::Connection {
         let conn = rusqlite::Connection::open(&self.path).unwrap();
         conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
         conn
     }
 
-    fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
+    pub(super) fn count(&self, sql: &str, params: impl rusqlite::Params) -> i64 {
         self.conn().query_row(&format!("SELECT count(*) FROM {sql}"), params, |r| r.get(0)).unwrap()
     }
 
-    fn texts(&self, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+    pub(super) fn texts(&self, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).unwrap();
         stmt.query_map(params, |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap).collect()

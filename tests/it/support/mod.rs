@@ -6,6 +6,7 @@
 //! - `db.rs`: the state tests check, by name, read from the database file.
 //! - `install.rs`, `smartlink.rs`: scenario helpers of those features.
 //! - `receiver.rs`: a local webhook receiver with scripted replies.
+//! - `runtime.rs`: the workflow runtime's stand-ins (third-party API, customer ingest).
 #![allow(dead_code)]
 
 pub mod bin;
@@ -13,6 +14,7 @@ pub mod console;
 pub mod db;
 pub mod install;
 pub mod receiver;
+pub mod runtime;
 pub mod smartlink;
 
 pub use bin::{BinServer, bin, cli, cli_env};

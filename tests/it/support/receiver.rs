@@ -29,6 +29,8 @@ pub enum Reply {
     Big(usize),
     /// Waits, then answers with the status.
     Slow(Duration, u16),
+    /// Waits until [`Receiver::release`] is called, then answers with the status.
+    Held(u16),
 }
 
 /// One request as received.
@@ -58,6 +60,7 @@ struct Shared {
     script: Mutex<VecDeque<Reply>>,
     default: Mutex<Reply>,
     count: watch::Sender<usize>,
+    released: watch::Sender<bool>,
 }
 
 pub struct Receiver {
@@ -81,6 +84,7 @@ impl Receiver {
             script: Mutex::new(VecDeque::new()),
             default: Mutex::new(default),
             count: watch::Sender::new(0),
+            released: watch::Sender::new(false),
         });
         let state = shared.clone();
         let task = tokio::spawn(async move {
@@ -126,6 +130,11 @@ impl Receiver {
     pub async fn reached(&self, n: usize, limit: Duration) -> bool {
         let mut count = self.shared.count.subscribe();
         tokio::time::timeout(limit, count.wait_for(|c| *c >= n)).await.is_ok()
+    }
+
+    /// Lets every `Held` request (waiting or still to come) be answered.
+    pub fn release(&self) {
+        self.shared.released.send_replace(true);
     }
 
     /// Stops listening (new connections are refused).
@@ -175,6 +184,11 @@ async fn handle(
         Reply::Big(n) => response(200, Bytes::from(vec![b'x'; n])),
         Reply::Slow(delay, status) => {
             tokio::time::sleep(delay).await;
+            response(status, Bytes::from_static(b"ok"))
+        }
+        Reply::Held(status) => {
+            let mut released = state.released.subscribe();
+            let _ = released.wait_for(|r| *r).await;
             response(status, Bytes::from_static(b"ok"))
         }
     })

@@ -1,0 +1,235 @@
+//! One claimed execution: open its definition, data and credential, then run its steps
+//! from the first unrecorded one, each seeing the trigger's data and earlier outputs.
+//! After each step the outcome goes to the recorder, and the next step starts only once
+//! it is committed, so a crash resumes at the first step not recorded (at least once).
+//! No database handle is held here.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+
+use super::context::Context;
+use super::http_step;
+use super::recorder::{After, JobRef, Report};
+use crate::domain::workflow::template::{self, Context as Place, Scope};
+use crate::domain::workflow::{Definition, Step, StreamStep};
+use crate::store::executions::StepRecord;
+use crate::store::runtime_queue::Claimed;
+
+/// What the steps of one run see, opened once per claim.
+pub(super) struct Plan {
+    pub steps: Vec<Step>,
+    pub scope: Scope,
+    /// Credential values, to keep them out of every record.
+    pub secrets: Vec<String>,
+}
+
+/// How a step ended.
+pub(super) enum Outcome {
+    /// Done: what it was given and what it produced (for later steps, unredacted).
+    Done {
+        input: Value,
+        output: Value,
+    },
+    /// A `stream` step's data, handed over by the recorder.
+    Stream {
+        data: Value,
+    },
+    Failed {
+        input: Option<Value>,
+        error: String,
+    },
+    /// Try again at `at` (ms).
+    Retry {
+        at: i64,
+        error: String,
+    },
+}
+
+pub(super) async fn run(cx: Arc<Context>, job: Claimed, reports: mpsc::Sender<Report>) {
+    let jobref = JobRef::of(&job);
+    let mut position = usize::try_from(job.step).unwrap_or(usize::MAX);
+    let mut attempts = job.attempts;
+    let mut plan = match open(&cx, &job) {
+        Ok(plan) => plan,
+        Err(error) => {
+            let at = At { position, step: None, attempts, last: true, started: crate::clock::now_ms() };
+            report(&cx, &reports, &jobref, at, &[], Outcome::Failed { input: None, error }).await;
+            return;
+        }
+    };
+    while let Some(step) = plan.steps.get(position).cloned() {
+        let last = position + 1 == plan.steps.len();
+        let started = crate::clock::now_ms();
+        let outcome = match &step {
+            Step::Http(http) => http_step::call(&cx, &plan, &jobref, http, position, attempts).await,
+            Step::Stream(stream) => stream_step(&plan, stream),
+        };
+        let output = match &outcome {
+            Outcome::Done { output, .. } => Some(output.clone()),
+            Outcome::Stream { .. } => Some(Value::Null),
+            _ => None,
+        };
+        let at = At { position, step: Some(&step), attempts, last, started };
+        if !report(&cx, &reports, &jobref, at, &plan.secrets, outcome).await {
+            return;
+        }
+        let Some(output) = output else { return };
+        plan.scope.steps.push((step.name().map(str::to_string), output));
+        position += 1;
+        attempts = 0;
+    }
+}
+
+/// Opens what the steps need; an error fails the run at its current step.
+fn open(cx: &Context, job: &Claimed) -> Result<Plan, String> {
+    let definition = job
+        .definition
+        .as_deref()
+        .ok_or_else(|| format!("version {} of the workflow no longer exists", job.version))
+        .and_then(Definition::from_stored)?;
+    if usize::try_from(job.step).map_or(true, |s| s >= definition.steps.len()) {
+        return Err(format!("version {} of the workflow has no step {}", job.version, job.step));
+    }
+    let credentials = match &job.credential {
+        Some((id, blob)) => crate::ops::runtime::open_credential(&cx.deps.keyring, id, blob)?,
+        None => Default::default(),
+    };
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let steps =
+        job.outputs.iter().map(|(name, out)| (name.clone(), out.as_deref().map_or(Value::Null, parse))).collect();
+    let secrets = credentials.values().filter(|v| v.len() >= MIN_SECRET).cloned().collect();
+    let scope = Scope {
+        data: parse(&job.input),
+        steps,
+        user: json!({ "id": job.user_id, "username": job.username, "fullName": job.full_name }),
+        credentials,
+    };
+    Ok(Plan { steps: definition.steps, scope, secrets })
+}
+
+/// Credential values shorter than this are not searched for in records (a one-letter
+/// value would blank out every record); templates never render any value into one.
+const MIN_SECRET: usize = 4;
+
+fn stream_step(plan: &Plan, step: &StreamStep) -> Outcome {
+    let Some(source) = &step.data else { return Outcome::Stream { data: plan.scope.data.clone() } };
+    // Credentials cannot appear in a stream template (checked at save time); the
+    // redacted scope makes sure of it.
+    match template::render(source, Place::Json, &plan.scope.redacted()) {
+        Ok(text) => match serde_json::from_str(&text) {
+            Ok(data) => Outcome::Stream { data },
+            Err(e) => Outcome::Failed { input: None, error: format!("data: the rendered template is not JSON: {e}") },
+        },
+        Err(e) => Outcome::Failed { input: None, error: format!("data: {e}") },
+    }
+}
+
+/// Which step an outcome is of.
+struct At<'a> {
+    position: usize,
+    step: Option<&'a Step>,
+    /// Tries of the step before this one.
+    attempts: i64,
+    last: bool,
+    /// When it started (ms).
+    started: i64,
+}
+
+/// Hands one outcome to the recorder and waits for it to commit; false when the run
+/// must stop here (failed, retried later, or the claim was lost).
+async fn report(
+    cx: &Context,
+    reports: &mpsc::Sender<Report>,
+    job: &JobRef,
+    at: At<'_>,
+    secrets: &[String],
+    outcome: Outcome,
+) -> bool {
+    let now = crate::clock::now_ms();
+    let limit = cx.deps.settings.record_limit;
+    let At { position, step, attempts, last, started } = at;
+    let mut record = StepRecord {
+        position: i64::try_from(position).unwrap_or(i64::MAX),
+        kind: step.map_or("definition", Step::kind).to_string(),
+        name: step.and_then(Step::name).map(str::to_string),
+        status: "succeeded".into(),
+        attempts: attempts + 1,
+        input: None,
+        output: None,
+        error: None,
+        started_at: started,
+        finished_at: now,
+    };
+    let (after, stream, go_on) = match outcome {
+        Outcome::Done { input, output } => {
+            record.input = Some(capped(&input, limit, secrets));
+            record.output = Some(capped(&output, limit, secrets));
+            (if last { After::Finished } else { After::Continue }, None, true)
+        }
+        Outcome::Stream { data } => {
+            record.input = Some(capped(&data, limit, secrets));
+            (if last { After::Finished } else { After::Continue }, Some(data), true)
+        }
+        Outcome::Failed { input, error } => {
+            record.status = "failed".into();
+            record.input = input.map(|i| capped(&i, limit, secrets));
+            record.error = Some(error.clone());
+            (After::Failed(error), None, false)
+        }
+        Outcome::Retry { at, error } => (After::Retry { at, error }, None, false),
+    };
+    let (ack, answer) = oneshot::channel();
+    let report = Report { job: job.clone(), record, after, stream, ack };
+    if reports.send(report).await.is_err() {
+        return false;
+    }
+    answer.await.unwrap_or(false) && go_on
+}
+
+/// A value as its record keeps it: JSON text, at most `limit` bytes (a longer one is
+/// kept as `{"truncated": true, "prefix": "..."}`), with `secrets` replaced.
+pub(super) fn capped(value: &Value, limit: usize, secrets: &[String]) -> String {
+    let text = redact(&value.to_string(), secrets);
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit.saturating_sub(64).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    json!({ "truncated": true, "prefix": &text[..end] }).to_string()
+}
+
+/// `text` with every credential value (as is and as it appears JSON-escaped) replaced
+/// by `[redacted]`.
+pub(super) fn redact(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        out = out.replace(secret.as_str(), template::REDACTED);
+        let escaped = Value::String(secret.clone()).to_string();
+        let escaped = escaped.trim_matches('"');
+        if escaped != secret {
+            out = out.replace(escaped, template::REDACTED);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_capped_and_redacted() {
+        let secrets = vec!["s3cr\"et".to_string()];
+        let value = json!({"echo": "Bearer s3cr\"et", "n": 1});
+        let text = capped(&value, 1000, &secrets);
+        assert!(!text.contains("s3cr") && text.contains("[redacted]"), "{text}");
+        let big = json!({"x": "y".repeat(5000)});
+        let text = capped(&big, 1024, &[]);
+        assert!(text.len() <= 1024 + 64, "{}", text.len());
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["truncated"], true);
+    }
+}

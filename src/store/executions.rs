@@ -1,0 +1,204 @@
+//! SQL for executions (runs of child workflows) and their step records: accepting a
+//! run, the API's views (logs, errors), retention. The runtime's queue (claim, record)
+//! is in `runtime_queue.rs`.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::installations::WorkflowRow;
+use super::{Db, StoreResult, Tx};
+use crate::domain::Environment;
+
+/// A run to accept: which child, which version, how it was triggered, with what data.
+#[derive(Debug, Clone)]
+pub struct NewExecution<'a> {
+    pub id: &'a str,
+    pub workflow: &'a WorkflowRow,
+    /// `webhook`, `event`, `run` or `rerun`.
+    pub trigger: &'a str,
+    /// The trigger's data, as JSON text.
+    pub input: &'a str,
+    pub rerun_of: Option<&'a str>,
+    pub now: i64,
+}
+
+/// Queues a run of the child's pinned version, due now, and wakes the runtime after
+/// the commit.
+pub fn insert(conn: &Tx<'_>, env: Environment, new: &NewExecution<'_>) -> StoreResult<()> {
+    let w = new.workflow;
+    conn.prepare_cached(
+        "INSERT INTO executions (id, environment, workflow_id, parent_workflow_id, integration_id, user_id, version,
+                                 trigger, input, status, next_attempt_at, rerun_of, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, ?11, ?10)",
+    )?
+    .execute(params![
+        new.id,
+        env,
+        w.id,
+        w.parent_workflow_id,
+        w.integration_id,
+        w.user_id,
+        w.version,
+        new.trigger,
+        new.input,
+        new.now,
+        new.rerun_of
+    ])?;
+    super::wake_runtime_after_commit();
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecutionRow {
+    pub id: String,
+    pub workflow_id: String,
+    pub user_id: String,
+    pub version: i64,
+    pub trigger: String,
+    pub input: String,
+    pub status: String,
+    pub step: i64,
+    pub error: Option<String>,
+    pub rerun_of: Option<String>,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, workflow_id, user_id, version, trigger, input, status, step, error, rerun_of, created_at, started_at, finished_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRow> {
+    Ok(ExecutionRow {
+        id: r.get(0)?,
+        workflow_id: r.get(1)?,
+        user_id: r.get(2)?,
+        version: r.get(3)?,
+        trigger: r.get(4)?,
+        input: r.get(5)?,
+        status: r.get(6)?,
+        step: r.get(7)?,
+        error: r.get(8)?,
+        rerun_of: r.get(9)?,
+        created_at: r.get(10)?,
+        started_at: r.get(11)?,
+        finished_at: r.get(12)?,
+    })
+}
+
+pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<ExecutionRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM executions WHERE environment = ?1 AND id = ?2"))?
+        .query_row(params![env, id], from_row)
+        .optional()
+        .map_err(Into::into)
+}
+
+/// Which executions of a workflow a page lists, in which order.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter {
+    pub failed_only: bool,
+    pub newest_first: bool,
+}
+
+/// Where a page of executions starts: (created_at, id) of the last row of the page before.
+pub type Position = (i64, String);
+
+/// One page of a workflow's executions in the order they were accepted (`created_at`,
+/// then id), after `after` in the page's direction. Each of the four forms walks one
+/// index (no OFFSET, no sort).
+pub fn page(
+    conn: &Db<'_>,
+    workflow_id: &str,
+    filter: Filter,
+    after: Option<&Position>,
+    limit: usize,
+) -> StoreResult<Vec<ExecutionRow>> {
+    let failed = if filter.failed_only { "AND status = 'failed'" } else { "" };
+    let (cmp, order, start) =
+        if filter.newest_first { ("<", "DESC", (i64::MAX, "")) } else { (">", "ASC", (i64::MIN, "")) };
+    let (at, id) = after.map_or(start, |(at, id)| (*at, id.as_str()));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM executions WHERE workflow_id = ?1 {failed} AND (created_at, id) {cmp} (?2, ?3)
+         ORDER BY created_at {order}, id {order} LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(params![workflow_id, at, id, limit as i64], from_row)?;
+    rows.collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// The record of one finished step.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub position: i64,
+    pub kind: String,
+    pub name: Option<String>,
+    /// `succeeded` or `failed`.
+    pub status: String,
+    pub attempts: i64,
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub started_at: i64,
+    pub finished_at: i64,
+}
+
+/// The step records of an execution, in order.
+pub fn steps_of(conn: &Db<'_>, execution_id: &str) -> StoreResult<Vec<StepRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT position, type, name, status, attempts, input, output, error, started_at, finished_at
+         FROM execution_steps WHERE execution_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map(params![execution_id], |r| {
+        Ok(StepRecord {
+            position: r.get(0)?,
+            kind: r.get(1)?,
+            name: r.get(2)?,
+            status: r.get(3)?,
+            attempts: r.get(4)?,
+            input: r.get(5)?,
+            output: r.get(6)?,
+            error: r.get(7)?,
+            started_at: r.get(8)?,
+            finished_at: r.get(9)?,
+        })
+    })?;
+    rows.collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// A deleted user's runs: the queued ones end as cancelled, and no run keeps their
+/// data (trigger data, step inputs and outputs); ids, times and statuses stay until
+/// retention. Returns how many were cancelled.
+pub fn forget_user(conn: &Tx<'_>, env: Environment, user_id: &str, now: i64) -> StoreResult<usize> {
+    let cancelled = conn
+        .prepare_cached(
+            "UPDATE executions SET status = 'cancelled', error = 'the user was deleted', next_attempt_at = NULL,
+                    finished_at = ?3
+             WHERE environment = ?1 AND user_id = ?2 AND status IN ('queued', 'running')",
+        )?
+        .execute(params![env, user_id, now])?;
+    conn.prepare_cached(
+        "UPDATE execution_steps SET input = NULL, output = NULL
+         WHERE execution_id IN (SELECT id FROM executions WHERE environment = ?1 AND user_id = ?2)",
+    )?
+    .execute(params![env, user_id])?;
+    conn.prepare_cached("UPDATE executions SET input = 'null' WHERE environment = ?1 AND user_id = ?2")?
+        .execute(params![env, user_id])?;
+    Ok(cancelled)
+}
+
+/// Deletes up to `batch` finished executions (with their step records) of the
+/// environment created before `cutoff`; returns how many.
+pub fn delete_finished_before(conn: &Tx<'_>, env: Environment, cutoff: i64, batch: usize) -> StoreResult<usize> {
+    conn.prepare_cached(
+        "DELETE FROM executions WHERE id IN (
+             SELECT id FROM executions WHERE environment = ?1 AND created_at < ?2
+                AND status IN ('succeeded', 'failed', 'cancelled')
+             ORDER BY created_at, id LIMIT ?3)",
+    )?
+    .execute(params![env, cutoff, batch as i64])
+    .map_err(Into::into)
+}
+
+/// Executions not finished yet (queued, running or waiting to retry a step).
+pub fn open_count(conn: &Db<'_>) -> StoreResult<i64> {
+    conn.prepare_cached("SELECT count(*) FROM executions WHERE status IN ('queued', 'running')")?
+        .query_row([], |r| r.get(0))
+        .map_err(Into::into)
+}
