@@ -59,7 +59,9 @@ pub struct Claim {
 }
 
 /// Leases up to `limit` due deliveries of enabled endpoints for `lease_ms`, oldest due
-/// first. The clock is read here, inside the write transaction (on the writer thread),
+/// first, ties in the order they were queued (rowid: the due index holds it, so a backlog
+/// due at the same millisecond, as a recover or a batch makes, is not sorted whole on
+/// every claim, as ordering by the text id made SQLite do). The clock is read here, inside the write transaction (on the writer thread),
 /// so time spent queueing for the writer never eats into the lease.
 pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
     let now = crate::clock::now_ms();
@@ -72,7 +74,7 @@ pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
          JOIN outbox_messages m ON m.id = d.message_id
          WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND d.next_attempt_at <= ?1
            AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND e.disabled_at IS NULL
-         ORDER BY d.next_attempt_at, d.id LIMIT ?2",
+         ORDER BY d.next_attempt_at, d.rowid LIMIT ?2",
     )?;
     let jobs: Vec<Claimed> = stmt
         .query_map(params![now, limit as i64], |row| {
