@@ -1,4 +1,4 @@
--- usher schema (PRAGMA user_version = 4). Applied whole to a new database; older
+-- usher schema (PRAGMA user_version = 5). Applied whole to a new database; older
 -- databases are upgraded by the steps in src/store/migrate.rs. Times are Unix
 -- milliseconds; ids are 24 hex characters, time-ordered. Every row that belongs to a
 -- customer environment carries `environment`, and every query filters on it.
@@ -29,6 +29,8 @@ CREATE TABLE users (
 ) STRICT;
 -- SmartLink signs users in by email, which is case-insensitive.
 CREATE INDEX users_by_username_nocase ON users (environment, username COLLATE NOCASE);
+-- GET /users: an environment's users in id order, from the cursor on.
+CREATE INDEX users_by_env ON users (environment, id);
 
 -- Who did what. Not tied to users by a foreign key: deleting a user keeps their trail
 -- (only DELETE /users/{id}/logs erases it).
@@ -42,8 +44,10 @@ CREATE TABLE audit_log (
     ip          TEXT,
     details     TEXT NOT NULL DEFAULT '{}'
 ) STRICT;
+-- GET /audit-log pages newest first, by the filter's column then time.
 CREATE INDEX audit_log_by_env ON audit_log (environment, at, id);
 CREATE INDEX audit_log_by_user ON audit_log (environment, user_id, at, id);
+CREATE INDEX audit_log_by_action ON audit_log (environment, action, at, id);
 
 -- One row rewritten by every /readyz: a real write proves the disk takes writes.
 CREATE TABLE readiness (
@@ -151,7 +155,8 @@ CREATE TABLE credentials (
     sealed      BLOB NOT NULL,
     created_at  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX credentials_by_user ON credentials (environment, user_id, id);
+-- By user alone: the API's list, and the lookup deleting a user makes (foreign key).
+CREATE INDEX credentials_by_user ON credentials (user_id, id);
 
 -- One installation per (user, integration); reinstalling replaces its credential.
 -- Deleting the credential alone leaves the installation disabled (credential_id NULL).
@@ -167,7 +172,7 @@ CREATE TABLE installations (
     UNIQUE (user_id, integration_id)
 ) STRICT;
 CREATE INDEX installations_by_env ON installations (environment, id);
-CREATE INDEX installations_by_integration ON installations (integration_id);
+CREATE INDEX installations_by_integration ON installations (integration_id, id);
 CREATE INDEX installations_by_credential ON installations (credential_id);
 
 -- A user's copy of a parent workflow, made when they install.
@@ -187,7 +192,8 @@ CREATE TABLE workflows (
     hook_key           TEXT,
     UNIQUE (installation_id, parent_workflow_id)
 ) STRICT;
-CREATE INDEX workflows_by_user ON workflows (environment, user_id, id);
+CREATE INDEX workflows_by_user ON workflows (user_id, id);
+CREATE INDEX workflows_by_parent_user ON workflows (parent_workflow_id, user_id);
 
 -- Single-use install links: only the SHA-256 of the token is kept. When the user or
 -- the integration is deleted the reference becomes NULL: the row is then a tombstone
@@ -260,10 +266,10 @@ CREATE TABLE deliveries (
     updated_at       INTEGER NOT NULL,
     UNIQUE (endpoint_id, message_id)
 ) STRICT;
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'failed') AND paused = 0;
-CREATE INDEX deliveries_open_by_endpoint ON deliveries (endpoint_id) WHERE status IN ('pending', 'failed');
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE status IN ('pending', 'failed') AND paused = 0;
 CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE lease_until IS NOT NULL;
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
+CREATE INDEX deliveries_by_endpoint_status ON deliveries (endpoint_id, status, id);
 CREATE INDEX deliveries_by_message ON deliveries (message_id);
 
 -- Every attempt of a delivery: when, the answer (status code, first 2 KiB of the body)
@@ -278,7 +284,7 @@ CREATE TABLE delivery_attempts (
     response     TEXT NOT NULL DEFAULT '',
     error        TEXT
 ) STRICT;
-CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at);
+CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id, at, id);
 
 -- Headless installations (POST /headless/startInstallation): an install begun from the
 -- customer's own UI and finished by POST /headless/completeInstallation through the same
@@ -418,7 +424,7 @@ CREATE TABLE workflow_versions (
 -- URL is regenerated), so the URL can be shown again but never read from the file.
 CREATE INDEX parent_workflows_by_env ON parent_workflows (environment, id);
 CREATE UNIQUE INDEX workflows_by_hook ON workflows (hook_hash) WHERE hook_hash IS NOT NULL;
-CREATE INDEX workflows_by_parent ON workflows (environment, parent_workflow_id, id);
+CREATE INDEX workflows_by_parent ON workflows (parent_workflow_id, environment, id);
 
 -- One run of a child workflow, written in the transaction that accepted it. Not tied
 -- to the workflow, user or installation by foreign keys: a run queued for something

@@ -8,6 +8,8 @@ use rusqlite::{CachedStatement, Connection, Statement};
 #[cfg(test)]
 use rusqlite::{Params, Row};
 
+use super::Sql;
+
 /// A connection to read through: a read-only connection, or the writer's transaction.
 pub struct Db<'c> {
     conn: &'c Connection,
@@ -51,18 +53,22 @@ impl<'c> Tx<'c> {
     }
 }
 
-// The statement methods the per-table modules use, visible only inside `store`.
+// The statement methods the per-table modules use, visible only inside `store`. They
+// take only registered statements (see `registry.rs`), so every query the store can run
+// is on a list the query-plan test walks.
 impl<'c> Db<'c> {
     pub(in crate::store) fn new(conn: &'c Connection) -> Db<'c> {
         Db { conn }
     }
 
-    pub(in crate::store) fn prepare_cached(&self, sql: &str) -> rusqlite::Result<CachedStatement<'c>> {
-        self.conn.prepare_cached(sql)
+    pub(in crate::store) fn prepare_cached(&self, sql: &Sql) -> rusqlite::Result<CachedStatement<'c>> {
+        self.conn.prepare_cached(sql.text())
     }
 
-    pub(in crate::store) fn prepare(&self, sql: &str) -> rusqlite::Result<Statement<'c>> {
-        self.conn.prepare(sql)
+    /// Uncached, for statements run rarely (a key rotation's pass) that should not push
+    /// the request path's statements out of the cache.
+    pub(in crate::store) fn prepare(&self, sql: &Sql) -> rusqlite::Result<Statement<'c>> {
+        self.conn.prepare(sql.text())
     }
 
     /// For the store's tests, which set rows up by hand.
@@ -83,6 +89,13 @@ impl<'c> Db<'c> {
         F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     {
         self.conn.query_row(sql, params, f)
+    }
+
+    /// The plan steps of `sql`, for tests that check which index a statement uses.
+    #[cfg(test)]
+    pub(in crate::store) fn query_plan(&self, sql: &str) -> rusqlite::Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        stmt.raw_query().mapped(|r| r.get(3)).collect()
     }
 
     pub(in crate::store) fn last_insert_rowid(&self) -> i64 {

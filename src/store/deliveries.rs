@@ -7,6 +7,85 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use crate::domain::Environment;
 
+/// A delivery as the API shows it: the columns of [`DeliveryRow`], with the event type.
+macro_rules! view {
+    () => {
+        "SELECT d.id, d.endpoint_id, d.message_id, m.type, d.status, d.attempts, d.next_attempt_at,
+                d.last_status_code, d.last_error, d.created_at
+         FROM deliveries d JOIN outbox_messages m ON m.id = d.message_id"
+    };
+}
+
+/// The deliveries that are queued: pending or awaiting a retry (the rows of the partial
+/// index `deliveries_due`), of an enabled endpoint.
+macro_rules! queued {
+    () => {
+        "d.status IN ('pending', 'failed') AND d.paused = 0 AND e.disabled_at IS NULL"
+    };
+}
+
+super::queries! {
+    CREATE = "INSERT OR IGNORE INTO deliveries
+                (id, environment, endpoint_id, message_id, status, next_attempt_at, created_at, updated_at)
+              VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?5)";
+    CLAIM = concat!(
+        "SELECT d.id, d.environment, d.endpoint_id, d.message_id, m.type, m.payload, e.url, e.secret,
+                e.previous_secret, e.previous_until, d.attempts, d.schedule_step, d.generation
+         FROM deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         JOIN outbox_messages m ON m.id = d.message_id
+         WHERE ", queued!(), " AND d.next_attempt_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until <= ?1)
+         ORDER BY d.next_attempt_at, d.id LIMIT ?2"
+    );
+    LEASE = "UPDATE deliveries SET lease_until = ?2 WHERE id = ?1";
+    NEXT_DUE = concat!(
+        "SELECT min(t) FROM (
+           SELECT t FROM (
+             SELECT d.next_attempt_at AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+              WHERE ", queued!(), " AND (d.lease_until IS NULL OR d.lease_until <= ?1)
+              ORDER BY d.next_attempt_at LIMIT 1)
+           UNION ALL
+           SELECT t FROM (
+             SELECT d.lease_until AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+              WHERE d.lease_until > ?1 AND ", queued!(), "
+              ORDER BY d.lease_until LIMIT 1))"
+    );
+    LEASE_STATE = "SELECT lease_until, generation FROM deliveries WHERE id = ?1";
+    INSERT_ATTEMPT = "INSERT INTO delivery_attempts
+                        (id, delivery_id, environment, at, status_code, duration_ms, response, error)
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    COUNT_REQUEUED_ATTEMPT = "UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL,
+                                     last_status_code = ?2, last_error = ?3, updated_at = ?4
+                              WHERE id = ?1";
+    APPLY_ATTEMPT = "UPDATE deliveries SET status = ?2, attempts = attempts + 1,
+                            schedule_step = coalesce(?3, schedule_step), next_attempt_at = ?4, lease_until = NULL,
+                            last_status_code = ?5, last_error = ?6, updated_at = ?7
+                     WHERE id = ?1";
+    BY_ID = concat!(view!(), " WHERE d.environment = ?1 AND d.id = ?2");
+    /// Newest first from the cursor on, along `deliveries_by_endpoint`.
+    PAGE = concat!(
+        view!(), " WHERE d.environment = ?1 AND d.endpoint_id = ?2 AND d.id < ?3 ORDER BY d.id DESC LIMIT ?4"
+    );
+    /// Along `deliveries_by_endpoint_status`, which has the status before the id.
+    PAGE_OF_STATUS = concat!(
+        view!(),
+        " WHERE d.environment = ?1 AND d.endpoint_id = ?2 AND d.status = ?5 AND d.id < ?3
+          ORDER BY d.id DESC LIMIT ?4"
+    );
+    /// Newest first along `delivery_attempts_by_delivery` (turned around in Rust: a
+    /// second ORDER BY would build a sorter for every delivery of a listed page).
+    LATEST_ATTEMPTS = "SELECT at, status_code, duration_ms, response, error FROM delivery_attempts
+                       WHERE delivery_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2";
+    /// The counts read the queue's own index, never the history nor parked deliveries.
+    OPEN_COUNT = concat!(
+        "SELECT count(*) FROM deliveries d INDEXED BY deliveries_due JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE ", queued!()
+    );
+    QUEUE_STATS = "SELECT count(*), count(*) FILTER (WHERE next_attempt_at <= ?1),
+                          coalesce(?1 - min(next_attempt_at) FILTER (WHERE next_attempt_at <= ?1), 0)
+                   FROM deliveries INDEXED BY deliveries_due WHERE status IN ('pending', 'failed') AND paused = 0";
+}
+
 /// Creates one `pending` delivery, due now, per endpoint id. Ids are made here so they
 /// stay time-ordered; a delivery that already exists for the pair is left alone.
 pub fn create(
@@ -16,11 +95,7 @@ pub fn create(
     endpoint_ids: &[String],
     now: i64,
 ) -> Result<usize, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO deliveries
-           (id, environment, endpoint_id, message_id, status, next_attempt_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?5)",
-    )?;
+    let mut stmt = conn.prepare_cached(&CREATE)?;
     let mut made = 0;
     for endpoint in endpoint_ids {
         made += stmt.execute(params![crate::ids::new_id()?, env, endpoint, message_id, now])?;
@@ -59,23 +134,12 @@ pub struct Claim {
 }
 
 /// Leases up to `limit` due deliveries of enabled endpoints for `lease_ms`, oldest due
-/// first, ties in the order they were queued (rowid: the due index holds it, so a backlog
-/// due at the same millisecond, as a recover or a batch makes, is not sorted whole on
-/// every claim, as ordering by the text id made SQLite do). The clock is read here, inside the write transaction (on the writer thread),
+/// first. The clock is read here, inside the write transaction (on the writer thread),
 /// so time spent queueing for the writer never eats into the lease.
 pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
     let now = crate::clock::now_ms();
     let lease_until = now.saturating_add(lease_ms);
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.id, d.environment, d.endpoint_id, d.message_id, m.type, m.payload, e.url, e.secret,
-                e.previous_secret, e.previous_until, d.attempts, d.schedule_step, d.generation
-         FROM deliveries d
-         JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         JOIN outbox_messages m ON m.id = d.message_id
-         WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND d.next_attempt_at <= ?1
-           AND (d.lease_until IS NULL OR d.lease_until <= ?1) AND e.disabled_at IS NULL
-         ORDER BY d.next_attempt_at, d.rowid LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&CLAIM)?;
     let jobs: Vec<Claimed> = stmt
         .query_map(params![now, limit as i64], |row| {
             Ok(Claimed {
@@ -96,7 +160,7 @@ pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
             })
         })?
         .collect::<Result<_, _>>()?;
-    let mut lease = conn.prepare_cached("UPDATE deliveries SET lease_until = ?2 WHERE id = ?1")?;
+    let mut lease = conn.prepare_cached(&LEASE)?;
     for delivery in &jobs {
         lease.execute(params![delivery.id, lease_until])?;
     }
@@ -109,22 +173,7 @@ pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
 /// earliest expiry of a lease still held (a crashed worker's claims come back then).
 /// Parked deliveries (endpoint disabled) are not in the due index and never count.
 pub fn next_due(conn: &Db<'_>, now: i64) -> StoreResult<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT min(t) FROM (
-           SELECT t FROM (
-             SELECT d.next_attempt_at AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-              WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND e.disabled_at IS NULL
-                AND (d.lease_until IS NULL OR d.lease_until <= ?1)
-              ORDER BY d.next_attempt_at LIMIT 1)
-           UNION ALL
-           SELECT t FROM (
-             SELECT d.lease_until AS t FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-              WHERE d.lease_until > ?1 AND d.status IN ('pending', 'failed') AND d.paused = 0
-                AND e.disabled_at IS NULL
-              ORDER BY d.lease_until LIMIT 1))",
-    )?
-    .query_row(params![now], |row| row.get(0))
-    .map_err(Into::into)
+    conn.prepare_cached(&NEXT_DUE)?.query_row(params![now], |row| row.get(0)).map_err(Into::into)
 }
 
 /// What happens to a delivery after an attempt.
@@ -184,15 +233,11 @@ pub enum Recorded {
 /// generation are still the ones on the row; see [`Recorded`] for the other cases.
 pub fn record(conn: &Tx<'_>, rec: &AttemptRecord, now: i64) -> Result<Recorded, StoreError> {
     let row: Option<(Option<i64>, i64)> = conn
-        .prepare_cached("SELECT lease_until, generation FROM deliveries WHERE id = ?1")?
+        .prepare_cached(&LEASE_STATE)?
         .query_row(params![rec.delivery_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let Some((lease, generation)) = row else { return Ok(Recorded::Lost) };
-    conn.prepare_cached(
-        "INSERT INTO delivery_attempts (id, delivery_id, environment, at, status_code, duration_ms, response, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
+    conn.prepare_cached(&INSERT_ATTEMPT)?.execute(params![
         crate::ids::new_id()?,
         rec.delivery_id,
         rec.environment,
@@ -206,24 +251,27 @@ pub fn record(conn: &Tx<'_>, rec: &AttemptRecord, now: i64) -> Result<Recorded, 
         return Ok(Recorded::Lost);
     }
     if generation != rec.generation {
-        conn.prepare_cached(
-            "UPDATE deliveries SET attempts = attempts + 1, lease_until = NULL, last_status_code = ?2,
-                    last_error = ?3, updated_at = ?4
-             WHERE id = ?1",
-        )?
-        .execute(params![rec.delivery_id, rec.status_code, rec.error, now])?;
+        conn.prepare_cached(&COUNT_REQUEUED_ATTEMPT)?.execute(params![
+            rec.delivery_id,
+            rec.status_code,
+            rec.error,
+            now
+        ])?;
         return Ok(Recorded::Requeued);
     }
     let (next_at, step) = match rec.next {
         NextState::Retry { at, step } => (Some(at), Some(step)),
         NextState::Delivered | NextState::Dead => (None, None),
     };
-    conn.prepare_cached(
-        "UPDATE deliveries SET status = ?2, attempts = attempts + 1, schedule_step = coalesce(?3, schedule_step),
-                next_attempt_at = ?4, lease_until = NULL, last_status_code = ?5, last_error = ?6, updated_at = ?7
-         WHERE id = ?1",
-    )?
-    .execute(params![rec.delivery_id, rec.next.status(), step, next_at, rec.status_code, rec.error, now])?;
+    conn.prepare_cached(&APPLY_ATTEMPT)?.execute(params![
+        rec.delivery_id,
+        rec.next.status(),
+        step,
+        next_at,
+        rec.status_code,
+        rec.error,
+        now
+    ])?;
     Ok(Recorded::Applied)
 }
 
@@ -242,10 +290,6 @@ pub struct DeliveryRow {
     pub created_at: i64,
 }
 
-const VIEW: &str = "SELECT d.id, d.endpoint_id, d.message_id, m.type, d.status, d.attempts, d.next_attempt_at,
-                           d.last_status_code, d.last_error, d.created_at
-                    FROM deliveries d JOIN outbox_messages m ON m.id = d.message_id";
-
 fn view_row(row: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
     Ok(DeliveryRow {
         id: row.get(0)?,
@@ -262,10 +306,7 @@ fn view_row(row: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<DeliveryRow>> {
-    conn.prepare_cached(&format!("{VIEW} WHERE d.environment = ?1 AND d.id = ?2"))?
-        .query_row(params![env, id], view_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_ID)?.query_row(params![env, id], view_row).optional().map_err(Into::into)
 }
 
 /// An endpoint's deliveries, newest first, before `before` (exclusive), of one status or all.
@@ -277,13 +318,19 @@ pub fn page(
     before: Option<&str>,
     limit: usize,
 ) -> StoreResult<Vec<DeliveryRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{VIEW} WHERE d.environment = ?1 AND d.endpoint_id = ?2 AND (?3 IS NULL OR d.status = ?3)
-                  AND (?4 IS NULL OR d.id < ?4)
-         ORDER BY d.id DESC LIMIT ?5"
-    ))?;
-    let rows = stmt.query_map(params![env, endpoint_id, status, before, limit as i64], view_row)?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
+    // Ids are hex: `~` sorts after every one of them, so the first page starts at the top.
+    let before = before.unwrap_or("~");
+    let rows = match status {
+        None => conn
+            .prepare_cached(&PAGE)?
+            .query_map(params![env, endpoint_id, before, limit as i64], view_row)?
+            .collect::<Result<_, _>>(),
+        Some(status) => conn
+            .prepare_cached(&PAGE_OF_STATUS)?
+            .query_map(params![env, endpoint_id, before, limit as i64, status], view_row)?
+            .collect::<Result<_, _>>(),
+    };
+    rows.map_err(Into::into)
 }
 
 /// One attempt as the API shows it.
@@ -298,12 +345,7 @@ pub struct AttemptRow {
 
 /// The latest `limit` attempts of a delivery, oldest first.
 pub fn attempts(conn: &Db<'_>, delivery_id: &str, limit: usize) -> StoreResult<Vec<AttemptRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, status_code, duration_ms, response, error FROM (
-           SELECT at, id, status_code, duration_ms, response, error FROM delivery_attempts
-           WHERE delivery_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2)
-         ORDER BY at, id",
-    )?;
+    let mut stmt = conn.prepare_cached(&LATEST_ATTEMPTS)?;
     let rows = stmt.query_map(params![delivery_id, limit as i64], |row| {
         Ok(AttemptRow {
             at: row.get(0)?,
@@ -313,17 +355,14 @@ pub fn attempts(conn: &Db<'_>, delivery_id: &str, limit: usize) -> StoreResult<V
             error: row.get(4)?,
         })
     })?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
+    let mut newest_first: Vec<AttemptRow> = rows.collect::<Result<_, _>>()?;
+    newest_first.reverse();
+    Ok(newest_first)
 }
 
 /// Deliveries still to be made to enabled endpoints (pending or awaiting a retry).
 pub fn open_count(conn: &Db<'_>) -> StoreResult<i64> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.status IN ('pending', 'failed') AND d.paused = 0 AND e.disabled_at IS NULL",
-    )?
-    .query_row([], |row| row.get(0))
-    .map_err(Into::into)
+    conn.prepare_cached(&OPEN_COUNT)?.query_row([], |row| row.get(0)).map_err(Into::into)
 }
 
 /// Queue gauges for `/metrics`; deliveries parked behind a disabled endpoint are left out.
@@ -339,11 +378,9 @@ pub struct QueueStats {
 
 /// Reads only the queued rows (the partial index), never the delivered history.
 pub fn queue_stats(conn: &Db<'_>, now: i64) -> StoreResult<QueueStats> {
-    conn.prepare_cached(
-        "SELECT count(*), count(*) FILTER (WHERE next_attempt_at <= ?1),
-                coalesce(?1 - min(next_attempt_at) FILTER (WHERE next_attempt_at <= ?1), 0)
-         FROM deliveries WHERE status IN ('pending', 'failed') AND paused = 0",
-    )?
-    .query_row(params![now], |row| Ok(QueueStats { depth: row.get(0)?, due: row.get(1)?, oldest_due_ms: row.get(2)? }))
-    .map_err(Into::into)
+    conn.prepare_cached(&QUEUE_STATS)?
+        .query_row(params![now], |row| {
+            Ok(QueueStats { depth: row.get(0)?, due: row.get(1)?, oldest_due_ms: row.get(2)? })
+        })
+        .map_err(Into::into)
 }

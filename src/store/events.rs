@@ -7,13 +7,14 @@ use rusqlite::params;
 use super::{StoreResult, Tx};
 use crate::domain::Environment;
 
+super::queries! {
+    INSERT = "INSERT INTO outbox_messages (id, environment, type, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+}
+
 /// Stores one event (`payload` is the whole delivered body) and its deliveries; wakes
 /// the delivery worker after the commit when there is someone to deliver to.
 pub fn insert(tx: &Tx<'_>, env: Environment, id: &str, kind: &str, payload: &str, now: i64) -> StoreResult<()> {
-    tx.prepare_cached(
-        "INSERT INTO outbox_messages (id, environment, type, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![id, env, kind, payload, now])?;
+    tx.prepare_cached(&INSERT)?.execute(params![id, env, kind, payload, now])?;
     let endpoints = super::webhooks::subscribed(tx, env, kind)?;
     if !endpoints.is_empty() {
         super::deliveries::create(tx, env, id, &endpoints, now)?;
@@ -32,10 +33,7 @@ pub fn insert_for(
     now: i64,
 ) -> StoreResult<()> {
     let (id, kind, payload) = message;
-    tx.prepare_cached(
-        "INSERT INTO outbox_messages (id, environment, type, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![id, env, kind, payload, now])?;
+    tx.prepare_cached(&INSERT)?.execute(params![id, env, kind, payload, now])?;
     super::deliveries::create(tx, env, id, &[endpoint_id.to_string()], now)?;
     super::wake_after_commit();
     Ok(())

@@ -25,12 +25,7 @@ pub struct NewExecution<'a> {
 /// the commit.
 pub fn insert(conn: &Tx<'_>, env: Environment, new: &NewExecution<'_>) -> StoreResult<()> {
     let w = new.workflow;
-    conn.prepare_cached(
-        "INSERT INTO executions (id, environment, workflow_id, parent_workflow_id, integration_id, user_id, version,
-                                 trigger, input, status, next_attempt_at, rerun_of, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, ?11, ?10)",
-    )?
-    .execute(params![
+    conn.prepare_cached(&INSERT)?.execute(params![
         new.id,
         env,
         w.id,
@@ -64,7 +59,53 @@ pub struct ExecutionRow {
     pub finished_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, workflow_id, user_id, version, trigger, input, status, step, error, rerun_of, created_at, started_at, finished_at";
+macro_rules! columns {
+    () => {
+        "id, workflow_id, user_id, version, trigger, input, status, step, error, rerun_of, created_at, started_at, finished_at"
+    };
+}
+
+super::queries! {
+    INSERT = "INSERT INTO executions (id, environment, workflow_id, parent_workflow_id, integration_id, user_id, version,
+                                      trigger, input, status, next_attempt_at, rerun_of, created_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, ?11, ?10)";
+    BY_ID = concat!("SELECT ", columns!(), " FROM executions WHERE environment = ?1 AND id = ?2");
+    /// The four forms of [`page`]: each walks `executions_by_workflow` or, for failed
+    /// runs only, the partial `executions_failed_by_workflow`, from the cursor.
+    PAGE_OLDEST = concat!(
+        "SELECT ", columns!(), " FROM executions WHERE workflow_id = ?1 AND (created_at, id) > (?2, ?3)
+         ORDER BY created_at ASC, id ASC LIMIT ?4"
+    );
+    PAGE_NEWEST = concat!(
+        "SELECT ", columns!(), " FROM executions WHERE workflow_id = ?1 AND (created_at, id) < (?2, ?3)
+         ORDER BY created_at DESC, id DESC LIMIT ?4"
+    );
+    PAGE_FAILED_OLDEST = concat!(
+        "SELECT ", columns!(), " FROM executions WHERE workflow_id = ?1 AND status = 'failed' AND (created_at, id) > (?2, ?3)
+         ORDER BY created_at ASC, id ASC LIMIT ?4"
+    );
+    PAGE_FAILED_NEWEST = concat!(
+        "SELECT ", columns!(), " FROM executions WHERE workflow_id = ?1 AND status = 'failed' AND (created_at, id) < (?2, ?3)
+         ORDER BY created_at DESC, id DESC LIMIT ?4"
+    );
+    /// The primary key (execution, position).
+    STEPS_OF = "SELECT position, type, name, status, attempts, input, output, error, started_at, finished_at
+                FROM execution_steps WHERE execution_id = ?1 ORDER BY position";
+    /// `executions_by_user`: one user's runs.
+    CANCEL_USER = "UPDATE executions SET status = 'cancelled', error = 'the user was deleted', next_attempt_at = NULL,
+                          finished_at = ?3
+                   WHERE environment = ?1 AND user_id = ?2 AND status IN ('queued', 'running')";
+    FORGET_USER_STEPS = "UPDATE execution_steps SET input = NULL, output = NULL
+                         WHERE execution_id IN (SELECT id FROM executions WHERE environment = ?1 AND user_id = ?2)";
+    FORGET_USER_INPUT = "UPDATE executions SET input = 'null' WHERE environment = ?1 AND user_id = ?2";
+    /// `executions_by_env` (environment, created_at, id) from the oldest, `?3` at a time.
+    DELETE_FINISHED_BEFORE = "DELETE FROM executions WHERE id IN (
+                                  SELECT id FROM executions WHERE environment = ?1 AND created_at < ?2
+                                     AND status IN ('succeeded', 'failed', 'cancelled')
+                                  ORDER BY created_at, id LIMIT ?3)";
+    /// The queue itself: the partial index `executions_due`.
+    OPEN_COUNT = "SELECT count(*) FROM executions WHERE status IN ('queued', 'running')";
+}
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRow> {
     Ok(ExecutionRow {
@@ -85,10 +126,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRow> {
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<ExecutionRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM executions WHERE environment = ?1 AND id = ?2"))?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_ID)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 /// Which executions of a workflow a page lists, in which order.
@@ -111,14 +149,15 @@ pub fn page(
     after: Option<&Position>,
     limit: usize,
 ) -> StoreResult<Vec<ExecutionRow>> {
-    let failed = if filter.failed_only { "AND status = 'failed'" } else { "" };
-    let (cmp, order, start) =
-        if filter.newest_first { ("<", "DESC", (i64::MAX, "")) } else { (">", "ASC", (i64::MIN, "")) };
+    let sql = match (filter.failed_only, filter.newest_first) {
+        (false, false) => &PAGE_OLDEST,
+        (false, true) => &PAGE_NEWEST,
+        (true, false) => &PAGE_FAILED_OLDEST,
+        (true, true) => &PAGE_FAILED_NEWEST,
+    };
+    let start = if filter.newest_first { (i64::MAX, "") } else { (i64::MIN, "") };
     let (at, id) = after.map_or(start, |(at, id)| (*at, id.as_str()));
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM executions WHERE workflow_id = ?1 {failed} AND (created_at, id) {cmp} (?2, ?3)
-         ORDER BY created_at {order}, id {order} LIMIT ?4"
-    ))?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params![workflow_id, at, id, limit as i64], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
@@ -141,10 +180,7 @@ pub struct StepRecord {
 
 /// The step records of an execution, in order.
 pub fn steps_of(conn: &Db<'_>, execution_id: &str) -> StoreResult<Vec<StepRecord>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT position, type, name, status, attempts, input, output, error, started_at, finished_at
-         FROM execution_steps WHERE execution_id = ?1 ORDER BY position",
-    )?;
+    let mut stmt = conn.prepare_cached(&STEPS_OF)?;
     let rows = stmt.query_map(params![execution_id], |r| {
         Ok(StepRecord {
             position: r.get(0)?,
@@ -166,39 +202,19 @@ pub fn steps_of(conn: &Db<'_>, execution_id: &str) -> StoreResult<Vec<StepRecord
 /// data (trigger data, step inputs and outputs); ids, times and statuses stay until
 /// retention. Returns how many were cancelled.
 pub fn forget_user(conn: &Tx<'_>, env: Environment, user_id: &str, now: i64) -> StoreResult<usize> {
-    let cancelled = conn
-        .prepare_cached(
-            "UPDATE executions SET status = 'cancelled', error = 'the user was deleted', next_attempt_at = NULL,
-                    finished_at = ?3
-             WHERE environment = ?1 AND user_id = ?2 AND status IN ('queued', 'running')",
-        )?
-        .execute(params![env, user_id, now])?;
-    conn.prepare_cached(
-        "UPDATE execution_steps SET input = NULL, output = NULL
-         WHERE execution_id IN (SELECT id FROM executions WHERE environment = ?1 AND user_id = ?2)",
-    )?
-    .execute(params![env, user_id])?;
-    conn.prepare_cached("UPDATE executions SET input = 'null' WHERE environment = ?1 AND user_id = ?2")?
-        .execute(params![env, user_id])?;
+    let cancelled = conn.prepare_cached(&CANCEL_USER)?.execute(params![env, user_id, now])?;
+    conn.prepare_cached(&FORGET_USER_STEPS)?.execute(params![env, user_id])?;
+    conn.prepare_cached(&FORGET_USER_INPUT)?.execute(params![env, user_id])?;
     Ok(cancelled)
 }
 
 /// Deletes up to `batch` finished executions (with their step records) of the
 /// environment created before `cutoff`; returns how many.
 pub fn delete_finished_before(conn: &Tx<'_>, env: Environment, cutoff: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached(
-        "DELETE FROM executions WHERE id IN (
-             SELECT id FROM executions WHERE environment = ?1 AND created_at < ?2
-                AND status IN ('succeeded', 'failed', 'cancelled')
-             ORDER BY created_at, id LIMIT ?3)",
-    )?
-    .execute(params![env, cutoff, batch as i64])
-    .map_err(Into::into)
+    conn.prepare_cached(&DELETE_FINISHED_BEFORE)?.execute(params![env, cutoff, batch as i64]).map_err(Into::into)
 }
 
 /// Executions not finished yet (queued, running or waiting to retry a step).
 pub fn open_count(conn: &Db<'_>) -> StoreResult<i64> {
-    conn.prepare_cached("SELECT count(*) FROM executions WHERE status IN ('queued', 'running')")?
-        .query_row([], |r| r.get(0))
-        .map_err(Into::into)
+    conn.prepare_cached(&OPEN_COUNT)?.query_row([], |r| r.get(0)).map_err(Into::into)
 }

@@ -23,8 +23,27 @@ pub struct HeadlessRow {
     pub installation_id: Option<String>,
 }
 
-const COLUMNS: &str = "id, user_id, integration_id, workflow_ids, reuse_credential, credential_id, created_at,
-    expires_at, completed_at, installation_id";
+macro_rules! columns {
+    () => {
+        "id, user_id, integration_id, workflow_ids, reuse_credential, credential_id, created_at,
+         expires_at, completed_at, installation_id"
+    };
+}
+
+super::queries! {
+    INSERT = "INSERT INTO headless_installations (id, environment, user_id, integration_id, workflow_ids, reuse_credential,
+              credential_id, created_at, expires_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    FIND = concat!("SELECT ", columns!(), " FROM headless_installations WHERE environment = ?1 AND id = ?2");
+    COMPLETE = "UPDATE headless_installations SET completed_at = ?3, installation_id = ?2
+                WHERE id = ?1 AND completed_at IS NULL";
+    EXPIRED = "DELETE FROM headless_installations
+               WHERE id IN (SELECT id FROM headless_installations WHERE expires_at < ?1 LIMIT ?2)";
+    UNATTACHED_CREDENTIAL = "SELECT c.id FROM credentials c
+                             WHERE c.environment = ?1 AND c.user_id = ?2 AND c.app = ?3
+                             AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.credential_id = c.id)
+                             ORDER BY c.id DESC LIMIT 1";
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<HeadlessRow> {
     let workflow_ids: Option<String> = row.get(3)?;
@@ -53,12 +72,7 @@ pub fn insert(conn: &Tx<'_>, env: Environment, row: &HeadlessRow) -> StoreResult
         .map(serde_json::to_string)
         .transpose()
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(
-        "INSERT INTO headless_installations (id, environment, user_id, integration_id, workflow_ids, reuse_credential,
-             credential_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
+    conn.prepare_cached(&INSERT)?.execute(params![
         row.id,
         env,
         row.user_id,
@@ -73,43 +87,25 @@ pub fn insert(conn: &Tx<'_>, env: Environment, row: &HeadlessRow) -> StoreResult
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<HeadlessRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM headless_installations WHERE environment = ?1 AND id = ?2"))?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&FIND)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 /// Marks the installation finished, once: false when it already was.
 pub fn complete(conn: &Tx<'_>, id: &str, installation_id: &str, now: i64) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE headless_installations SET completed_at = ?3, installation_id = ?2
-             WHERE id = ?1 AND completed_at IS NULL",
-        )?
-        .execute(params![id, installation_id, now])?;
+    let n = conn.prepare_cached(&COMPLETE)?.execute(params![id, installation_id, now])?;
     Ok(n == 1)
 }
 
 /// Headless installations that expired before `cutoff` (finished or not), for the sweep.
 pub fn expired(conn: &Tx<'_>, cutoff: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached(
-        "DELETE FROM headless_installations
-         WHERE id IN (SELECT id FROM headless_installations WHERE expires_at < ?1 LIMIT ?2)",
-    )?
-    .execute(params![cutoff, batch as i64])
-    .map_err(Into::into)
+    conn.prepare_cached(&EXPIRED)?.execute(params![cutoff, batch as i64]).map_err(Into::into)
 }
 
 /// The user's stand-alone credential for `app` (one no installation uses; there is at
 /// most one, see `StoreCredential`), which a headless install picks up by itself.
 pub fn unattached_credential(conn: &Db<'_>, env: Environment, user_id: &str, app: &str) -> StoreResult<Option<String>> {
-    conn.prepare_cached(
-        "SELECT c.id FROM credentials c
-         WHERE c.environment = ?1 AND c.user_id = ?2 AND c.app = ?3
-           AND NOT EXISTS (SELECT 1 FROM installations i WHERE i.credential_id = c.id)
-         ORDER BY c.id DESC LIMIT 1",
-    )?
-    .query_row(params![env, user_id, app], |r| r.get(0))
-    .optional()
-    .map_err(Into::into)
+    conn.prepare_cached(&UNATTACHED_CREDENTIAL)?
+        .query_row(params![env, user_id, app], |r| r.get(0))
+        .optional()
+        .map_err(Into::into)
 }

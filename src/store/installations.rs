@@ -52,12 +52,60 @@ pub struct NewHook {
     pub hash: Vec<u8>,
 }
 
-const SELECT: &str = "SELECT i.id, i.user_id, i.integration_id, i.credential_id, c.app, i.enabled, i.installed_at,
-        (SELECT json_group_array(id) FROM (SELECT id FROM workflows WHERE installation_id = i.id ORDER BY id))
-    FROM installations i LEFT JOIN credentials c ON c.id = i.credential_id";
+/// An installation as [`InstallationRow`] holds it: with its credential's app and the
+/// ids of its child workflows (put in order in Rust: an ORDER BY here would build a
+/// sorter for every installation read).
+macro_rules! select {
+    () => {
+        "SELECT i.id, i.user_id, i.integration_id, i.credential_id, c.app, i.enabled, i.installed_at,
+                (SELECT json_group_array(id) FROM workflows WHERE installation_id = i.id)
+         FROM installations i LEFT JOIN credentials c ON c.id = i.credential_id"
+    };
+}
+
+/// The columns [`workflow_from_row`] reads, in its order.
+macro_rules! workflow_columns {
+    () => {
+        "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at, version, hook_salt, hook_key"
+    };
+}
+pub(super) use workflow_columns;
+
+super::queries! {
+    BY_ID = concat!(select!(), " WHERE i.environment = ?1 AND i.id = ?2");
+    OF_USER_AND_INTEGRATION = concat!(select!(), " WHERE i.environment = ?1 AND i.user_id = ?2 AND i.integration_id = ?3");
+    PAGE = concat!(select!(), " WHERE i.environment = ?1 AND i.id > ?2 ORDER BY i.id LIMIT ?3");
+    // The unary `+` keeps the planner off `installations_by_env` where a selective
+    // column names the rows: the environment is checked on each row found.
+    PAGE_OF_USER = concat!(select!(), " WHERE +i.environment = ?1 AND i.user_id = ?4 AND i.id > ?2 ORDER BY i.id LIMIT ?3");
+    OF_INTEGRATION = concat!(select!(), " WHERE +i.environment = ?1 AND i.integration_id = ?2 ORDER BY i.id");
+    INSERT = "INSERT INTO installations
+                (id, environment, user_id, integration_id, credential_id, enabled, installed_at, updated_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)";
+    SET_CREDENTIAL = "UPDATE installations SET credential_id = ?2, enabled = 1, updated_at = ?3 WHERE id = ?1";
+    DELETE = "DELETE FROM installations WHERE environment = ?1 AND id = ?2";
+    INSERT_WORKFLOW = "INSERT INTO workflows
+                         (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name, active,
+                          created_at, version, hook_hash, hook_salt, hook_key)
+                       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    PARENTS_INSTALLED = "SELECT parent_workflow_id FROM workflows WHERE installation_id = ?1";
+    USER_WORKFLOWS = concat!(
+        "SELECT ", workflow_columns!(),
+        " FROM workflows WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
+    );
+    SET_ACTIVE = "UPDATE workflows SET active = ?4 WHERE environment = ?1 AND user_id = ?2 AND id = ?3";
+    /// In id order once read (one installation's few workflows; see `workflows_of`).
+    WORKFLOWS_OF = concat!(
+        "SELECT ", workflow_columns!(), " FROM workflows WHERE environment = ?1 AND installation_id = ?2"
+    );
+    USER_INTEGRATIONS = "SELECT integration_id FROM installations WHERE +environment = ?1 AND user_id = ?2";
+    USER_WORKFLOW_STATE = "SELECT parent_workflow_id, active FROM workflows WHERE environment = ?1 AND user_id = ?2";
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<InstallationRow> {
     let ids: String = row.get(7)?;
+    let mut workflow_ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
+    workflow_ids.sort_unstable();
     Ok(InstallationRow {
         id: row.get(0)?,
         user_id: row.get(1)?,
@@ -66,15 +114,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<InstallationRow> {
         credential_app: row.get(4)?,
         enabled: row.get(5)?,
         installed_at: row.get(6)?,
-        workflow_ids: serde_json::from_str(&ids).unwrap_or_default(),
+        workflow_ids,
     })
 }
 
 pub fn find(conn: &Db<'_>, env: Environment, id: &str) -> StoreResult<Option<InstallationRow>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.id = ?2"))?
-        .query_row(params![env, id], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_ID)?.query_row(params![env, id], from_row).optional().map_err(Into::into)
 }
 
 pub fn find_for(
@@ -83,7 +128,7 @@ pub fn find_for(
     user_id: &str,
     integration_id: &str,
 ) -> StoreResult<Option<InstallationRow>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.user_id = ?2 AND i.integration_id = ?3"))?
+    conn.prepare_cached(&OF_USER_AND_INTEGRATION)?
         .query_row(params![env, user_id, integration_id], from_row)
         .optional()
         .map_err(Into::into)
@@ -97,17 +142,19 @@ pub fn page(
     after: Option<&str>,
     limit: usize,
 ) -> StoreResult<Vec<InstallationRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE i.environment = ?1 AND (?2 IS NULL OR i.user_id = ?2) AND i.id > ?3 ORDER BY i.id LIMIT ?4"
-    ))?;
-    let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], from_row)?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
+    let (after, limit) = (after.unwrap_or(""), limit as i64);
+    let rows: rusqlite::Result<Vec<InstallationRow>> = match user_id {
+        None => conn.prepare_cached(&PAGE)?.query_map(params![env, after, limit], from_row)?.collect(),
+        Some(user_id) => {
+            conn.prepare_cached(&PAGE_OF_USER)?.query_map(params![env, after, limit, user_id], from_row)?.collect()
+        }
+    };
+    rows.map_err(Into::into)
 }
 
 /// Every installation of one integration (for a forced integration delete).
 pub fn of_integration(conn: &Db<'_>, env: Environment, integration_id: &str) -> StoreResult<Vec<InstallationRow>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("{SELECT} WHERE i.environment = ?1 AND i.integration_id = ?2 ORDER BY i.id"))?;
+    let mut stmt = conn.prepare_cached(&OF_INTEGRATION)?;
     let rows = stmt.query_map(params![env, integration_id], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
@@ -121,37 +168,25 @@ pub fn insert(
     credential_id: &str,
     now: i64,
 ) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO installations (id, environment, user_id, integration_id, credential_id, enabled, installed_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
-    )?
-    .execute(params![id, env, user_id, integration_id, credential_id, now])?;
+    conn.prepare_cached(&INSERT)?.execute(params![id, env, user_id, integration_id, credential_id, now])?;
     Ok(())
 }
 
 /// Points an installation at a new credential and enables it.
 pub fn set_credential(conn: &Tx<'_>, id: &str, credential_id: &str, now: i64) -> StoreResult<()> {
-    conn.prepare_cached("UPDATE installations SET credential_id = ?2, enabled = 1, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id, credential_id, now])?;
+    conn.prepare_cached(&SET_CREDENTIAL)?.execute(params![id, credential_id, now])?;
     Ok(())
 }
 
 /// Deletes the installation; its child workflows go by cascade.
 pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached("DELETE FROM installations WHERE environment = ?1 AND id = ?2")?
-        .execute(params![env, id])?;
+    let n = conn.prepare_cached(&DELETE)?.execute(params![env, id])?;
     Ok(n == 1)
 }
 
 /// Inserts a child workflow; `hook` when its version has a webhook trigger.
 pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow, hook: Option<&NewHook>) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO workflows (id, environment, user_id, installation_id, integration_id, parent_workflow_id, name,
-                                active, created_at, version, hook_hash, hook_salt, hook_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
+    conn.prepare_cached(&INSERT_WORKFLOW)?.execute(params![
         wf.id,
         env,
         wf.user_id,
@@ -168,9 +203,6 @@ pub fn insert_workflow(conn: &Tx<'_>, env: Environment, wf: &WorkflowRow, hook: 
     ])?;
     Ok(())
 }
-
-/// The columns [`workflow_from_row`] reads, in its order.
-pub(crate) const WORKFLOW_COLUMNS: &str = "id, user_id, installation_id, integration_id, parent_workflow_id, name, active, created_at, version, hook_salt, hook_key";
 
 pub(crate) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
     let salt: Option<Vec<u8>> = r.get(9)?;
@@ -191,7 +223,7 @@ pub(crate) fn workflow_from_row(r: &Row<'_>) -> rusqlite::Result<WorkflowRow> {
 
 /// The parent workflow ids an installation already has a child of.
 pub fn parents_installed(conn: &Db<'_>, installation_id: &str) -> StoreResult<HashSet<String>> {
-    let mut stmt = conn.prepare_cached("SELECT parent_workflow_id FROM workflows WHERE installation_id = ?1")?;
+    let mut stmt = conn.prepare_cached(&PARENTS_INSTALLED)?;
     let rows = stmt.query_map(params![installation_id], |r| r.get(0))?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
@@ -204,9 +236,7 @@ pub fn user_workflows(
     after: Option<&str>,
     limit: usize,
 ) -> StoreResult<Vec<WorkflowRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND user_id = ?2 AND id > ?3 ORDER BY id LIMIT ?4"
-    ))?;
+    let mut stmt = conn.prepare_cached(&USER_WORKFLOWS)?;
     let rows = stmt.query_map(params![env, user_id, after.unwrap_or(""), limit as i64], workflow_from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
@@ -219,19 +249,17 @@ pub fn set_active(
     workflow_id: &str,
     active: bool,
 ) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached("UPDATE workflows SET active = ?4 WHERE environment = ?1 AND user_id = ?2 AND id = ?3")?
-        .execute(params![env, user_id, workflow_id, active])?;
+    let n = conn.prepare_cached(&SET_ACTIVE)?.execute(params![env, user_id, workflow_id, active])?;
     Ok(n == 1)
 }
 
 /// The child workflows of one installation.
 pub fn workflows_of(conn: &Db<'_>, env: Environment, installation_id: &str) -> StoreResult<Vec<WorkflowRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {WORKFLOW_COLUMNS} FROM workflows WHERE environment = ?1 AND installation_id = ?2 ORDER BY id"
-    ))?;
+    let mut stmt = conn.prepare_cached(&WORKFLOWS_OF)?;
     let rows = stmt.query_map(params![env, installation_id], workflow_from_row)?;
-    rows.collect::<Result<_, _>>().map_err(Into::into)
+    let mut workflows: Vec<WorkflowRow> = rows.collect::<Result<_, _>>()?;
+    workflows.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+    Ok(workflows)
 }
 
 /// What one user has installed: integration ids, and parent workflow id → child active.
@@ -240,11 +268,9 @@ pub fn user_state(
     env: Environment,
     user_id: &str,
 ) -> StoreResult<(HashSet<String>, HashMap<String, bool>)> {
-    let mut stmt =
-        conn.prepare_cached("SELECT integration_id FROM installations WHERE environment = ?1 AND user_id = ?2")?;
+    let mut stmt = conn.prepare_cached(&USER_INTEGRATIONS)?;
     let installed = stmt.query_map(params![env, user_id], |r| r.get(0))?.collect::<Result<HashSet<String>, _>>()?;
-    let mut stmt = conn
-        .prepare_cached("SELECT parent_workflow_id, active FROM workflows WHERE environment = ?1 AND user_id = ?2")?;
+    let mut stmt = conn.prepare_cached(&USER_WORKFLOW_STATE)?;
     let active = stmt
         .query_map(params![env, user_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<HashMap<String, bool>, _>>()?;

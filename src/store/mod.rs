@@ -2,7 +2,8 @@
 //! read-only connections, over one SQLite file in WAL mode.
 //!
 //! `write` and `read` take closures that run on the store's own threads, never on the
-//! async runtime; the per-table modules hold the SQL those closures call.
+//! async runtime; the per-table modules hold the SQL those closures call, each module's
+//! statements registered by name in one `queries!` block (`registry.rs`).
 
 pub mod audit;
 pub mod backup;
@@ -27,6 +28,7 @@ pub mod operators;
 mod read;
 pub mod readiness;
 pub mod redeliver;
+mod registry;
 pub mod retention;
 pub mod runtime_queue;
 pub mod sealed;
@@ -43,6 +45,8 @@ mod console_tests;
 #[cfg(test)]
 mod outbox_tests;
 #[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
 mod tests;
 
 use std::cell::Cell;
@@ -58,6 +62,8 @@ use tokio::sync::mpsc;
 use crate::config::Synchronous;
 pub use conn::{Db, Tx};
 pub use migrate::SCHEMA_VERSION;
+pub use registry::Sql;
+pub(crate) use registry::queries;
 
 /// What can go wrong below the domain: SQLite, the writer being gone, the schema.
 #[derive(Debug, Clone)]
@@ -305,6 +311,8 @@ pub(crate) fn open_connection(path: &Path, read_only: bool, sync: Synchronous) -
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| StoreError::Io(format!("cannot open database {}: {e}", path.display())))?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    // Room for every registered statement: a connection prepares each at most once.
+    conn.set_prepared_statement_cache_capacity(registry::all().len());
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
     if !read_only {
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;

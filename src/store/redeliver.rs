@@ -9,17 +9,25 @@ use rusqlite::params;
 use crate::domain::Environment;
 use crate::domain::event::EventFilter;
 
+super::queries! {
+    REQUEUE = "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
+                      generation = generation + 1, paused = 0
+               WHERE environment = ?1 AND id = ?2";
+    RECOVER_EVENTS = "SELECT id, type, created_at FROM outbox_messages
+                      WHERE environment = ?1 AND (created_at, id) > (?2, ?3)
+                      ORDER BY created_at, id LIMIT ?4";
+    RECOVER_AGAIN = "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
+                            generation = generation + 1, paused = 0
+                     WHERE endpoint_id = ?1 AND message_id = ?2 AND status IN ('failed', 'dead')";
+    PARK = "UPDATE deliveries SET paused = 1 WHERE endpoint_id = ?1 AND status IN ('pending', 'failed') AND paused = 0";
+    UNPARK = "UPDATE deliveries SET paused = 0 WHERE endpoint_id = ?1 AND status IN ('pending', 'failed') AND paused = 1";
+}
+
 /// Re-queues one delivery now with a fresh retry schedule (any status). Callers only
 /// re-queue for an enabled endpoint, so the delivery is unparked too (it may have been
 /// finished while parked, keeping the flag).
 pub fn requeue(conn: &Tx<'_>, env: Environment, id: &str, now: i64) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
-                    generation = generation + 1, paused = 0
-             WHERE environment = ?1 AND id = ?2",
-        )?
-        .execute(params![env, id, now])?;
+    let n = conn.prepare_cached(&REQUEUE)?.execute(params![env, id, now])?;
     Ok(n == 1)
 }
 
@@ -71,20 +79,12 @@ pub fn recover_chunk(
 ) -> Result<RecoverChunk, StoreError> {
     let (env, endpoint_id) = (target.env, target.endpoint_id);
     let events: Vec<(String, String, i64)> = conn
-        .prepare_cached(
-            "SELECT id, type, created_at FROM outbox_messages
-             WHERE environment = ?1 AND (created_at, id) > (?2, ?3)
-             ORDER BY created_at, id LIMIT ?4",
-        )?
+        .prepare_cached(&RECOVER_EVENTS)?
         .query_map(params![env, cursor.created_at, cursor.message_id, max_events as i64], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })?
         .collect::<Result<_, _>>()?;
-    let mut again = conn.prepare_cached(
-        "UPDATE deliveries SET status = 'pending', schedule_step = 0, next_attempt_at = ?3, updated_at = ?3,
-                generation = generation + 1, paused = 0
-         WHERE endpoint_id = ?1 AND message_id = ?2 AND status IN ('failed', 'dead')",
-    )?;
+    let mut again = conn.prepare_cached(&RECOVER_AGAIN)?;
     let endpoints = [endpoint_id.to_string()];
     let mut requeued = 0;
     let mut last = cursor.clone();
@@ -106,19 +106,11 @@ pub fn recover_chunk(
 
 /// Takes an endpoint's open deliveries out of the due queue (it was disabled).
 pub fn park(conn: &Tx<'_>, endpoint_id: &str) -> StoreResult<usize> {
-    conn.prepare_cached(
-        "UPDATE deliveries SET paused = 1 WHERE endpoint_id = ?1 AND status IN ('pending', 'failed') AND paused = 0",
-    )?
-    .execute(params![endpoint_id])
-    .map_err(Into::into)
+    conn.prepare_cached(&PARK)?.execute(params![endpoint_id]).map_err(Into::into)
 }
 
 /// Puts an endpoint's parked deliveries back in the queue at their own due times (it
 /// was enabled again): those already due are sent at once.
 pub fn unpark(conn: &Tx<'_>, endpoint_id: &str) -> StoreResult<usize> {
-    conn.prepare_cached(
-        "UPDATE deliveries SET paused = 0 WHERE endpoint_id = ?1 AND status IN ('pending', 'failed') AND paused = 1",
-    )?
-    .execute(params![endpoint_id])
-    .map_err(Into::into)
+    conn.prepare_cached(&UNPARK)?.execute(params![endpoint_id]).map_err(Into::into)
 }

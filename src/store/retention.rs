@@ -7,6 +7,22 @@ use rusqlite::params;
 
 use crate::domain::Environment;
 
+super::queries! {
+    /// Seeks `outbox_messages_by_env` past the last event looked at (a row-value bound,
+    /// so each batch starts where the previous one ended instead of at the oldest event).
+    OLD_MESSAGES = "SELECT m.id, m.created_at,
+                           EXISTS (SELECT 1 FROM deliveries d
+                                   WHERE d.message_id = m.id AND d.status IN ('pending', 'failed'))
+                    FROM outbox_messages m
+                    WHERE m.environment = ?1 AND m.created_at < ?2 AND (m.created_at, m.id) > (?3, ?4)
+                    ORDER BY m.created_at, m.id LIMIT ?5";
+    DELETE_MESSAGE = "DELETE FROM outbox_messages WHERE id = ?1";
+    EXPIRED_LINKS = "DELETE FROM install_links WHERE id IN (SELECT id FROM install_links WHERE expires_at < ?1 LIMIT ?2)";
+    EXPIRED_SESSIONS = "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < ?1 LIMIT ?2)";
+    EXPIRED_NONCES = "DELETE FROM smartlink_nonces WHERE nonce_hash IN
+                        (SELECT nonce_hash FROM smartlink_nonces WHERE expires_at < ?1 LIMIT ?2)";
+}
+
 /// Where a sweep of events has got to: (created_at, id) of the last event looked at.
 pub type Position = (i64, String);
 
@@ -23,18 +39,11 @@ pub fn finished_messages(
     batch: usize,
 ) -> StoreResult<(usize, Option<Position>)> {
     let (after_at, after_id) = after.map_or((i64::MIN, ""), |(at, id)| (*at, id.as_str()));
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.created_at,
-                EXISTS (SELECT 1 FROM deliveries d WHERE d.message_id = m.id AND d.status IN ('pending', 'failed'))
-         FROM outbox_messages m
-         WHERE m.environment = ?1 AND m.created_at < ?2
-           AND (m.created_at > ?3 OR (m.created_at = ?3 AND m.id > ?4))
-         ORDER BY m.created_at, m.id LIMIT ?5",
-    )?;
+    let mut stmt = conn.prepare_cached(&OLD_MESSAGES)?;
     let rows: Vec<(String, i64, bool)> = stmt
         .query_map(params![env, cutoff, after_at, after_id, batch as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    let mut delete = conn.prepare_cached("DELETE FROM outbox_messages WHERE id = ?1")?;
+    let mut delete = conn.prepare_cached(&DELETE_MESSAGE)?;
     let mut deleted = 0;
     for (id, _, open) in &rows {
         if !open {
@@ -46,29 +55,18 @@ pub fn finished_messages(
 
 /// Install links that expired before `cutoff` (used or not).
 pub fn expired_links(conn: &Tx<'_>, cutoff: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached(
-        "DELETE FROM install_links WHERE id IN (SELECT id FROM install_links WHERE expires_at < ?1 LIMIT ?2)",
-    )?
-    .execute(params![cutoff, batch as i64])
-    .map_err(Into::into)
+    conn.prepare_cached(&EXPIRED_LINKS)?.execute(params![cutoff, batch as i64]).map_err(Into::into)
 }
 
 /// Portal sessions past their lifetime.
 pub fn expired_sessions(conn: &Tx<'_>, now: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < ?1 LIMIT ?2)")?
-        .execute(params![now, batch as i64])
-        .map_err(Into::into)
+    conn.prepare_cached(&EXPIRED_SESSIONS)?.execute(params![now, batch as i64]).map_err(Into::into)
 }
 
 /// Used SmartLink v2 nonces whose links can no longer be accepted (see the sign-in's
 /// in-transaction window check, which uses the same clock).
 pub fn expired_nonces(conn: &Tx<'_>, now: i64, batch: usize) -> StoreResult<usize> {
-    conn.prepare_cached(
-        "DELETE FROM smartlink_nonces WHERE nonce_hash IN
-             (SELECT nonce_hash FROM smartlink_nonces WHERE expires_at < ?1 LIMIT ?2)",
-    )?
-    .execute(params![now, batch as i64])
-    .map_err(Into::into)
+    conn.prepare_cached(&EXPIRED_NONCES)?.execute(params![now, batch as i64]).map_err(Into::into)
 }
 
 #[cfg(test)]

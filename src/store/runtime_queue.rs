@@ -12,6 +12,40 @@ use super::executions::StepRecord;
 use super::{Db, StoreResult, Tx};
 use crate::domain::Environment;
 
+super::queries! {
+    LEASE = "UPDATE executions SET status = 'running', claims = claims + 1, next_attempt_at = ?2,
+                    started_at = coalesce(started_at, ?3) WHERE id = ?1";
+    /// Walks the partial index `executions_due` (the queue, not the history) in due
+    /// order, `?2` at a time; the joins are by primary key.
+    DUE = "SELECT e.id, e.environment, e.workflow_id, e.parent_workflow_id, e.integration_id, e.user_id,
+                  u.username, u.full_name, e.version, e.input, e.step, e.attempts, e.claims,
+                  c.id, c.sealed, w.active, i.enabled, u.id IS NOT NULL
+           FROM executions e
+           LEFT JOIN workflows w ON w.id = e.workflow_id
+           LEFT JOIN installations i ON i.id = w.installation_id
+           LEFT JOIN credentials c ON c.id = i.credential_id
+           LEFT JOIN users u ON u.id = e.user_id
+           WHERE e.status IN ('queued', 'running') AND e.next_attempt_at <= ?1
+           ORDER BY e.next_attempt_at, e.id LIMIT ?2";
+    DEFINITION = "SELECT definition FROM workflow_versions WHERE parent_workflow_id = ?1 AND version = ?2";
+    /// The primary key (execution, position).
+    OUTPUTS = "SELECT name, output FROM execution_steps WHERE execution_id = ?1 AND status = 'succeeded'
+               ORDER BY position";
+    CANCEL = "UPDATE executions SET status = 'cancelled', error = ?2, next_attempt_at = NULL, finished_at = ?3
+              WHERE id = ?1";
+    /// The first entry of the partial index `executions_due`.
+    NEXT_DUE = "SELECT next_attempt_at FROM executions WHERE status IN ('queued', 'running')
+                ORDER BY next_attempt_at LIMIT 1";
+    HOLDS = "SELECT claims, status FROM executions WHERE id = ?1";
+    RETRY = "UPDATE executions SET attempts = ?2, next_attempt_at = ?3, error = ?4 WHERE id = ?1";
+    INSERT_STEP = "INSERT INTO execution_steps (execution_id, position, environment, type, name, status, attempts,
+                                                input, output, error, started_at, finished_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    ADVANCE = "UPDATE executions SET status = ?2, step = ?3, attempts = 0, next_attempt_at = ?4, error = ?5,
+                      finished_at = ?6
+               WHERE id = ?1";
+}
+
 /// Everything a worker needs to run one claimed execution, read in the claim.
 #[derive(Debug, Clone)]
 pub struct Claimed {
@@ -65,10 +99,7 @@ pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
     let due = due_rows(conn, now, limit)?;
     let taken = due.len();
     let mut claim = Claim { now, ..Claim::default() };
-    let mut lease = conn.prepare_cached(
-        "UPDATE executions SET status = 'running', claims = claims + 1, next_attempt_at = ?2,
-                started_at = coalesce(started_at, ?3) WHERE id = ?1",
-    )?;
+    let mut lease = conn.prepare_cached(&LEASE)?;
     for row in due {
         let why = match (row.workflow_active, row.installation_enabled, row.user_exists) {
             (_, _, false) => Some("the user was deleted"),
@@ -96,18 +127,7 @@ pub fn claim(conn: &Tx<'_>, lease_ms: i64, limit: usize) -> StoreResult<Claim> {
 }
 
 fn due_rows(conn: &Db<'_>, now: i64, limit: usize) -> StoreResult<Vec<Due>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.environment, e.workflow_id, e.parent_workflow_id, e.integration_id, e.user_id,
-                u.username, u.full_name, e.version, e.input, e.step, e.attempts, e.claims,
-                c.id, c.sealed, w.active, i.enabled, u.id IS NOT NULL
-         FROM executions e
-         LEFT JOIN workflows w ON w.id = e.workflow_id
-         LEFT JOIN installations i ON i.id = w.installation_id
-         LEFT JOIN credentials c ON c.id = i.credential_id
-         LEFT JOIN users u ON u.id = e.user_id
-         WHERE e.status IN ('queued', 'running') AND e.next_attempt_at <= ?1
-         ORDER BY e.next_attempt_at, e.id LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&DUE)?;
     let rows = stmt.query_map(params![now, limit as i64], |r| {
         let credential_id: Option<String> = r.get(13)?;
         let sealed: Option<Vec<u8>> = r.get(14)?;
@@ -139,38 +159,26 @@ fn due_rows(conn: &Db<'_>, now: i64, limit: usize) -> StoreResult<Vec<Due>> {
 }
 
 fn definition(conn: &Db<'_>, parent_id: &str, version: i64) -> StoreResult<Option<String>> {
-    conn.prepare_cached("SELECT definition FROM workflow_versions WHERE parent_workflow_id = ?1 AND version = ?2")?
+    conn.prepare_cached(&DEFINITION)?
         .query_row(params![parent_id, version], |r| r.get(0))
         .optional()
         .map_err(Into::into)
 }
 
 fn outputs(conn: &Db<'_>, execution_id: &str) -> StoreResult<Vec<(Option<String>, Option<String>)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, output FROM execution_steps WHERE execution_id = ?1 AND status = 'succeeded' ORDER BY position",
-    )?;
+    let mut stmt = conn.prepare_cached(&OUTPUTS)?;
     let rows = stmt.query_map(params![execution_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
 
 fn cancel(conn: &Tx<'_>, id: &str, why: &str, now: i64) -> StoreResult<()> {
-    conn.prepare_cached(
-        "UPDATE executions SET status = 'cancelled', error = ?2, next_attempt_at = NULL, finished_at = ?3 WHERE id = ?1",
-    )?
-    .execute(params![id, why, now])?;
+    conn.prepare_cached(&CANCEL)?.execute(params![id, why, now])?;
     Ok(())
 }
 
 /// When the next execution falls due (a queued one, a retry, or a lease running out).
 pub fn next_due(conn: &Db<'_>) -> StoreResult<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT next_attempt_at FROM executions WHERE status IN ('queued', 'running')
-         ORDER BY next_attempt_at LIMIT 1",
-    )?
-    .query_row([], |r| r.get(0))
-    .optional()
-    .map(Option::flatten)
-    .map_err(Into::into)
+    conn.prepare_cached(&NEXT_DUE)?.query_row([], |r| r.get(0)).optional().map(Option::flatten).map_err(Into::into)
 }
 
 /// What follows a step.
@@ -188,10 +196,8 @@ pub enum Next {
 
 /// Whether the claim numbered `claims` still holds the running execution `id`.
 pub fn holds(conn: &Db<'_>, id: &str, claims: i64) -> StoreResult<bool> {
-    let row: Option<(i64, String)> = conn
-        .prepare_cached("SELECT claims, status FROM executions WHERE id = ?1")?
-        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+    let row: Option<(i64, String)> =
+        conn.prepare_cached(&HOLDS)?.query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
     Ok(matches!(row, Some((c, status)) if c == claims && status == "running"))
 }
 
@@ -210,17 +216,11 @@ pub fn record(
     }
     let now = step.finished_at;
     if let Next::Retry { at, error } = next {
-        conn.prepare_cached("UPDATE executions SET attempts = ?2, next_attempt_at = ?3, error = ?4 WHERE id = ?1")?
-            .execute(params![id, step.attempts, at, error])?;
+        conn.prepare_cached(&RETRY)?.execute(params![id, step.attempts, at, error])?;
         super::wake_runtime_after_commit();
         return Ok(true);
     }
-    conn.prepare_cached(
-        "INSERT INTO execution_steps (execution_id, position, environment, type, name, status, attempts, input, output,
-                                      error, started_at, finished_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
+    conn.prepare_cached(&INSERT_STEP)?.execute(params![
         id,
         step.position,
         env,
@@ -234,10 +234,7 @@ pub fn record(
         step.started_at,
         step.finished_at
     ])?;
-    let mut update = conn.prepare_cached(
-        "UPDATE executions SET status = ?2, step = ?3, attempts = 0, next_attempt_at = ?4, error = ?5, finished_at = ?6
-         WHERE id = ?1",
-    )?;
+    let mut update = conn.prepare_cached(&ADVANCE)?;
     let following = step.position + 1;
     match next {
         Next::Continue { lease_until } => {

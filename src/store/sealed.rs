@@ -2,8 +2,10 @@
 //! `usher master-key rotate`. A sealed column's blobs are bound to their row by the
 //! associated data `vault::row_aad("<table>.<column>", <key column as text>)`; a table
 //! that adds a sealed column registers it in [`COLUMNS`] so rotation re-encrypts it.
+//! The pass's statements are made per column at compile time (`sealed_column!`), so
+//! the query-plan test sees them too.
 
-use super::{StoreResult, Tx};
+use super::{Sql, StoreResult, Tx};
 use rusqlite::params;
 
 use crate::vault::{Keyring, row_aad};
@@ -15,6 +17,37 @@ pub struct SealedColumn {
     pub table: &'static str,
     pub column: &'static str,
     pub key: &'static str,
+    /// A page of rows in rowid order: rowid, key as text, blob.
+    page: Sql,
+    /// Replaces the blob of one row.
+    update: Sql,
+}
+
+/// A [`SealedColumn`] with its registered statements: `sealed_column!(table, column, key)`.
+macro_rules! sealed_column {
+    ($table:literal, $column:literal, $key:literal) => {
+        SealedColumn {
+            table: $table,
+            column: $column,
+            key: $key,
+            page: Sql::registered(
+                concat!(module_path!(), "::", $table, ".", $column, "::PAGE"),
+                concat!(
+                    "SELECT rowid, CAST(",
+                    $key,
+                    " AS TEXT), ",
+                    $column,
+                    " FROM ",
+                    $table,
+                    " WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+                ),
+            ),
+            update: Sql::registered(
+                concat!(module_path!(), "::", $table, ".", $column, "::UPDATE"),
+                concat!("UPDATE ", $table, " SET ", $column, " = ?2 WHERE rowid = ?1"),
+            ),
+        }
+    };
 }
 
 impl SealedColumn {
@@ -22,23 +55,26 @@ impl SealedColumn {
     pub fn aad(&self, key: &str) -> Vec<u8> {
         row_aad(&format!("{}.{}", self.table, self.column), key)
     }
+
+    /// The statements the re-encryption pass runs on this column.
+    pub(in crate::store) fn statements(&self) -> [Sql; 2] {
+        [self.page, self.update]
+    }
 }
 
-pub const CREDENTIALS: SealedColumn = SealedColumn { table: "credentials", column: "sealed", key: "id" };
+pub const CREDENTIALS: SealedColumn = sealed_column!("credentials", "sealed", "id");
 
 /// Every sealed column of the schema.
 pub const COLUMNS: &[SealedColumn] =
     &[CREDENTIALS, SMARTLINK_SECRET, SMARTLINK_PREVIOUS_SECRET, WEBHOOK_SECRET, WEBHOOK_PREVIOUS_SECRET];
 
 /// Webhook signing secrets, current and (for 24 h after a rotation) previous.
-pub const WEBHOOK_SECRET: SealedColumn = SealedColumn { table: "webhook_endpoints", column: "secret", key: "id" };
-pub const WEBHOOK_PREVIOUS_SECRET: SealedColumn =
-    SealedColumn { table: "webhook_endpoints", column: "previous_secret", key: "id" };
+pub const WEBHOOK_SECRET: SealedColumn = sealed_column!("webhook_endpoints", "secret", "id");
+pub const WEBHOOK_PREVIOUS_SECRET: SealedColumn = sealed_column!("webhook_endpoints", "previous_secret", "id");
 
 /// SmartLink app secrets, current and (during a rotation's grace period) previous.
-pub const SMARTLINK_SECRET: SealedColumn = SealedColumn { table: "smartlink_apps", column: "secret", key: "app_id" };
-pub const SMARTLINK_PREVIOUS_SECRET: SealedColumn =
-    SealedColumn { table: "smartlink_apps", column: "previous_secret", key: "app_id" };
+pub const SMARTLINK_SECRET: SealedColumn = sealed_column!("smartlink_apps", "secret", "app_id");
+pub const SMARTLINK_PREVIOUS_SECRET: SealedColumn = sealed_column!("smartlink_apps", "previous_secret", "app_id");
 
 /// What one page of the pass did.
 #[derive(Debug, Default)]
@@ -60,15 +96,12 @@ pub fn reencrypt_page(
     after: i64,
     limit: usize,
 ) -> StoreResult<PassPage> {
-    let SealedColumn { table, column, key } = col;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT rowid, CAST({key} AS TEXT), {column} FROM {table} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
-    ))?;
+    let mut stmt = conn.prepare(&col.page)?;
     let rows: Vec<(i64, String, Option<Vec<u8>>)> = stmt
         .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let mut page = PassPage { last: rows.last().map(|(rowid, _, _)| *rowid), ..PassPage::default() };
-    let mut update = conn.prepare(&format!("UPDATE {table} SET {column} = ?2 WHERE rowid = ?1"))?;
+    let mut update = conn.prepare(&col.update)?;
     for (rowid, key, blob) in rows {
         let Some(blob) = blob.filter(|b| keyring.needs_reencrypt(b)) else { continue };
         let aad = col.aad(&key);
@@ -94,7 +127,7 @@ mod tests {
     fn reencrypts_integer_keyed_rows_skips_nulls_and_reports_unopenable_blobs() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE TABLE apps (app_id INTEGER PRIMARY KEY, secret BLOB) STRICT").unwrap();
-        let col = SealedColumn { table: "apps", column: "secret", key: "app_id" };
+        let col = sealed_column!("apps", "secret", "app_id");
         let mut ring = Keyring::new("k1", [1u8; 32]).unwrap();
         for id in 100..103 {
             let blob = ring.encrypt(&col.aad(&id.to_string()), format!("s{id}").as_bytes()).unwrap();

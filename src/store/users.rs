@@ -14,7 +14,32 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, username, full_name, phone, created_at";
+macro_rules! columns {
+    () => {
+        "id, username, full_name, phone, created_at"
+    };
+}
+
+super::queries! {
+    INSERT = "INSERT INTO users (id, environment, username, full_name, phone, created_at, updated_at)
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+    BY_ID = concat!("SELECT ", columns!(), " FROM users WHERE environment = ?1 AND id = ?2");
+    BY_USERNAME = concat!("SELECT ", columns!(), " FROM users WHERE environment = ?1 AND username = ?2");
+    BY_USERNAME_NOCASE = concat!(
+        "SELECT ", columns!(), " FROM users WHERE environment = ?1 AND username = ?2 COLLATE NOCASE LIMIT 2"
+    );
+    TAKEN = "SELECT 1 FROM users WHERE environment = ?1 AND username = ?2";
+    /// Seeks `users_by_env` to the cursor and reads one page in index order.
+    PAGE = concat!("SELECT ", columns!(), " FROM users WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
+    SET_FULL_NAME = "UPDATE users SET full_name = ?3, updated_at = ?4 WHERE environment = ?1 AND id = ?2";
+    DELETE = "DELETE FROM users WHERE environment = ?1 AND id = ?2";
+    /// A prefix of usernames, in the order of the table's UNIQUE (environment, username).
+    SEARCH = concat!(
+        "SELECT ", columns!(),
+        " FROM users WHERE environment = ?1 AND username >= ?2 AND username < ?3 AND username > ?4
+          ORDER BY username LIMIT ?5"
+    );
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -27,20 +52,21 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<UserRow> {
 }
 
 pub fn insert(conn: &Tx<'_>, env: Environment, user: &UserRow) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO users (id, environment, username, full_name, phone, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    )?
-    .execute(params![user.id, env, user.username, user.full_name, user.phone, user.created_at])?;
+    conn.prepare_cached(&INSERT)?.execute(params![
+        user.id,
+        env,
+        user.username,
+        user.full_name,
+        user.phone,
+        user.created_at
+    ])?;
     Ok(())
 }
 
 /// Looks a user up by id first, then by username, in one environment.
 pub fn find(conn: &Db<'_>, env: Environment, id_or_username: &str) -> StoreResult<Option<UserRow>> {
     if crate::ids::is_id(id_or_username) {
-        let by_id = conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND id = ?2"))?
-            .query_row(params![env, id_or_username], from_row)
-            .optional()?;
+        let by_id = conn.prepare_cached(&BY_ID)?.query_row(params![env, id_or_username], from_row).optional()?;
         if by_id.is_some() {
             return Ok(by_id);
         }
@@ -49,10 +75,7 @@ pub fn find(conn: &Db<'_>, env: Environment, id_or_username: &str) -> StoreResul
 }
 
 pub fn find_by_username(conn: &Db<'_>, env: Environment, username: &str) -> StoreResult<Option<UserRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2"))?
-        .query_row(params![env, username], from_row)
-        .optional()
-        .map_err(Into::into)
+    conn.prepare_cached(&BY_USERNAME)?.query_row(params![env, username], from_row).optional().map_err(Into::into)
 }
 
 /// Who an email address names, ignoring ASCII case.
@@ -70,9 +93,7 @@ pub fn find_by_email(conn: &Db<'_>, env: Environment, email: &str) -> StoreResul
     if let Some(user) = find_by_username(conn, env, email)? {
         return Ok(ByEmail::Found(user));
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username = ?2 COLLATE NOCASE LIMIT 2"
-    ))?;
+    let mut stmt = conn.prepare_cached(&BY_USERNAME_NOCASE)?;
     let mut found: Vec<UserRow> = stmt.query_map(params![env, email], from_row)?.collect::<Result<_, _>>()?;
     Ok(match (found.pop(), found.is_empty()) {
         (None, _) => ByEmail::NotFound,
@@ -83,7 +104,7 @@ pub fn find_by_email(conn: &Db<'_>, env: Environment, email: &str) -> StoreResul
 
 /// Which of `usernames` are taken in `env`.
 pub fn taken(conn: &Db<'_>, env: Environment, usernames: &[String]) -> StoreResult<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE environment = ?1 AND username = ?2")?;
+    let mut stmt = conn.prepare_cached(&TAKEN)?;
     let mut out = Vec::new();
     for name in usernames {
         if stmt.exists(params![env, name])? {
@@ -95,9 +116,7 @@ pub fn taken(conn: &Db<'_>, env: Environment, usernames: &[String]) -> StoreResu
 
 /// One page of users ordered by id, after `after` (exclusive).
 pub fn page(conn: &Db<'_>, env: Environment, after: Option<&str>, limit: usize) -> StoreResult<Vec<UserRow>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-    ))?;
+    let mut stmt = conn.prepare_cached(&PAGE)?;
     let rows = stmt.query_map(params![env, after.unwrap_or(""), limit as i64], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
@@ -109,15 +128,13 @@ pub fn set_full_name(
     full_name: Option<&str>,
     now: i64,
 ) -> StoreResult<bool> {
-    let n = conn
-        .prepare_cached("UPDATE users SET full_name = ?3, updated_at = ?4 WHERE environment = ?1 AND id = ?2")?
-        .execute(params![env, id, full_name, now])?;
+    let n = conn.prepare_cached(&SET_FULL_NAME)?.execute(params![env, id, full_name, now])?;
     Ok(n == 1)
 }
 
 /// Deletes the user; rows that belong to them go with it (ON DELETE CASCADE).
 pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
-    let n = conn.prepare_cached("DELETE FROM users WHERE environment = ?1 AND id = ?2")?.execute(params![env, id])?;
+    let n = conn.prepare_cached(&DELETE)?.execute(params![env, id])?;
     Ok(n == 1)
 }
 
@@ -135,10 +152,7 @@ pub fn search(
     // followed by the highest code point.
     let upper = format!("{prefix}\u{10FFFF}");
     let from = after.filter(|a| *a >= prefix).unwrap_or("");
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM users WHERE environment = ?1 AND username >= ?2 AND username < ?3 AND username > ?4
-         ORDER BY username LIMIT ?5"
-    ))?;
+    let mut stmt = conn.prepare_cached(&SEARCH)?;
     let rows = stmt.query_map(params![env, prefix, upper, from, limit as i64], from_row)?;
     rows.collect::<Result<_, _>>().map_err(Into::into)
 }
