@@ -10,20 +10,21 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=${2:-32}
 cargo build --release --locked --bin usher --example ceiling --example hook_bench >/dev/null
-bin=target/release/usher
+bin=${USHER_BIN:-target/release/usher}   # USHER_BIN: another build to compare (A/B)
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-start() { # start a server printing its URL first; echo the URL
+start() { # start a server printing its URL first; sets $url (not run inside $(...):
+  # its pid must reach `pids`, or the server outlives the script)
   local out="$work/out.$RANDOM"
   "$@" > "$out" 2>/dev/null & pids+=($!)
+  url=
   for _ in $(seq 200); do url=$(grep -o 'http://[0-9.:]*' "$out" | head -1 || true); [ -n "$url" ] && break; sleep 0.05; done
-  echo "$url"
 }
 
-hyper_url=$(start target/release/examples/ceiling http)
+start target/release/examples/ceiling http; hyper_url=$url
 hyper_rps=$(wrk -t2 -c"$conns" -d"${secs}s" "$hyper_url/" | awk '/Requests\/sec/ {print int($2)}')
 sqlite_cps=$(target/release/examples/ceiling sqlite 2000 "$work")
 
@@ -31,7 +32,7 @@ export USHER_LOG__LEVEL=warn
 export USHER_EGRESS__ALLOW_CIDRS='["127.0.0.0/8"]'
 export USHER_WORKFLOWS__CONCURRENCY=${USHER_WORKFLOWS__CONCURRENCY:-64}
 export USHER_WEBHOOKS__CONCURRENCY=${USHER_WEBHOOKS__CONCURRENCY:-64}
-url=$(start "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data")
+start "$bin" serve --listen 127.0.0.1:0 --data-dir "$work/data"
 key=$("$bin" keys create --env development --data-dir "$work/data" 2>/dev/null | tail -n 1)
 
 echo "ceiling: plain hyper GET           $hyper_rps/s ($conns connections, ${secs}s)"

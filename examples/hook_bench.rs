@@ -114,10 +114,16 @@ async fn setup(http: &reqwest::Client, base: &str, key: &str, sink_url: &str) ->
     Ok(children["data"][0]["hookUrl"].as_str().ok_or("no hookUrl")?.to_string())
 }
 
-/// Averages (ms) of the stages, read from the database: accepted ─► recorded (claim,
-/// stream step, record), recorded ─► first delivery attempt started.
-fn stages(data_dir: &str) -> Result<(f64, f64), Error> {
+/// Averages (ms) of the stages, read from the database: accepted ─► first claimed,
+/// accepted ─► recorded (claim, stream step, record), recorded ─► first delivery
+/// attempt started.
+fn stages(data_dir: &str) -> Result<(f64, f64, f64), Error> {
     let conn = rusqlite::Connection::open(std::path::Path::new(data_dir).join("usher.db"))?;
+    let claimed: f64 = conn
+        .query_row("SELECT avg(started_at - created_at) FROM executions WHERE status = 'succeeded'", [], |r| {
+            r.get::<_, Option<f64>>(0)
+        })?
+        .unwrap_or(f64::NAN);
     let run: f64 = conn
         .query_row("SELECT avg(finished_at - created_at) FROM executions WHERE status = 'succeeded'", [], |r| {
             r.get::<_, Option<f64>>(0)
@@ -131,12 +137,12 @@ fn stages(data_dir: &str) -> Result<(f64, f64), Error> {
             |r| r.get::<_, Option<f64>>(0),
         )?
         .unwrap_or(f64::NAN);
-    Ok((run, deliver))
+    Ok((claimed, run, deliver))
 }
 
 /// Prints the figures: accepted/s, client latency, end-to-end latency, stages.
-fn report(mut accept_ms: Vec<f64>, mut e2e: Vec<f64>, load_secs: f64, drained_secs: f64, stages: (f64, f64)) {
-    let (run, deliver) = stages;
+fn report(mut accept_ms: Vec<f64>, mut e2e: Vec<f64>, load_secs: f64, drained_secs: f64, stages: (f64, f64, f64)) {
+    let (claimed, run, deliver) = stages;
     let accepted = accept_ms.len();
     e2e.sort_by(f64::total_cmp);
     accept_ms.sort_by(f64::total_cmp);
@@ -159,7 +165,8 @@ fn report(mut accept_ms: Vec<f64>, mut e2e: Vec<f64>, load_secs: f64, drained_se
         percentile(&e2e, 1.0)
     );
     println!(
-        "stages (mean): accepted -> stream step recorded {run:.2} ms; event written -> delivery attempt {deliver:.2} ms"
+        "stages (mean): accepted -> claimed {claimed:.2} ms; accepted -> stream step recorded {run:.2} ms; \
+         event written -> delivery attempt {deliver:.2} ms"
     );
 }
 

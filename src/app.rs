@@ -154,7 +154,8 @@ fn outbox_deps(
     let settings = outbox::Settings {
         concurrency: webhooks.concurrency.max(1),
         timeout: webhooks.timeout.0,
-        retry_schedule: webhooks.retry_schedule.clone(),
+        retry_schedule: webhooks.retry_schedule.iter().map(|d| d.0).collect(),
+        lease_margin: webhooks.lease_margin.0,
     };
     Ok(OutboxDeps { store, egress, keyring, rsa, metrics, settings })
 }

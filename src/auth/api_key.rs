@@ -42,6 +42,9 @@ mod tests {
         assert!(fresh.key.starts_with("ush_prod_"));
         assert_eq!(fresh.key.len(), "ush_prod_".len() + 43);
         assert!(fresh.key.starts_with(&fresh.prefix));
+        // The tag and four characters of the secret: enough to tell keys apart in a list.
+        assert_eq!(fresh.prefix.len(), "ush_prod_".len() + 4);
+        assert_eq!(super::fresh(Environment::Development).unwrap().prefix.len(), "ush_dev_".len() + 4);
         assert_eq!(fresh.hash, crate::ids::hash_secret(&fresh.key));
     }
 }

@@ -22,7 +22,7 @@ use figment::providers::{Format, Toml};
 use figment::value::Value;
 use serde::{Deserialize, Serialize};
 
-pub use duration::Span;
+pub use duration::{Delay, Span};
 pub use values::Origin;
 
 use layers::Setting;
@@ -115,11 +115,13 @@ pub struct SmartLink {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Webhooks {
-    pub retry_schedule: Vec<u64>,
+    pub retry_schedule: Vec<Delay>,
     pub timeout: Span,
     pub concurrency: usize,
     #[serde(with = "values::optional_path")]
     pub rsa_signing_key_file: Option<PathBuf>,
+    /// Added to `timeout` to make a claimed delivery's lease.
+    pub lease_margin: Span,
 }
 
 /// The workflow runtime (`src/runtime/`): how many executions run at once, how long

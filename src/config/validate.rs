@@ -2,8 +2,13 @@
 //! retry schedule, files that must exist): each failure names the key and the bad value.
 
 use std::path::Path;
+use std::time::Duration;
 
-use super::{Config, ConfigError, Span};
+use super::{Config, ConfigError, Delay, Span};
+
+/// The shortest retry delay, attempt timeout and lease margin: sub-second values serve
+/// tests and local receivers; below this a delay is a busy loop.
+const MIN_WEBHOOK_MS: u64 = 100;
 
 fn bad(key: &str, value: impl std::fmt::Display, why: &str) -> ConfigError {
     ConfigError(format!("configuration key `{key}` = `{value}`: {why}"))
@@ -12,6 +17,15 @@ fn bad(key: &str, value: impl std::fmt::Display, why: &str) -> ConfigError {
 fn span_within(key: &str, span: Span, min: u64, max: u64) -> Result<(), ConfigError> {
     if span.secs() < min || span.secs() > max {
         let (lo, hi) = (Span(std::time::Duration::from_secs(min)), Span(std::time::Duration::from_secs(max)));
+        return Err(bad(key, span, &format!("must lie between {lo} and {hi}")));
+    }
+    Ok(())
+}
+
+/// Like [`span_within`], to the millisecond (keys that allow sub-second values).
+fn span_within_ms(key: &str, span: Span, min_ms: u64, max_ms: u64) -> Result<(), ConfigError> {
+    if span.millis() < u128::from(min_ms) || span.millis() > u128::from(max_ms) {
+        let (lo, hi) = (Span(Duration::from_millis(min_ms)), Span(Duration::from_millis(max_ms)));
         return Err(bad(key, span, &format!("must lie between {lo} and {hi}")));
     }
     Ok(())
@@ -80,16 +94,19 @@ impl Config {
             return Err(bad("smartlink.failures_per_minute", 0, "must be at least 1"));
         }
         let w = &self.webhooks;
-        let schedule = format!("{:?}", w.retry_schedule);
+        let shown: Vec<String> = w.retry_schedule.iter().map(Delay::to_string).collect();
+        let schedule = format!("[{}]", shown.join(", "));
         if w.retry_schedule.is_empty() || w.retry_schedule.len() > 50 {
             return Err(bad("webhooks.retry_schedule", &schedule, "must list 1 to 50 delays in seconds"));
         }
+        let (shortest, longest) = (Delay::millis(MIN_WEBHOOK_MS), Delay::secs(30 * 86_400));
         if w.retry_schedule.windows(2).any(|p| p[0] > p[1])
-            || w.retry_schedule.iter().any(|&d| d == 0 || d > 30 * 86_400)
+            || w.retry_schedule.iter().any(|&d| d < shortest || d > longest)
         {
-            return Err(bad("webhooks.retry_schedule", &schedule, "delays must be 1 s to 30 d and never decrease"));
+            return Err(bad("webhooks.retry_schedule", &schedule, "delays must be 100 ms to 30 d and never decrease"));
         }
-        span_within("webhooks.timeout", w.timeout, 1, 300)?;
+        span_within_ms("webhooks.timeout", w.timeout, MIN_WEBHOOK_MS, 300_000)?;
+        span_within_ms("webhooks.lease_margin", w.lease_margin, MIN_WEBHOOK_MS, 3_600_000)?;
         count_within("webhooks.concurrency", w.concurrency, 1, 1024)?;
         file_exists("webhooks.rsa_signing_key_file", w.rsa_signing_key_file.as_deref())?;
         self.validate_workflows()?;

@@ -13,7 +13,8 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::vault::LiveKeyring;
 
-/// Added to the request timeout to make the lease: covers recording the attempt.
+/// The default of `webhooks.lease_margin`, added to the request timeout to make the
+/// lease: covers recording the attempt.
 pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
 /// Added to the request timeout to make the drain: how long shutdown lets in-flight
 /// attempts finish before abandoning them to their lease.
@@ -26,8 +27,10 @@ pub struct Settings {
     pub concurrency: usize,
     /// Time limit of one attempt; the lease and the drain are derived from it.
     pub timeout: Duration,
-    /// Delays in seconds before each retry.
-    pub retry_schedule: Vec<u64>,
+    /// Delays before each retry.
+    pub retry_schedule: Vec<Duration>,
+    /// Added to `timeout` to make the lease (`webhooks.lease_margin`).
+    pub lease_margin: Duration,
 }
 
 impl Settings {
@@ -43,7 +46,7 @@ impl Settings {
     }
 
     pub(super) fn lease_ms(&self) -> i64 {
-        i64::try_from((self.timeout + LEASE_MARGIN).as_millis()).unwrap_or(i64::MAX)
+        i64::try_from((self.timeout + self.lease_margin).as_millis()).unwrap_or(i64::MAX)
     }
 }
 

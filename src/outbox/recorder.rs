@@ -26,6 +26,8 @@ const MAX_BATCH: usize = 256;
 pub(super) async fn run(cx: Arc<Context>, mut results: mpsc::Receiver<Finished>) {
     while let Some(first) = results.recv().await {
         let mut batch = vec![first];
+        // equivalent mutant: `<` as `==`, `>` or `<=` only changes how many attempts share
+        // one store job (throughput); every attempt is still recorded, alone or together.
         while batch.len() < MAX_BATCH {
             match results.try_recv() {
                 Ok(more) => batch.push(more),
@@ -62,6 +64,7 @@ async fn record(cx: &Context, batch: Vec<Finished>) {
             Verdict {
                 endpoint_id: f.job.endpoint_id.clone(),
                 message_id: f.job.message_id.clone(),
+                // equivalent mutant: the attempt number is only a field of the log line.
                 attempt: f.job.attempts + 1,
                 outcome: f.outcome,
                 record: AttemptRecord {
@@ -103,6 +106,8 @@ async fn record(cx: &Context, batch: Vec<Finished>) {
         Err(e) => tracing::error!(error = %e, "webhook attempts not recorded; their leases will return them"),
     }
     cx.wake.notify_one();
+    // equivalent mutant: `*=` keeps the count at 0, but send_modify wakes every waiter
+    // whatever the value (the waiters look at the store, never at the count).
     cx.progress.send_modify(|n| *n += 1);
 }
 
@@ -129,6 +134,8 @@ fn disable_gone(tx: &Tx<'_>, verdict: &Verdict, now: i64) -> Result<(), StoreErr
 }
 
 /// One line per attempt: ids, status, outcome, timing; never the body or a secret.
+// equivalent mutant: emptying this function, or flipping its success guard (which only
+// picks the level, info or warn), changes the log and nothing else.
 fn log_attempt(verdict: &Verdict, applied: Result<Recorded, String>) {
     let r = &verdict.record;
     let next = match r.next {

@@ -66,7 +66,7 @@ impl Outcome {
 /// What follows an attempt. `step` is how many retries of the current round were
 /// already scheduled; `jitter` is uniform in [-1, 1]; times are milliseconds.
 pub fn next_state(
-    schedule: &[u64],
+    schedule: &[Duration],
     step: i64,
     outcome: Outcome,
     retry_after: Option<Duration>,
@@ -76,11 +76,11 @@ pub fn next_state(
     if outcome == Outcome::Success {
         return NextState::Delivered;
     }
-    let Some(&delay_secs) = usize::try_from(step).ok().and_then(|i| schedule.get(i)) else {
+    let Some(&delay) = usize::try_from(step).ok().and_then(|i| schedule.get(i)) else {
         return NextState::Dead;
     };
     let factor = 1.0 + JITTER * jitter.clamp(-1.0, 1.0);
-    let mut delay_ms = (delay_secs as f64 * 1000.0 * factor).round() as i64;
+    let mut delay_ms = (delay.as_millis() as f64 * factor).round() as i64;
     if matches!(outcome, Outcome::Status(429 | 503))
         && let Some(asked) = retry_after
     {
@@ -102,7 +102,17 @@ pub fn random_jitter() -> f64 {
 mod tests {
     use super::*;
 
-    const DEFAULT: [u64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
+    const DEFAULT: [Duration; 7] = secs([5, 300, 1800, 7200, 18000, 36000, 36000]);
+
+    const fn secs<const N: usize>(list: [u64; N]) -> [Duration; N] {
+        let mut out = [Duration::ZERO; N];
+        let mut i = 0;
+        while i < N {
+            out[i] = Duration::from_secs(list[i]);
+            i += 1;
+        }
+        out
+    }
 
     #[test]
     fn each_outcome_has_its_own_counter_and_label() {
@@ -130,11 +140,14 @@ mod tests {
         let now = 1_000_000;
         for (step, delay) in DEFAULT.iter().enumerate() {
             let step = step as i64;
-            let want = NextState::Retry { at: now + (*delay as i64) * 1000, step: step + 1 };
+            let want = NextState::Retry { at: now + delay.as_millis() as i64, step: step + 1 };
             assert_eq!(next_state(&DEFAULT, step, Outcome::Status(500), None, now, 0.0), want);
         }
         assert_eq!(next_state(&DEFAULT, 7, Outcome::Timeout, None, now, 0.0), NextState::Dead);
-        assert_eq!(next_state(&[1, 1, 1], 3, Outcome::Network, None, now, 0.0), NextState::Dead);
+        assert_eq!(next_state(&secs([1, 1, 1]), 3, Outcome::Network, None, now, 0.0), NextState::Dead);
+        // Sub-second delays (test configurations) keep their milliseconds.
+        let fast = [Duration::from_millis(200)];
+        assert_eq!(next_state(&fast, 0, Outcome::Timeout, None, now, 0.0), NextState::Retry { at: now + 200, step: 1 });
     }
 
     #[test]
@@ -143,6 +156,10 @@ mod tests {
         let hi = next_state(&DEFAULT, 1, Outcome::Timeout, None, 0, 1.0);
         assert_eq!(lo, NextState::Retry { at: 240_000, step: 2 });
         assert_eq!(hi, NextState::Retry { at: 360_000, step: 2 });
+        // Spread over the whole range: a constant, or a draw squeezed into half of it,
+        // would fail (the chance that 1000 uniform draws miss a quarter is 0.75^1000).
+        let draws: Vec<f64> = (0..1000).map(|_| random_jitter()).collect();
+        assert!(draws.iter().any(|&j| j < -0.5) && draws.iter().any(|&j| j > 0.5), "{draws:?}");
         for _ in 0..1000 {
             let j = random_jitter();
             assert!((-1.0..=1.0).contains(&j));
@@ -166,7 +183,8 @@ mod tests {
             NextState::Retry { at: 300_000, step: 2 }
         );
         let huge = Some(Duration::from_secs(u64::MAX));
-        let capped = MAX_RETRY_AFTER.as_millis() as i64;
+        // 24 hours, as documented (not the constant itself: that would accept any value).
+        let capped = 24 * 60 * 60 * 1000;
         assert_eq!(
             next_state(&DEFAULT, 0, Outcome::Status(503), huge, 0, 0.0),
             NextState::Retry { at: capped, step: 1 }

@@ -209,4 +209,11 @@ mod tests {
         assert_eq!(WebhookSecret::parse(&long).unwrap_err(), SecretError::Length(65));
         assert!(WebhookSecret::parse(&format!("whsec_{}", STANDARD.encode([0u8; 64]))).is_ok());
     }
+
+    #[test]
+    fn errors_say_what_is_wrong_without_the_secret() {
+        assert_eq!(SecretError::Base64.to_string(), "webhook secret is not \"whsec_\" followed by base64");
+        assert_eq!(SecretError::Length(23).to_string(), "webhook secret decodes to 23 bytes; 24 to 64 are accepted");
+        assert_eq!(SecretError::Random.to_string(), "the operating system's random number generator failed");
+    }
 }

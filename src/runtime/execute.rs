@@ -12,8 +12,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::context::Context;
 use super::http_step;
 use super::recorder::{After, JobRef, Report};
-use crate::domain::workflow::template::{self, Context as Place, Scope};
+use crate::domain::workflow::template::Scope;
 use crate::domain::workflow::{Definition, Step, StreamStep};
+pub(super) use crate::ops::runtime::streams::redact;
+use crate::ops::runtime::streams::{self, capped};
 use crate::store::executions::StepRecord;
 use crate::store::runtime_queue::Claimed;
 
@@ -99,7 +101,7 @@ fn open(cx: &Context, job: &Claimed) -> Result<Plan, String> {
     let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
     let steps =
         job.outputs.iter().map(|(name, out)| (name.clone(), out.as_deref().map_or(Value::Null, parse))).collect();
-    let secrets = credentials.values().filter(|v| v.len() >= MIN_SECRET).cloned().collect();
+    let secrets = credentials.values().filter(|v| v.len() >= streams::MIN_SECRET).cloned().collect();
     let scope = Scope {
         data: parse(&job.input),
         steps,
@@ -109,20 +111,10 @@ fn open(cx: &Context, job: &Claimed) -> Result<Plan, String> {
     Ok(Plan { steps: definition.steps, scope, secrets })
 }
 
-/// Credential values shorter than this are not searched for in records (a one-letter
-/// value would blank out every record); templates never render any value into one.
-const MIN_SECRET: usize = 4;
-
 fn stream_step(plan: &Plan, step: &StreamStep) -> Outcome {
-    let Some(source) = &step.data else { return Outcome::Stream { data: plan.scope.data.clone() } };
-    // Credentials cannot appear in a stream template (checked at save time); the
-    // redacted scope makes sure of it.
-    match template::render(source, Place::Json, &plan.scope.redacted()) {
-        Ok(text) => match serde_json::from_str(&text) {
-            Ok(data) => Outcome::Stream { data },
-            Err(e) => Outcome::Failed { input: None, error: format!("data: the rendered template is not JSON: {e}") },
-        },
-        Err(e) => Outcome::Failed { input: None, error: format!("data: {e}") },
+    match streams::stream_data(&plan.scope, step) {
+        Ok(data) => Outcome::Stream { data },
+        Err(error) => Outcome::Failed { input: None, error },
     }
 }
 
@@ -186,50 +178,4 @@ async fn report(
         return false;
     }
     answer.await.unwrap_or(false) && go_on
-}
-
-/// A value as its record keeps it: JSON text, at most `limit` bytes (a longer one is
-/// kept as `{"truncated": true, "prefix": "..."}`), with `secrets` replaced.
-pub(super) fn capped(value: &Value, limit: usize, secrets: &[String]) -> String {
-    let text = redact(&value.to_string(), secrets);
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit.saturating_sub(64).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    json!({ "truncated": true, "prefix": &text[..end] }).to_string()
-}
-
-/// `text` with every credential value (as is and as it appears JSON-escaped) replaced
-/// by `[redacted]`.
-pub(super) fn redact(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets {
-        out = out.replace(secret.as_str(), template::REDACTED);
-        let escaped = Value::String(secret.clone()).to_string();
-        let escaped = escaped.trim_matches('"');
-        if escaped != secret {
-            out = out.replace(escaped, template::REDACTED);
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_are_capped_and_redacted() {
-        let secrets = vec!["s3cr\"et".to_string()];
-        let value = json!({"echo": "Bearer s3cr\"et", "n": 1});
-        let text = capped(&value, 1000, &secrets);
-        assert!(!text.contains("s3cr") && text.contains("[redacted]"), "{text}");
-        let big = json!({"x": "y".repeat(5000)});
-        let text = capped(&big, 1024, &[]);
-        assert!(text.len() <= 1024 + 64, "{}", text.len());
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["truncated"], true);
-    }
 }

@@ -10,6 +10,10 @@
 //!     └──────────── recorder.rs: step records, next step / retry / done / failed, batched; each step waits for its commit
 //! ```
 //!
+//! A run's leading `stream` steps never reach this module: they are done in the
+//! transaction that accepts the run (`ops::runtime::streams`), which only wakes the
+//! worker when steps are left.
+//!
 //! At least once: a claim leases the execution for the step timeout plus a margin and
 //! every recorded step renews it; if the process dies, the lease runs out and the run
 //! is claimed again at its first unrecorded step, with the same execution id (sent as

@@ -21,8 +21,8 @@ pub struct NewExecution<'a> {
     pub now: i64,
 }
 
-/// Queues a run of the child's pinned version, due now, and wakes the runtime after
-/// the commit.
+/// Queues a run of the child's pinned version, due now. The caller wakes the runtime
+/// after the commit (unless the run was finished in the same transaction).
 pub fn insert(conn: &Tx<'_>, env: Environment, new: &NewExecution<'_>) -> StoreResult<()> {
     let w = new.workflow;
     conn.prepare_cached(&INSERT)?.execute(params![
@@ -38,7 +38,34 @@ pub fn insert(conn: &Tx<'_>, env: Environment, new: &NewExecution<'_>) -> StoreR
         new.now,
         new.rerun_of
     ])?;
-    super::wake_runtime_after_commit();
+    Ok(())
+}
+
+/// Moves a run just inserted past its first `step` steps, done in the transaction
+/// that accepted it: succeeded when that was all of them, else still queued (due now)
+/// at its next step.
+pub fn advance_accepted(conn: &Tx<'_>, id: &str, step: i64, finished: bool, now: i64) -> StoreResult<()> {
+    let sql = if finished { &ACCEPTED_FINISHED } else { &ACCEPTED_ADVANCED };
+    conn.prepare_cached(sql)?.execute(params![id, step, now])?;
+    Ok(())
+}
+
+/// Writes the record of a finished step of run `execution_id`.
+pub fn insert_step(conn: &Tx<'_>, env: Environment, execution_id: &str, step: &StepRecord) -> StoreResult<()> {
+    conn.prepare_cached(&INSERT_STEP)?.execute(params![
+        execution_id,
+        step.position,
+        env,
+        step.kind,
+        step.name,
+        step.status,
+        step.attempts,
+        step.input,
+        step.output,
+        step.error,
+        step.started_at,
+        step.finished_at
+    ])?;
     Ok(())
 }
 
@@ -88,6 +115,13 @@ super::queries! {
         "SELECT ", columns!(), " FROM executions WHERE workflow_id = ?1 AND status = 'failed' AND (created_at, id) < (?2, ?3)
          ORDER BY created_at DESC, id DESC LIMIT ?4"
     );
+    /// By primary key: a run just accepted, past the steps done in its transaction.
+    ACCEPTED_FINISHED = "UPDATE executions SET step = ?2, status = 'succeeded', next_attempt_at = NULL, started_at = ?3,
+                                finished_at = ?3 WHERE id = ?1";
+    ACCEPTED_ADVANCED = "UPDATE executions SET step = ?2, started_at = ?3 WHERE id = ?1";
+    INSERT_STEP = "INSERT INTO execution_steps (execution_id, position, environment, type, name, status, attempts,
+                                                input, output, error, started_at, finished_at)
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     /// The primary key (execution, position).
     STEPS_OF = "SELECT position, type, name, status, attempts, input, output, error, started_at, finished_at
                 FROM execution_steps WHERE execution_id = ?1 ORDER BY position";

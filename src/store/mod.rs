@@ -197,6 +197,9 @@ impl Store {
         let sender = self.sender().map_err(E::from)?;
         let (job, answer) = writer::job(work);
         sender.send(job).await.map_err(|_| E::from(StoreError::Closed))?;
+        // Not held while waiting: `close` from a drop on this runtime's thread (a test
+        // that failed half-way) would wait forever for a task that cannot run to drop it.
+        drop(sender);
         answer.await.map_err(|_| E::from(StoreError::Closed))?
     }
 

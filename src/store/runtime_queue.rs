@@ -38,9 +38,6 @@ super::queries! {
                 ORDER BY next_attempt_at LIMIT 1";
     HOLDS = "SELECT claims, status FROM executions WHERE id = ?1";
     RETRY = "UPDATE executions SET attempts = ?2, next_attempt_at = ?3, error = ?4 WHERE id = ?1";
-    INSERT_STEP = "INSERT INTO execution_steps (execution_id, position, environment, type, name, status, attempts,
-                                                input, output, error, started_at, finished_at)
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     ADVANCE = "UPDATE executions SET status = ?2, step = ?3, attempts = 0, next_attempt_at = ?4, error = ?5,
                       finished_at = ?6
                WHERE id = ?1";
@@ -220,20 +217,7 @@ pub fn record(
         super::wake_runtime_after_commit();
         return Ok(true);
     }
-    conn.prepare_cached(&INSERT_STEP)?.execute(params![
-        id,
-        step.position,
-        env,
-        step.kind,
-        step.name,
-        step.status,
-        step.attempts,
-        step.input,
-        step.output,
-        step.error,
-        step.started_at,
-        step.finished_at
-    ])?;
+    super::executions::insert_step(conn, env, id, step)?;
     let mut update = conn.prepare_cached(&ADVANCE)?;
     let following = step.position + 1;
     match next {

@@ -24,12 +24,17 @@ use super::{KEY_LEN, Keyring, VaultError, random_key};
 
 const HEADER: &str = "# usher master keys: \"<id> <64 hex chars>\" per line; the last line is current\n";
 
+/// Whether a file of this mode may be read or written by its group or by others.
+fn open_to_others(mode: u32) -> bool {
+    mode & 0o077 != 0
+}
+
 impl Keyring {
     /// Reads a key file in any of the three forms described in the [`keyfile`](super::keyfile) docs.
     pub fn load(path: &Path) -> Result<Self, VaultError> {
         let bytes = fs::read(path).map_err(|e| io_err(path, "reading", e))?;
         if let Ok(meta) = fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
+            && open_to_others(meta.permissions().mode())
         {
             tracing::warn!(path = %path.display(), "master key file is readable by group or others; chmod 600 it");
         }
@@ -162,6 +167,10 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Makes a create or rename durable by syncing the containing directory.
+// equivalent mutants: an empty body, or a guard that always picks ".", changes which
+// directory is fsynced, which only a power loss shows; a guard that never picks "."
+// fails only for a bare file name in the working directory, and tests cannot change the
+// process-wide working directory while other tests run.
 fn sync_dir(path: &Path) -> Result<(), VaultError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -173,6 +182,16 @@ fn sync_dir(path: &Path) -> Result<(), VaultError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_file_open_to_group_or_others_is_noticed() {
+        for private in [0o600, 0o400, 0o700, 0o100600] {
+            assert!(!open_to_others(private), "{private:o}");
+        }
+        for open in [0o640, 0o604, 0o660, 0o606, 0o610, 0o601, 0o100644] {
+            assert!(open_to_others(open), "{open:o}");
+        }
+    }
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -33,9 +33,17 @@ const browser = await chromium.launch({
 
 const results = {};
 
+// Requests of a page and its frames still unanswered (a late answer could still bring
+// a second callback).
+const inflight = new WeakMap();
+
 async function run(name, fn, viewport = { width: 1024, height: 768 }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  inflight.set(page, 0);
+  page.on('request', () => inflight.set(page, inflight.get(page) + 1));
+  page.on('requestfinished', () => inflight.set(page, inflight.get(page) - 1));
+  page.on('requestfailed', () => inflight.set(page, inflight.get(page) - 1));
   const console_ = [];
   page.on('console', (m) => { if (m.type() === 'error') { console_.push(m.text()); } });
   page.on('pageerror', (e) => console_.push(`pageerror: ${e.message}`));
@@ -64,6 +72,27 @@ function install(page, token, options) {
 
 async function waitResult(page) {
   await page.waitForFunction(() => window.results.length > 0, null, { timeout: WAIT });
+  return page.evaluate(() => window.results);
+}
+
+// The callbacks once the network has settled: every request the page and its frames
+// made is answered, and every message already posted to the page is delivered (a
+// round trip through the page's own message queue comes after them). Only then is
+// "exactly one callback" a fact rather than a snapshot taken too early.
+async function settledResults(page) {
+  const deadline = Date.now() + WAIT;
+  while (inflight.get(page) > 0) {
+    if (Date.now() > deadline) { throw new Error(`requests still in flight after ${WAIT} ms`); }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await page.evaluate(() => new Promise((resolve) => {
+    const marker = `settled-${Math.random()}`;
+    const onMessage = (e) => {
+      if (e.data === marker) { window.removeEventListener('message', onMessage); resolve(); }
+    };
+    window.addEventListener('message', onMessage);
+    window.postMessage(marker, '*');
+  }));
   return page.evaluate(() => window.results);
 }
 
@@ -108,7 +137,8 @@ await run('install', async (page) => {
   }
   await fill(frame);
   await frame.click(submitSelector);
-  const got = await waitResult(page);
+  await waitResult(page);
+  const got = await settledResults(page);
   return { dialog, focus, results: got, overlayAfter: await overlayOpen(page) };
 });
 
@@ -140,7 +170,8 @@ await run('doubleClick', async (page) => {
   const fieldErrors = await frame.evaluate(() => Array.from(document.querySelectorAll('#usher-form .error')).map((e) => e.textContent));
   await fill(frame);
   await frame.dblclick(submitSelector);
-  const got = await waitResult(page);
+  await waitResult(page);
+  const got = await settledResults(page);
   return { fieldErrors, results: got };
 });
 

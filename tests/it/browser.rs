@@ -34,8 +34,17 @@ fn require_tools() {
     );
 }
 
+/// A server task of this test, stopped when dropped (a failing test leaves none behind).
+struct Served(tokio::task::JoinHandle<()>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Serves `host.html` and `evil.html` with `__USHER__` replaced by the appliance's URL.
-async fn serve_host_pages(listener: tokio::net::TcpListener, usher: String) {
+async fn serve_host_pages(listener: tokio::net::TcpListener, usher: String) -> Served {
     let page = |name: &'static str, usher: String| {
         let html = std::fs::read_to_string(browser_dir().join(name)).unwrap().replace("__USHER__", &usher);
         get(move || {
@@ -46,7 +55,7 @@ async fn serve_host_pages(listener: tokio::net::TcpListener, usher: String) {
     let router = Router::new()
         .route("/host.html", page("host.html", usher.clone()))
         .route("/evil.html", page("evil.html", usher));
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    Served(tokio::spawn(async move { axum::serve(listener, router).await.unwrap() }))
 }
 
 async fn bind() -> (tokio::net::TcpListener, String) {
@@ -83,8 +92,8 @@ async fn sdk_modal_flows_in_chromium() {
     let (foreign_listener, foreign_origin) = bind().await;
     let allowed = host_origin.clone();
     let app = TestApp::start_with(move |c| c.sdk.allowed_origins = vec![allowed.parse().unwrap()]).await;
-    serve_host_pages(host_listener, app.url.clone()).await;
-    serve_host_pages(foreign_listener, app.url.clone()).await;
+    let _host = serve_host_pages(host_listener, app.url.clone()).await;
+    let _foreign = serve_host_pages(foreign_listener, app.url.clone()).await;
 
     let key = app.dev_key().await;
     let ada = app.user(&key, "ada").await;

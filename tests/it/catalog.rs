@@ -36,12 +36,15 @@ async fn integrations_have_exactly_the_api_shape_under_every_prefix() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(&single["data"], one);
     }
-    // Another environment sees nothing of it.
+    // Another environment sees nothing of it, and changes nothing.
     let prod = app.key(Environment::Production).await;
+    let before = app.db().everything();
     assert_eq!(app.get("/integrations", &prod).await.1["data"], json!([]));
     assert_eq!(app.get(&format!("/integrations/{id}"), &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&format!("/integrations/{id}"), &prod).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete(&format!("/integrations/{id}?force=true"), &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/integrations?userId=nobody", &key).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.db().everything(), before);
     assert_eq!(app.db().audit_of("integration.created"), 1);
     app.stop().await;
 }
@@ -52,6 +55,7 @@ async fn bad_integrations_are_400_or_409_and_change_nothing() {
     let key = app.dev_key().await;
     integration(&app, &key, "shopify").await;
     let before = app.db().integrations() + app.db().parent_workflows();
+    let everything = app.db().everything();
     let long = "x".repeat(300);
     for body in [
         json!({"name": "x"}),
@@ -75,6 +79,7 @@ async fn bad_integrations_are_400_or_409_and_change_nothing() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(answer["code"], "integration_exists");
     assert_eq!(app.db().integrations() + app.db().parent_workflows(), before);
+    assert_eq!(app.db().everything(), everything, "a refusal wrote something (an audit entry, an event?)");
     app.stop().await;
 }
 
@@ -128,6 +133,7 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
     assert_eq!(toggle("/workflows/activate", user.clone()).await.0, StatusCode::OK);
     assert_eq!(app.db().inactive_workflows(), 0);
     let before = app.db().audit_entries();
+    let everything = app.db().everything();
     // Another user's workflow, an unknown user, a missing field: refused, nothing changed.
     assert_eq!(toggle("/workflows/deactivate", other.clone()).await.0, StatusCode::NOT_FOUND);
     assert_eq!(toggle("/workflows/deactivate", "ghost".into()).await.0, StatusCode::NOT_FOUND);
@@ -137,6 +143,7 @@ async fn workflows_activate_deactivate_and_credentials_never_show_values() {
     assert_eq!(app.get("/workflows", &key).await.0, StatusCode::BAD_REQUEST);
     assert_eq!(app.db().audit_entries(), before);
     assert_eq!(app.db().inactive_workflows(), 0);
+    assert_eq!(app.db().everything(), everything);
 
     let (_, creds) = app.get(&format!("/users/{user}/credentials"), &key).await;
     assert_eq!(creds["data"].as_array().unwrap().len(), 1);
@@ -183,6 +190,7 @@ async fn uninstall_and_integration_delete_with_and_without_force() {
     assert_eq!((event["userId"].as_str(), event["installationId"].as_str()), (Some(a.as_str()), Some(inst.as_str())));
 
     let before = snapshot(&app);
+    let everything = app.db().everything();
     let (status, body) = app.delete(&format!("/integrations/{integration_id}"), &key).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "integration_installed");
@@ -191,6 +199,7 @@ async fn uninstall_and_integration_delete_with_and_without_force() {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(snapshot(&app), before);
+    assert_eq!(app.db().everything(), everything);
     let (status, _) = app.delete(&format!("/integrations/{integration_id}?force=true"), &key).await;
     assert_eq!(status, StatusCode::OK);
     let db = app.db();

@@ -65,7 +65,7 @@ async fn console_first_hour_in_chromium() {
     require_tools();
     let app = TestApp::start_with(|c| {
         local(c);
-        c.webhooks.retry_schedule = vec![1];
+        c.webhooks.retry_schedule = vec![usher::config::Delay::secs(1)];
     })
     .await;
     let _rx = dead_delivery(&app).await;

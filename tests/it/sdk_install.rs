@@ -85,9 +85,16 @@ async fn workflow_ids_choose_which_children_are_active() {
     let (status, answer) = post(&app, &jwt, "/sdk/installations", body).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let (_, workflows) = app.get(&format!("/workflows?userId={user}"), &key).await;
-    for w in workflows["data"].as_array().unwrap() {
+    let workflows = workflows["data"].as_array().unwrap();
+    // One child per parent (a loop over none would prove nothing), the chosen one active.
+    assert_eq!(workflows.len(), parents.len(), "{workflows:?}");
+    assert_eq!(parents.len(), 2);
+    for w in workflows {
         assert_eq!(w["active"], w["parentWorkflowId"] == parents[1].as_str(), "{w}");
     }
+    let active: Vec<&str> =
+        workflows.iter().filter(|w| w["active"] == true).map(|w| w["parentWorkflowId"].as_str().unwrap()).collect();
+    assert_eq!(active, [parents[1].as_str()]);
     app.stop().await;
 }
 

@@ -37,7 +37,8 @@ async fn apps_api_create_list_show_rotate_delete_and_isolation() {
     let (status, shown) = app.get(&format!("/smartlink-apps/{id}"), &dev).await;
     assert_eq!((status, shown["name"].as_str()), (StatusCode::OK, Some("Portal")));
 
-    // The other environment sees nothing of it.
+    // The other environment sees nothing of it, and changes nothing.
+    let before = app.db().everything();
     for (method, path) in [
         (reqwest::Method::GET, format!("/smartlink-apps/{id}")),
         (reqwest::Method::DELETE, format!("/smartlink-apps/{id}")),
@@ -45,6 +46,7 @@ async fn apps_api_create_list_show_rotate_delete_and_isolation() {
     ] {
         let (status, _) = app.call(method, &path, Some(&prod), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(app.db().everything(), before, "{path}");
     }
     for bad in ["abc", "0100", "-1", "99999999999999999999"] {
         assert_eq!(app.get(&format!("/smartlink-apps/{bad}"), &dev).await.0, StatusCode::NOT_FOUND, "{bad}");

@@ -178,6 +178,7 @@ async fn environments_are_isolated() {
     let dev = app.dev_key().await;
     let prod = app.key(Environment::Production).await;
     let id = app.user(&dev, "shared-name").await;
+    let before = app.db().everything();
     assert_eq!(app.get(&format!("/users/{id}"), &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/users/shared-name", &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&format!("/users/{id}"), &prod).await.0, StatusCode::NOT_FOUND);
@@ -187,6 +188,9 @@ async fn environments_are_isolated() {
     );
     assert_eq!(app.get(&format!("/users/{id}/token"), &prod).await.0, StatusCode::NOT_FOUND);
     assert_eq!(app.delete(&format!("/users/{id}/logs"), &prod).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.delete("/users/shared-name/logs", &prod).await.0, StatusCode::NOT_FOUND);
+    // Re-read: the user, their audit trail and everything else are as they were.
+    assert_eq!(app.db().everything(), before);
     let (_, list) = app.get("/users", &prod).await;
     assert_eq!(list["data"], json!([]));
     let (_, audit) = app.get("/audit-log", &prod).await;

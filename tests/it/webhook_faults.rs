@@ -2,21 +2,22 @@
 //! closes the connection, a 10 MB answer, one down for the whole schedule (dead, then a
 //! manual retry), Retry-After, the egress source address, the RSA header, metrics.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::support::TestApp;
-use crate::support::receiver::{Receiver, Reply};
-use crate::webhooks::{LIMIT, emit, first_delivery, hook, idle, local, local_app};
+use usher::config::Delay;
+
+use crate::support::receiver::{Receiver, Reply, Reserved};
+use crate::webhooks::{LIMIT, RETRY, emit, first_delivery, hook, idle, local, local_app};
 
 #[tokio::test]
 async fn a_name_resolving_to_loopback_is_refused_at_delivery_and_recorded() {
     // Default policy (loopback refused); `localhost` passes create: names are judged
     // on the address they resolve to, when connecting.
-    let app = TestApp::start_with(|cfg| cfg.webhooks.retry_schedule = vec![1]).await;
+    let app = TestApp::start_with(|cfg| cfg.webhooks.retry_schedule = vec![Delay(RETRY)]).await;
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
     let url = format!("http://localhost:{}/hook", rx.addr.port());
@@ -50,8 +51,10 @@ async fn a_receiver_that_never_answers_times_out_and_is_retried() {
     assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("delivered"), Some(2)));
     let first = &d["attemptLog"][0];
     assert!(first["error"].as_str().unwrap().starts_with("timeout"), "{first}");
+    // It waited the whole time limit (no wall-clock upper bound: a late timeout would
+    // show as idle() running past its limit, a missing one as a hang).
     let took = first["durationMs"].as_i64().unwrap();
-    assert!((900..3000).contains(&took), "{took}");
+    assert!(took >= 900, "{took}");
     app.stop().await;
 }
 
@@ -93,9 +96,9 @@ async fn a_ten_megabyte_answer_is_read_bounded() {
 async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
     let app = local_app().await;
     let key = app.dev_key().await;
-    // A port with nobody listening: every attempt is a refused connection.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let id = hook(&app, &key, &format!("http://127.0.0.1:{port}/hook"), None).await.id;
+    // A port held with nobody listening: every attempt is a refused connection.
+    let port = Reserved::new();
+    let id = hook(&app, &key, &port.url(), None).await.id;
     emit(&app, &key).await;
     idle(&app).await;
     let d = first_delivery(&app, &key, &id).await;
@@ -107,7 +110,7 @@ async fn down_for_the_whole_schedule_is_dead_then_a_manual_retry_delivers() {
     let (status, _) = app.get(&format!("/webhooks/{id}/deliveries?status=gone"), &key).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // The receiver comes back on that port; a manual retry delivers.
-    let rx = Receiver::start_on(SocketAddr::from(([127, 0, 0, 1], port)), Reply::Status(200)).await;
+    let rx = port.listen(Reply::Status(200));
     let delivery = d["deliveryId"].as_str().unwrap();
     let (status, body) = app.post(&format!("/deliveries/{delivery}/retry"), &key, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -138,12 +141,13 @@ async fn retry_after_on_503_is_honoured() {
     let app = local_app().await;
     let key = app.dev_key().await;
     let rx = Receiver::start(Reply::Status(200)).await;
-    rx.script(vec![Reply::WithHeaders(503, vec![("retry-after", "3".into())])]);
+    // One second: five times the schedule's delay, which it would otherwise retry after.
+    rx.script(vec![Reply::WithHeaders(503, vec![("retry-after", "1".into())])]);
     hook(&app, &key, &rx.url, None).await;
     emit(&app, &key).await;
     let seen = rx.wait_for(2, LIMIT).await;
     let gap = seen[1].at - seen[0].at;
-    assert!(gap >= Duration::from_millis(2900), "retried after {gap:?}, asked for 3 s");
+    assert!(gap >= Duration::from_millis(950), "retried after {gap:?}, asked for 1 s");
     app.stop().await;
 }
 
@@ -217,8 +221,9 @@ async fn metrics_show_the_queue_and_attempts() {
 }
 
 /// The idle worker has no timer at all: only the post-commit wake-up can start this
-/// attempt (were it missing, nothing would arrive). The 50 ms figure is measured by the
-/// benchmark, not asserted here; this bound only rules out a polling interval.
+/// attempt (were it missing, nothing would arrive). How soon it arrives, and that an
+/// idle appliance does not poll, are measured by the benchmark (`bench_outbox`: latency
+/// at idle, idle CPU), not asserted with a wall-clock bound here.
 #[tokio::test]
 async fn an_idle_worker_is_woken_by_the_commit() {
     let app = local_app().await;
@@ -230,11 +235,8 @@ async fn an_idle_worker_is_woken_by_the_commit() {
     let name = format!("u{}", usher::ids::new_id().unwrap());
     let id = app.user(&key, &name).await;
     let (status, _) = app.delete(&format!("/users/{id}"), &key).await;
-    let answered = std::time::Instant::now();
     assert_eq!(status, StatusCode::OK);
     let seen = rx.wait_for(1, LIMIT).await;
-    // The commit happened before the answer; the request arrived soon after it.
-    let latency = seen[0].at.saturating_duration_since(answered);
-    assert!(latency < Duration::from_secs(1), "first attempt {latency:?} after the commit was answered");
+    assert_eq!(seen[0].json()["userId"], id.as_str());
     app.stop().await;
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::support::TestApp;
 use crate::support::receiver::{Receiver, Reply};
-use crate::webhooks::{LIMIT, deliveries, emit, hook, idle, local};
+use crate::webhooks::{LIMIT, RETRY, deliveries, emit, hook, idle, local};
 
 async fn text(app: &TestApp, path: &str) -> (StatusCode, String) {
     let response = app.client.get(format!("{}{path}", app.url)).send().await.unwrap();
@@ -28,7 +28,8 @@ async fn a_retry_during_a_hanging_attempt_is_not_undone_by_it() {
     // One retry only: the hanging attempt is the last of the schedule.
     let app = TestApp::start_with(|cfg| {
         local(cfg);
-        cfg.webhooks.retry_schedule = vec![1];
+        cfg.webhooks.retry_schedule = vec![usher::config::Delay(RETRY)];
+        cfg.webhooks.timeout = usher::config::Span(Duration::from_secs(1));
     })
     .await;
     let key = app.dev_key().await;
@@ -37,7 +38,7 @@ async fn a_retry_during_a_hanging_attempt_is_not_undone_by_it() {
     let id = hook(&app, &key, &rx.url, None).await.id;
     emit(&app, &key).await;
     rx.wait_for(2, LIMIT).await;
-    // The second attempt hangs now (2 s timeout); retry it by hand meanwhile.
+    // The second attempt hangs now (1 s timeout); retry it by hand meanwhile.
     let delivery = deliveries(&app, &key, &id).await[0]["deliveryId"].as_str().unwrap().to_string();
     let (status, body) = app.post(&format!("/deliveries/{delivery}/retry"), &key, json!({})).await;
     assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("pending")), "{body}");
@@ -79,8 +80,9 @@ async fn the_list_shows_each_last_attempt_and_a_delivery_its_whole_log() {
 async fn a_gone_endpoint_parks_its_backlog_until_enabled() {
     let app = TestApp::start_with(local).await;
     let key = app.dev_key().await;
-    // Every delivery is in flight before the first 410 comes back.
-    let rx = Receiver::start(Reply::Slow(Duration::from_millis(700), 410)).await;
+    // Every delivery is in flight before the first 410 comes back: each answer is held
+    // until all three requests have arrived.
+    let rx = Receiver::start(Reply::HoldUntil(3, 410)).await;
     let id = hook(&app, &key, &rx.url, None).await.id;
     for _ in 0..3 {
         emit(&app, &key).await;

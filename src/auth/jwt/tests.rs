@@ -152,3 +152,44 @@ fn structure_is_exactly_three_unpadded_parts() {
     assert_eq!(verify(KEY, &padded, NOW, 0, "usher-sdk"), Err(JwtError::Malformed));
     assert_eq!(JwtError::Signature.to_string(), "invalid token signature");
 }
+
+/// A validly signed token of exactly `len` bytes: the payload is padded with JSON spaces.
+fn signed_of_len(len: usize) -> String {
+    let payload = serde_json::to_string(&claims()).unwrap();
+    (0..len)
+        .map(|pad| forge(KEY, HEADER, &format!("{}{payload}", " ".repeat(pad))))
+        .find(|t| t.len() >= len)
+        .filter(|t| t.len() == len)
+        .unwrap_or_else(|| panic!("no padding gives a token of {len} bytes"))
+}
+
+#[test]
+fn the_length_limit_is_8_kib_exactly() {
+    // Signed and valid at the limit; one byte more is refused before any decoding.
+    let at_limit = signed_of_len(MAX_TOKEN_LEN);
+    assert_eq!(verify(KEY, &at_limit, NOW, 0, "usher-sdk"), Ok(claims()));
+    assert_eq!(verify(KEY, &signed_of_len(MAX_TOKEN_LEN + 1), NOW, 0, "usher-sdk"), Err(JwtError::Malformed));
+    assert_eq!(MAX_TOKEN_LEN, 8192);
+}
+
+#[test]
+fn issued_exactly_at_the_leeway_is_accepted() {
+    let token = sign(KEY, &claims());
+    assert!(verify(KEY, &token, NOW - 60, 60, "usher-sdk").is_ok());
+    assert_eq!(verify(KEY, &token, NOW - 1, 0, "usher-sdk"), Err(JwtError::Expired));
+    assert!(verify(KEY, &token, NOW, 0, "usher-sdk").is_ok());
+}
+
+#[test]
+fn every_error_says_what_is_wrong() {
+    let texts = [
+        (JwtError::Malformed, "malformed token"),
+        (JwtError::Algorithm, "unsupported token algorithm or header"),
+        (JwtError::Signature, "invalid token signature"),
+        (JwtError::Expired, "token expired or not yet valid"),
+        (JwtError::Audience, "token audience mismatch"),
+    ];
+    for (error, text) in texts {
+        assert_eq!(error.to_string(), text);
+    }
+}

@@ -206,3 +206,20 @@ fn messages_never_echo_values() {
     assert!(!msg.contains("SECRETNAME") && msg.contains("firstName"), "{msg}");
     assert!(!refused(&v1(&format!("{DALE}&role=admin"))).to_string().contains("role"));
 }
+
+#[test]
+fn the_length_limit_is_4_kib_exactly() {
+    // At the limit the query goes on to the next check; one byte more is refused for its size.
+    assert_eq!(parse(&"a".repeat(MAX_QUERY_LEN)).unwrap_err(), BadQuery::MissingEquals);
+    assert_eq!(parse(&"a".repeat(MAX_QUERY_LEN + 1)).unwrap_err(), BadQuery::TooLong);
+    assert_eq!(MAX_QUERY_LEN, 4096);
+}
+
+#[test]
+fn parse_email_lower_cases_a_valid_username_and_refuses_the_rest() {
+    assert_eq!(parse_email("Dale@Example.COM").as_deref(), Some("dale@example.com"));
+    assert_eq!(parse_email("dale+test@example.com").as_deref(), Some("dale+test@example.com"));
+    for bad in ["", "dale", "dale@", "@example.com", "da le@example.com"] {
+        assert_eq!(parse_email(bad), None, "{bad}");
+    }
+}

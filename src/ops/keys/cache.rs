@@ -51,13 +51,16 @@ pub struct CachedKey {
     last_used: AtomicI64,
 }
 
+/// `last_used` of a key never used.
+const NEVER: i64 = i64::MIN;
+
 impl CachedKey {
-    /// Whether its last use should be written now (at most once per `every_ms`); the
+    /// Whether its last use should be written now, as `due` (last use, now) says; the
     /// first caller to ask gets true, so one write goes out per interval.
-    pub fn claim_touch(&self, now: i64, every_ms: i64) -> bool {
-        let last = self.last_used.load(Ordering::Relaxed);
-        now - last >= every_ms
-            && self.last_used.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    pub fn claim_touch(&self, now: i64, due: fn(Option<i64>, i64) -> bool) -> bool {
+        let raw = self.last_used.load(Ordering::Relaxed);
+        due((raw != NEVER).then_some(raw), now)
+            && self.last_used.compare_exchange(raw, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
 }
 
@@ -105,7 +108,7 @@ impl KeyCache {
             environment: key.environment,
             valid_until: key.valid_until,
             seen,
-            last_used: AtomicI64::new(key.last_used_at.unwrap_or(i64::MIN / 2)),
+            last_used: AtomicI64::new(key.last_used_at.unwrap_or(NEVER)),
         });
         if let Ok(mut entries) = self.entries.write() {
             // Entries of an older mark can never be used again: drop them.
@@ -173,8 +176,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = KeyCache::new(dir.path());
         let entry = cache.insert(b"h".to_vec(), cache.seen(), key(None));
-        assert!(entry.claim_touch(1_000_000, 60_000));
-        assert!(!entry.claim_touch(1_000_001, 60_000));
-        assert!(entry.claim_touch(1_060_000, 60_000));
+        let minute = |last: Option<i64>, now: i64| last.is_none_or(|at| now - at >= 60_000);
+        assert!(entry.claim_touch(1_000_000, minute));
+        assert!(!entry.claim_touch(1_000_001, minute));
+        assert!(entry.claim_touch(1_060_000, minute));
     }
 }

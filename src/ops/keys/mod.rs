@@ -49,7 +49,7 @@ pub async fn authenticate(deps: &Deps, key: &str) -> Result<(String, Environment
             deps.keys.insert(hash, seen, key)
         }
     };
-    if entry.claim_touch(now, LAST_USED_EVERY_MS) {
+    if entry.claim_touch(now, last_use_due) {
         let (store, id) = (deps.store.clone(), entry.id.clone());
         tokio::spawn(async move {
             if let Err(e) = store.write(move |tx| keys::touch(tx, &id, now)).await {
@@ -72,6 +72,11 @@ pub fn changed(deps: &Deps) -> Result<(), OpError> {
     })
 }
 
+/// Whether a request at `now` writes the key's last use: never written, or a minute old.
+fn last_use_due(last_used_at: Option<i64>, now: i64) -> bool {
+    last_used_at.is_none_or(|at| now - at >= LAST_USED_EVERY_MS)
+}
+
 /// Inserts a fresh key of `env` with an audit entry `action`.
 fn insert_new(
     tx: &Tx<'_>,
@@ -88,4 +93,19 @@ fn insert_new(
     keys::insert(tx, &key)?;
     ctx.in_env(env).audit(tx, action, None, serde_json::json!({ "keyId": id, "label": label }))?;
     Ok(CreatedKey { id, key: fresh.key, environment: env, created_at: crate::clock::rfc3339(now) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_use_is_written_at_most_once_a_minute() {
+        let at = 1_700_000_000_000;
+        assert!(last_use_due(None, at));
+        assert!(!last_use_due(Some(at), at));
+        assert!(!last_use_due(Some(at), at + 59_999));
+        assert!(last_use_due(Some(at), at + 60_000));
+        assert!(last_use_due(Some(at), at + 3_600_000));
+    }
 }

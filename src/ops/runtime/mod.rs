@@ -10,6 +10,7 @@ pub mod logs;
 pub mod rerun;
 pub mod run_event;
 pub mod run_workflow;
+pub mod streams;
 
 use std::collections::BTreeMap;
 
@@ -23,7 +24,8 @@ use crate::store::{Tx, children};
 use crate::vault::LiveKeyring;
 
 /// Queues a run of `workflow` with `data`; returns its id (the execution id sent with
-/// every outbound call it makes).
+/// every outbound call it makes). Its leading `stream` steps are done here, in the
+/// same transaction (`streams.rs`); the runtime is woken for whatever is left.
 pub fn queue(
     tx: &Tx<'_>,
     ctx: &Ctx,
@@ -35,6 +37,9 @@ pub fn queue(
     let id = crate::ids::new_id()?;
     let new = NewExecution { id: &id, workflow, trigger, input, rerun_of, now: crate::clock::now_ms() };
     executions::insert(tx, ctx.env, &new)?;
+    if !streams::run_leading(tx, ctx, workflow, &id, input)? {
+        crate::store::wake_runtime_after_commit();
+    }
     Ok(id)
 }
 

@@ -4,9 +4,27 @@
 //! string of the tests lives here, beside its name.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+/// Columns that any authenticated request may write, refused or not: an API key's last
+/// use (written in the background, at most once a minute). `DbFile::everything` blanks
+/// them, so "nothing changed" compares the state a refusal could have corrupted.
+const BOOKKEEPING: &[(&str, &str)] = &[("api_keys", "last_used_at")];
+
+/// A column value as readable text (blobs in hex), for comparing and for failure messages.
+fn shown(value: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match value {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Text(t) => format!("{:?}", String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => format!("x'{}'", hex::encode(b)),
+    }
+}
 
 /// The database file of a data directory (the running server keeps writing it: reads
 /// here see what has committed).
@@ -42,6 +60,46 @@ impl DbFile {
 
     fn json(&self, sql: &str, params: impl rusqlite::Params) -> Vec<Value> {
         self.texts(sql, params).iter().map(|t| serde_json::from_str(t).unwrap()).collect()
+    }
+
+    /// Every row of every table, as text (the `readiness` probe row aside: health checks
+    /// write it; [`BOOKKEEPING`] columns blanked). Equal before and after a refused
+    /// request: nothing changed at all.
+    pub fn everything(&self) -> BTreeMap<String, Vec<Vec<String>>> {
+        let conn = self.conn();
+        let tables = {
+            let sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'readiness'";
+            let mut stmt = conn.prepare(sql).unwrap();
+            let names = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+            names.map(Result::unwrap).collect::<Vec<_>>()
+        };
+        let mut out = BTreeMap::new();
+        for table in tables {
+            // Sorted here: some tables are WITHOUT ROWID.
+            let mut stmt = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
+            let width = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| (0..width).map(|i| r.get_ref(i).map(shown)).collect::<Result<Vec<_>, _>>())
+                .unwrap();
+            let mut rows: Vec<Vec<String>> = rows.map(Result::unwrap).collect();
+            for (i, name) in stmt.column_names().iter().enumerate() {
+                if BOOKKEEPING.contains(&(table.as_str(), *name)) {
+                    rows.iter_mut().for_each(|row| row[i] = "(bookkeeping)".into());
+                }
+            }
+            rows.sort();
+            out.insert(table, rows);
+        }
+        out
+    }
+
+    /// (table, column) of every BLOB column of the schema, as the database declares it.
+    pub fn blob_columns(&self) -> Vec<(String, String)> {
+        let sql = "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+                   WHERE m.type = 'table' AND upper(p.type) = 'BLOB' ORDER BY m.name, p.cid";
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
     }
 
     // End users and their sessions.
@@ -98,6 +156,12 @@ impl DbFile {
     }
     pub fn install_links(&self) -> i64 {
         self.count("install_links", [])
+    }
+    /// (id, expires_at, used_at) of every install link, oldest first.
+    pub fn links(&self) -> Vec<(String, i64, Option<i64>)> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, expires_at, used_at FROM install_links ORDER BY rowid").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
     }
     pub fn used_links(&self) -> i64 {
         self.count("install_links WHERE used_at IS NOT NULL", [])
@@ -205,6 +269,10 @@ impl DbFile {
     pub fn attempts(&self) -> i64 {
         self.count("delivery_attempts", [])
     }
+    /// Attempts the receiver answered with a status other than 2xx.
+    pub fn attempts_answered_non_2xx(&self) -> i64 {
+        self.count("delivery_attempts WHERE status_code NOT BETWEEN 200 AND 299", [])
+    }
     /// Attempts whose kept response is longer than `bytes`.
     pub fn attempts_with_response_over(&self, bytes: i64) -> i64 {
         self.count("delivery_attempts WHERE length(response) > ?1", [bytes])
@@ -256,6 +324,11 @@ impl DbFile {
     }
     pub fn age_events(&self, ms: i64) {
         self.conn().execute("UPDATE outbox_messages SET created_at = created_at - ?1", [ms]).unwrap();
+    }
+    /// Ends every rotated webhook secret's overlap (as if its grace period had passed).
+    pub fn end_webhook_secret_overlap(&self) {
+        let sql = "UPDATE webhook_endpoints SET previous_until = 1000 WHERE previous_until IS NOT NULL";
+        self.conn().execute(sql, []).unwrap();
     }
     pub fn age_first_link(&self, ms: i64) {
         self.conn().execute("UPDATE install_links SET expires_at = expires_at - ?1 WHERE rowid = 1", [ms]).unwrap();

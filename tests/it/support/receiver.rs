@@ -1,5 +1,6 @@
 //! A local webhook receiver for tests: a small hyper server on an ephemeral port that
-//! records every request as it arrives and answers from a script (then a default).
+//! records every request as it arrives (and the answer it gave, once given) and answers
+//! from a script (then a default). Dropping it (or `stop`) closes every connection.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -12,8 +13,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{HeaderMap, Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// How the receiver answers one request.
 #[derive(Debug, Clone)]
@@ -27,10 +29,22 @@ pub enum Reply {
     Close,
     /// 200 with a body of this many bytes.
     Big(usize),
-    /// Waits, then answers with the status.
+    /// Waits, then answers with the status (only to keep attempts in flight: no test
+    /// decides correctness by this delay).
     Slow(Duration, u16),
+    /// Holds the answer until this many requests have arrived in all, then answers
+    /// with the status (attempts provably in flight together, with no timing).
+    HoldUntil(usize, u16),
     /// Waits until [`Receiver::release`] is called, then answers with the status.
     Held(u16),
+}
+
+/// The answer the receiver gave to one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    pub status: u16,
+    /// When the handler finished (the response is written right after).
+    pub at: Instant,
 }
 
 /// One request as received.
@@ -43,6 +57,8 @@ pub struct Seen {
     pub at: Instant,
     /// Wall-clock arrival time (to compare with the event's own timestamp).
     pub wall: std::time::SystemTime,
+    /// The answer given; `None` while held, or never (Hang, Close).
+    pub answer: Option<Answer>,
 }
 
 impl Seen {
@@ -52,6 +68,11 @@ impl Seen {
 
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap()
+    }
+
+    /// True if the receiver answered it with a 2xx.
+    pub fn answered_2xx(&self) -> bool {
+        self.answer.is_some_and(|a| (200..300).contains(&a.status))
     }
 }
 
@@ -77,7 +98,11 @@ impl Receiver {
     }
 
     pub async fn start_on(addr: SocketAddr, default: Reply) -> Receiver {
-        let listener = TcpListener::bind(addr).await.unwrap();
+        Self::serve(TcpListener::bind(addr).await.unwrap(), default)
+    }
+
+    /// Serves on a listener bound by the caller (see [`Reserved`]).
+    pub fn serve(listener: TcpListener, default: Reply) -> Receiver {
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             seen: Mutex::new(Vec::new()),
@@ -87,14 +112,18 @@ impl Receiver {
             released: watch::Sender::new(false),
         });
         let state = shared.clone();
+        // The connections live in this task's JoinSet: aborting the task closes them all
+        // (a hanging answer never outlives its receiver).
         let task = tokio::spawn(async move {
+            let mut connections = JoinSet::new();
             while let Ok((stream, peer)) = listener.accept().await {
                 let state = state.clone();
-                tokio::spawn(async move {
+                connections.spawn(async move {
                     let svc = service_fn(move |req: Request<Incoming>| handle(state.clone(), peer, req));
                     let _ =
                         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
                 });
+                while connections.try_join_next().is_some() {}
             }
         });
         Receiver { addr, url: format!("http://{addr}/hook"), shared, task }
@@ -137,7 +166,7 @@ impl Receiver {
         self.shared.released.send_replace(true);
     }
 
-    /// Stops listening (new connections are refused).
+    /// Stops listening (new connections are refused) and closes open connections.
     pub fn stop(&self) {
         self.task.abort();
     }
@@ -146,6 +175,32 @@ impl Receiver {
 impl Drop for Receiver {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+/// A port bound on 127.0.0.1 with nobody listening: connections to it are refused, and
+/// no other socket can take it until [`Reserved::listen`] serves a receiver on it (a
+/// port bound, dropped and bound again later could be taken by anyone meanwhile).
+pub struct Reserved {
+    socket: TcpSocket,
+    pub addr: SocketAddr,
+}
+
+impl Reserved {
+    pub fn new() -> Reserved {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = socket.local_addr().unwrap();
+        Reserved { socket, addr }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Starts listening on the reserved port.
+    pub fn listen(self, default: Reply) -> Receiver {
+        Receiver::serve(self.socket.listen(64).unwrap(), default)
     }
 }
 
@@ -159,15 +214,27 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
     let reply = state.script.lock().unwrap().pop_front().unwrap_or_else(|| state.default.lock().unwrap().clone());
-    state.seen.lock().unwrap().push(Seen {
-        peer,
-        path: parts.uri.path().to_string(),
-        headers: parts.headers,
-        body,
-        at: Instant::now(),
-        wall: std::time::SystemTime::now(),
-    });
+    let index = {
+        let mut seen = state.seen.lock().unwrap();
+        seen.push(Seen {
+            peer,
+            path: parts.uri.path().to_string(),
+            headers: parts.headers,
+            body,
+            at: Instant::now(),
+            wall: std::time::SystemTime::now(),
+            answer: None,
+        });
+        seen.len() - 1
+    };
     state.count.send_modify(|c| *c += 1);
+    let response = answer(&state, reply).await?;
+    let answered = Answer { status: response.status().as_u16(), at: Instant::now() };
+    state.seen.lock().unwrap()[index].answer = Some(answered);
+    Ok(response)
+}
+
+async fn answer(state: &Shared, reply: Reply) -> Result<Response<Full<Bytes>>, BoxError> {
     let response = |status: u16, body: Bytes| Response::builder().status(status).body(Full::new(body)).unwrap();
     Ok(match reply {
         Reply::Status(status) => response(status, Bytes::from_static(b"ok")),
@@ -184,6 +251,11 @@ async fn handle(
         Reply::Big(n) => response(200, Bytes::from(vec![b'x'; n])),
         Reply::Slow(delay, status) => {
             tokio::time::sleep(delay).await;
+            response(status, Bytes::from_static(b"ok"))
+        }
+        Reply::HoldUntil(n, status) => {
+            let mut count = state.count.subscribe();
+            let _ = count.wait_for(|c| *c >= n).await;
             response(status, Bytes::from_static(b"ok"))
         }
         Reply::Held(status) => {

@@ -44,7 +44,7 @@ impl Kit {
         let app = TestApp::start_with(|c| {
             c.egress.allow_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
             c.egress.local_address = Some(LOCAL.parse().unwrap());
-            c.webhooks.retry_schedule = vec![1];
+            c.webhooks.retry_schedule = vec![usher::config::Delay::secs(1)];
             c.workflows.retry_schedule = vec![usher::config::Span(Duration::from_millis(100)); 3];
             c.workflows.step_timeout = usher::config::Span(Duration::from_secs(5));
             adjust(c);
