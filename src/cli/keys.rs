@@ -142,13 +142,16 @@ fn execute(deps: &Arc<Deps>, command: KeysCommand) -> Result<(), String> {
         KeysCommand::Revoke { id } => {
             let ctx = cli_ctx(deps, Environment::Development);
             ops::run_blocking(&ctx, RevokeKey { id: id.clone() }).map_err(|e| format!("cannot revoke {id}: {e}"))?;
+            // Tells a server running beside this command that cached keys are stale.
+            ops::keys::changed(&ctx.deps).map_err(|e| format!("revoked {id}, but {e}"))?;
             println!("revoked {id}");
             Ok(())
         }
         KeysCommand::Rotate { env, grace, json } => {
             let grace = grace.map(Span::secs).unwrap_or(0);
-            let created =
-                ops::run_blocking(&cli_ctx(deps, env), RotateKeys { grace_secs: grace }).map_err(|e| e.to_string())?;
+            let ctx = cli_ctx(deps, env);
+            let created = ops::run_blocking(&ctx, RotateKeys { grace_secs: grace }).map_err(|e| e.to_string())?;
+            ops::keys::changed(&ctx.deps).map_err(|e| format!("rotated, but {e}"))?;
             print_created(&created, json)
         }
     }

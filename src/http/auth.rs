@@ -1,6 +1,7 @@
 //! Who is calling: the one bearer parser (API keys and end-user JWTs), and the API-key
 //! extractor that turns `Authorization: Bearer <key>` into the request's [`Ctx`]. Keys
-//! are looked up on every request, so a key revoked from the CLI stops working at once.
+//! come from a cache that a revocation (console or CLI) empties at once
+//! (`ops::keys::cache`), so a revoked key stops working at the next request.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;

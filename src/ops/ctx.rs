@@ -23,12 +23,15 @@ pub struct Deps {
     pub public_url: String,
     /// HS256 key for per-user JWTs, derived from the master key.
     pub jwt_key: [u8; 32],
+    /// Valid API keys seen lately, so a request need not read its key (`ops::keys::cache`).
+    pub keys: crate::ops::keys::cache::KeyCache,
 }
 
 impl Deps {
     pub fn new(config: Arc<Config>, store: Store, keyring: Arc<LiveKeyring>, public_url: String) -> Arc<Deps> {
         let jwt_key = keyring.derive("usher jwt v1");
-        Arc::new(Deps { store, keyring, config, public_url, jwt_key })
+        let keys = crate::ops::keys::cache::KeyCache::new(&config.storage.data_dir);
+        Arc::new(Deps { store, keyring, config, public_url, jwt_key, keys })
     }
 }
 

@@ -40,6 +40,11 @@ impl Settings {
     }
 
     /// How long a claimed delivery stays leased, in ms.
+    /// The time limit of one attempt, in ms.
+    pub(super) fn timeout_ms(&self) -> i64 {
+        i64::try_from(self.timeout.as_millis()).unwrap_or(i64::MAX)
+    }
+
     pub(super) fn lease_ms(&self) -> i64 {
         i64::try_from((self.timeout + self.lease_margin).as_millis()).unwrap_or(i64::MAX)
     }

@@ -31,7 +31,8 @@ pub(super) enum Part {
 /// Starts the worker and the recorder and watches them until both have ended.
 pub(super) async fn run(cx: Arc<Context>, stop: watch::Receiver<bool>) {
     let concurrency = cx.deps.settings.concurrency.max(1);
-    let (results, to_record) = mpsc::channel(concurrency * 4);
+    // Room for a whole claim's attempts, so the recorder can write them in one batch.
+    let (results, to_record) = mpsc::channel(worker::CLAIM_BATCH + concurrency * 4);
     let mut parts = JoinSet::new();
     let recorder_cx = Arc::clone(&cx);
     parts.spawn(async move {

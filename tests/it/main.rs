@@ -23,6 +23,7 @@ mod headless;
 mod http_rules;
 mod install_form;
 mod install_links;
+mod key_cache;
 mod link_consume;
 mod master_key;
 mod openapi;

@@ -121,7 +121,10 @@ pub async fn generate(State(state): State<AppState>, console: Console, form: For
         Ok(_) => {}
         Err(e) => return page::problem(&state, &console, e, &console.url("/keys")),
     }
-    match ops::run(&console.ctx, RotateKeys { grace_secs }).await {
+    match ops::run(&console.ctx, RotateKeys { grace_secs }).await.and_then(|created| {
+        ops::keys::changed(&console.ctx.deps)?;
+        Ok(created)
+    }) {
         Ok(created) => {
             let page = Secret {
                 l: Layout::new(&state, &console, "keys", "New API key"),
@@ -153,7 +156,7 @@ pub async fn revoke(
     {
         return *ask;
     }
-    match ops::run(&console.ctx, RevokeKeyIn { id }).await {
+    match ops::run(&console.ctx, RevokeKeyIn { id }).await.and_then(|()| ops::keys::changed(&console.ctx.deps)) {
         Ok(()) => page::done(&console.url("/keys"), "key-revoked"),
         Err(e) => page::problem(&state, &console, e, &console.url("/keys")),
     }

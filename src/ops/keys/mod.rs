@@ -1,6 +1,7 @@
 //! API keys: make one (shown once), list, revoke, rotate an environment's keys, and look
 //! a presented key up. The CLI and the console call these; the HTTP API looks keys up.
 
+pub mod cache;
 pub mod create;
 pub mod list;
 pub mod list_env;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use crate::domain::Environment;
 use crate::ops::{Deps, OpError};
 use crate::store::Tx;
+use crate::store::key_auth;
 use crate::store::keys::{self, NewKey};
 
 /// A key just made: the only time the secret exists outside the caller's hands.
@@ -30,23 +32,44 @@ pub struct CreatedKey {
 const LAST_USED_EVERY_MS: i64 = 60_000;
 
 /// The key's id and environment if it is known and not revoked (nor past its grace).
-/// Read on every request, never cached: a revocation from the CLI applies at once.
+/// A key seen before is answered from the cache ([`cache`]), which a revocation from
+/// this process or from the CLI empties at once; otherwise it is read from the database.
 /// At most once a minute per key, its last use is written in the background (the
 /// request does not wait for that write).
 pub async fn authenticate(deps: &Deps, key: &str) -> Result<(String, Environment), OpError> {
     let hash = crate::ids::hash_secret(key);
     let now = crate::clock::now_ms();
-    let found = deps.store.read(move |db| keys::find_active(db, &hash, now)).await?;
-    let key = found.ok_or_else(|| OpError::Unauthenticated("unknown or revoked API key".into()))?;
-    if last_use_due(key.last_used_at, now) {
-        let (store, id) = (deps.store.clone(), key.id.clone());
+    let entry = match deps.keys.get(&hash, now) {
+        Some(entry) => entry,
+        None => {
+            let seen = deps.keys.seen();
+            let lookup = hash.clone();
+            let found = deps.store.read(move |db| key_auth::find_valid(db, &lookup, now)).await?;
+            let key = found.ok_or_else(|| OpError::Unauthenticated("unknown or revoked API key".into()))?;
+            deps.keys.insert(hash, seen, key)
+        }
+    };
+    if entry.claim_touch(now, last_use_due) {
+        let (store, id) = (deps.store.clone(), entry.id.clone());
         tokio::spawn(async move {
             if let Err(e) = store.write(move |tx| keys::touch(tx, &id, now)).await {
                 tracing::debug!(error = %e, "cannot record an API key's last use");
             }
         });
     }
-    Ok((key.id, key.environment))
+    Ok((entry.id.clone(), entry.environment))
+}
+
+/// After a committed revocation or rotation: every cached key is checked again, in this
+/// process and in a server running beside it (the CLI). A server that cannot be told
+/// (the stamp file cannot be written) is an error the caller reports.
+pub fn changed(deps: &Deps) -> Result<(), OpError> {
+    deps.keys.changed().map_err(|e| {
+        OpError::Internal(format!(
+            "the change is saved, but a running server may not see it until it restarts: cannot write {}: {e}",
+            cache::STAMP_FILE
+        ))
+    })
 }
 
 /// Whether a request at `now` writes the key's last use: never written, or a minute old.
