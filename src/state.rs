@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use crate::config::Config;
-use crate::http::brand::BrandCache;
 use crate::metrics::Metrics;
 use crate::ops::Deps;
+use crate::ops::settings::brand_cache::BrandCache;
 use crate::outbox::Outbox;
 use crate::runtime::Runtime;
 use crate::store::Store;

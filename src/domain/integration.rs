@@ -108,12 +108,7 @@ pub struct NewIntegration {
     pub workflows: Vec<WorkflowSpec>,
 }
 
-/// A rule broken: the field path and what is wrong (maps to a 400 naming the field).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Invalid {
-    pub field: String,
-    pub message: String,
-}
+pub use super::invalid::Invalid;
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> Invalid {
     Invalid { field: field.into(), message: message.into() }

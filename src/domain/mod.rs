@@ -7,6 +7,7 @@ pub mod credential;
 pub mod env;
 pub mod event;
 pub mod integration;
+pub mod invalid;
 pub mod text;
 pub mod user;
 pub mod webhook;

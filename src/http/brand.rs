@@ -8,7 +8,7 @@
 //! reaches pages as a tiny stylesheet (`/assets/brand.css`, CSS custom properties: no
 //! inline style under the pages' CSP); the logo is served from the appliance itself.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -17,75 +17,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::domain::branding::text_on;
-use crate::domain::{Actor, Environment};
-use crate::ops::settings::branding::{GetBranding, GetLogo};
-use crate::ops::{self, Ctx, Deps, OpError};
+use crate::ops;
+use crate::ops::settings::brand_cache::system_ctx;
+use crate::ops::settings::branding::GetLogo;
 use crate::state::AppState;
-use crate::store::branding::BrandingRow;
 
 pub const STYLESHEET_PATH: &str = "/assets/brand.css";
 pub const LOGO_PATH: &str = "/assets/brand/logo";
 
-/// What the pages show.
-#[derive(Debug, Clone, Default)]
-pub struct Brand {
-    /// The product name, or empty (pages then show no name).
-    pub name: String,
-    /// `#rrggbb`, or empty for the pages' own colour.
-    pub accent: String,
-    pub has_logo: bool,
-    /// Changes with every edit: the `?v=` of the stylesheet and logo URLs.
-    pub version: i64,
-}
-
-impl Brand {
-    fn from_row(row: &BrandingRow) -> Brand {
-        Brand {
-            name: row.product_name.clone(),
-            accent: row.accent_color.clone(),
-            has_logo: row.logo_type.is_some(),
-            version: row.updated_at,
-        }
-    }
-
-    /// Whether the pages show a brand header at all.
-    pub fn shown(&self) -> bool {
-        !self.name.is_empty() || self.has_logo
-    }
-
-    /// The stylesheet: the accent colour and the text colour that reads on it.
-    pub fn css(&self) -> String {
-        if self.accent.is_empty() {
-            return "/* no accent colour set: the pages' own colours apply */\n".into();
-        }
-        format!(":root {{ --brand-accent: {}; --brand-on-accent: {}; }}\n", self.accent, text_on(&self.accent))
-    }
-}
-
-/// The branding in force, shared by every request.
-#[derive(Default)]
-pub struct BrandCache(RwLock<Arc<Brand>>);
-
-impl BrandCache {
-    pub fn get(&self) -> Arc<Brand> {
-        self.0.read().map(|b| Arc::clone(&b)).unwrap_or_default()
-    }
-
-    /// Reads the branding from the store again.
-    pub async fn reload(&self, deps: &Arc<Deps>) -> Result<(), OpError> {
-        let row = ops::query(&system_ctx(deps), GetBranding).await?;
-        if let Ok(mut current) = self.0.write() {
-            *current = Arc::new(Brand::from_row(&row));
-        }
-        Ok(())
-    }
-}
-
-/// Reading the branding is the appliance's own doing (it audits nothing).
-fn system_ctx(deps: &Arc<Deps>) -> Ctx {
-    Ctx::new(Arc::clone(deps), Environment::Production, Actor::System("brand"), None)
-}
+pub use crate::ops::settings::brand_cache::{Brand, BrandCache};
 
 tokio::task_local! {
     /// The branding of the request being served, set by the request middleware.

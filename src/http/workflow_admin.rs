@@ -16,7 +16,7 @@ use crate::http::error::AppError;
 use crate::ops;
 use crate::ops::workflows::deactivate_all::DeactivateAll;
 use crate::ops::workflows::edit::EditParent;
-use crate::ops::workflows::hook::RegenerateHook;
+use crate::ops::workflows::regenerate_hook::RegenerateHook;
 use crate::ops::workflows::upgrade::Upgrade;
 use crate::ops::workflows::users::ParentUsers;
 use crate::ops::workflows::versions::ListVersions;

@@ -11,43 +11,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::context::Context;
 use super::http_step;
+use super::plan::{Outcome, Plan};
 use super::recorder::{After, JobRef, Report};
 use crate::domain::workflow::template::Scope;
 use crate::domain::workflow::{Definition, Step, StreamStep};
-pub(super) use crate::ops::runtime::streams::redact;
 use crate::ops::runtime::streams::{self, capped};
 use crate::store::executions::StepRecord;
 use crate::store::runtime_queue::Claimed;
-
-/// What the steps of one run see, opened once per claim.
-pub(super) struct Plan {
-    pub steps: Vec<Step>,
-    pub scope: Scope,
-    /// Credential values, to keep them out of every record.
-    pub secrets: Vec<String>,
-}
-
-/// How a step ended.
-pub(super) enum Outcome {
-    /// Done: what it was given and what it produced (for later steps, unredacted).
-    Done {
-        input: Value,
-        output: Value,
-    },
-    /// A `stream` step's data, handed over by the recorder.
-    Stream {
-        data: Value,
-    },
-    Failed {
-        input: Option<Value>,
-        error: String,
-    },
-    /// Try again at `at` (ms).
-    Retry {
-        at: i64,
-        error: String,
-    },
-}
 
 pub(super) async fn run(cx: Arc<Context>, job: Claimed, reports: mpsc::Sender<Report>) {
     let jobref = JobRef::of(&job);

@@ -11,11 +11,12 @@ use serde_json::{Map, Value, json};
 use url::Url;
 
 use super::context::Context;
-use super::execute::{Outcome, Plan, redact};
+use super::plan::{Outcome, Plan};
 use super::recorder::JobRef;
 use crate::domain::workflow::template::{self, Context as Place, Scope};
 use crate::domain::workflow::{BodyFormat, HttpMethod, HttpStep};
 use crate::egress::{EgressError, EgressResponse, Method, Outbound};
+use crate::ops::runtime::streams::redact;
 
 /// The header carrying the run's id, stable across retries and crashes.
 pub const EXECUTION_HEADER: &str = "x-usher-execution-id";

@@ -28,6 +28,7 @@
 mod context;
 mod execute;
 mod http_step;
+mod plan;
 mod recorder;
 mod worker;
 

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::template::{self, Context};
 use super::{BodyFormat, Definition, HttpStep, MAX_HEADERS, MAX_STEPS, Step, StreamStep, Trigger, Verify};
-use crate::domain::integration::Invalid;
+use crate::domain::invalid::Invalid;
 
 /// Headers a step may not set: the client sets them itself, or they carry the
 /// execution's identity.

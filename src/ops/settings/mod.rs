@@ -2,4 +2,5 @@
 //! name, accent colour, logo), read by every hosted page through `http::brand` and
 //! changed from the console.
 
+pub mod brand_cache;
 pub mod branding;

@@ -1,5 +1,5 @@
-//! Inbound hook tokens of child workflows, and regenerating one
-//! (`POST /workflows/{id}/regenerate-hook`).
+//! Inbound hook tokens of child workflows (regenerating one is
+//! [`regenerate_hook`](super::regenerate_hook)).
 //!
 //! A token is `hk_` + base64url(HMAC-SHA256(subkey, workflow id ‖ 0 ‖ salt)), the subkey
 //! derived from a master key named by its id. The database keeps the salt, the key id
@@ -9,12 +9,10 @@
 
 use base64::Engine;
 use ring::hmac;
-use serde_json::json;
 
-use super::view::{WorkflowView, resolve_child, view};
-use crate::ops::{Ctx, OpError, Operation};
+use crate::ops::{Ctx, OpError};
 use crate::store::installations::{HookRef, NewHook, WorkflowRow};
-use crate::store::{Tx, children, workflow_versions};
+use crate::store::{Tx, workflow_versions};
 
 const PURPOSE: &str = "usher hook v1";
 
@@ -62,29 +60,6 @@ pub fn hook_for_version(
         (true, None) => Some(Some(new_hook(ctx, &workflow.id)?)),
         (false, _) => Some(None),
     })
-}
-
-/// Gives the child a new hook URL; the old one stops working at once. 409
-/// `not_a_webhook_workflow` when its version is not triggered by a webhook.
-pub struct RegenerateHook {
-    pub id: String,
-    pub user: Option<String>,
-}
-
-impl Operation for RegenerateHook {
-    type Output = WorkflowView;
-
-    fn run(self, tx: &Tx<'_>, ctx: &Ctx) -> Result<WorkflowView, OpError> {
-        let mut workflow = resolve_child(tx, ctx.env, &self.id, self.user.as_deref())?;
-        if workflow.hook.is_none() {
-            return Err(OpError::conflict("not_a_webhook_workflow", "this workflow is not triggered by a webhook"));
-        }
-        let fresh = new_hook(ctx, &workflow.id)?;
-        children::set_hook(tx, &workflow.id, Some(&fresh))?;
-        workflow.hook = Some(fresh.hook);
-        ctx.audit(tx, "workflow.hook_regenerated", Some(&workflow.user_id), json!({ "workflowId": workflow.id }))?;
-        Ok(view(ctx, workflow))
-    }
 }
 
 #[cfg(test)]

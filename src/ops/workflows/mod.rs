@@ -10,6 +10,7 @@ pub mod edit;
 pub mod get;
 pub mod hook;
 pub mod list;
+pub mod regenerate_hook;
 pub mod resolve;
 pub mod set_active;
 pub mod upgrade;
