@@ -14,8 +14,6 @@ use serde_json::{Value, json};
 use super::demo_page::{self, DemoSetup};
 use crate::config::{Config, Origin};
 use crate::datadir_lock::DataDirLock;
-use crate::domain::{Actor, Environment};
-use crate::ops::Ctx;
 use crate::ops::keys::create::CreateKey;
 use crate::state::AppState;
 
@@ -64,7 +62,7 @@ fn demo_origins(config: &mut Config, addr: SocketAddr) -> String {
 /// Makes the demo user and the sample integration (once; later starts find them), and
 /// prints a new development key.
 async fn seed(state: AppState, addr: SocketAddr, url: String, setup: Arc<OnceLock<DemoSetup>>) -> Result<(), String> {
-    let created = crate::ops::run(&demo_ctx(&state), CreateKey { label: "demo".into() })
+    let created = crate::ops::run(&super::demo_page::demo_ctx(&state), CreateKey { label: "demo".into() })
         .await
         .map_err(|e| format!("demo: cannot create a key: {e}"))?;
     let api = Api { addr: loopback(addr), key: created.key.clone() };
@@ -81,11 +79,6 @@ async fn seed(state: AppState, addr: SocketAddr, url: String, setup: Arc<OnceLoc
     println!("usher demo: end user {DEMO_USER}; a new development API key follows (shown once):");
     println!("{}", created.key);
     Ok(())
-}
-
-/// The demo acts in the development environment, as the command line does.
-pub fn demo_ctx(state: &AppState) -> Ctx {
-    Ctx::new(std::sync::Arc::clone(&state.deps), Environment::Development, Actor::Cli, None)
 }
 
 /// The sample integration's id: found by its app name, or created.

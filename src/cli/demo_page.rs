@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 
+use crate::domain::{Actor, Environment};
+use crate::ops::Ctx;
 use crate::ops::users::token::IssueToken;
 use crate::state::AppState;
 
@@ -56,7 +58,7 @@ async fn page(Extension(setup): Extension<Setup>) -> Response {
 
 async fn token(State(state): State<AppState>, Extension(setup): Extension<Setup>) -> Response {
     let Some(setup) = setup.get() else { return starting() };
-    let ctx = super::demo::demo_ctx(&state);
+    let ctx = demo_ctx(&state);
     match crate::ops::query(&ctx, IssueToken(setup.user_id.clone())).await {
         Ok(issued) => {
             let body = serde_json::json!({"token": issued.token, "expiresAt": issued.expires_at});
@@ -64,4 +66,9 @@ async fn token(State(state): State<AppState>, Extension(setup): Extension<Setup>
         }
         Err(e) => crate::http::error::AppError::from(e).into_response(),
     }
+}
+
+/// The demo acts in the development environment, as the command line does.
+pub fn demo_ctx(state: &AppState) -> Ctx {
+    Ctx::new(Arc::clone(&state.deps), Environment::Development, Actor::Cli, None)
 }
