@@ -38,6 +38,9 @@ pub(super) async fn run(cx: Arc<Context>, mut stop: watch::Receiver<bool>, resul
     let mut inflight = JoinSet::new();
     let mut queued: VecDeque<Claimed> = VecDeque::new();
     let mut claiming: Option<Claiming> = None;
+    // A wake-up that came while a claim ran: that claim may have read before the commit
+    // that woke us, so its "next due" must not cancel the wake-up.
+    let mut woken_mid_claim = false;
     // Look at once: deliveries may be due from before a restart.
     let mut next_due: Option<i64> = Some(0);
     while !*stop.borrow() {
@@ -63,9 +66,13 @@ pub(super) async fn run(cx: Arc<Context>, mut stop: watch::Receiver<bool>, resul
             }
             claimed = claimed(&mut claiming) => {
                 claiming = None;
-                next_due = took(claimed, &mut queued, now);
+                let next = took(claimed, &mut queued, now);
+                next_due = if std::mem::take(&mut woken_mid_claim) { Some(0) } else { next };
             }
-            () = wake.notified() => next_due = Some(0),
+            () = wake.notified() => {
+                next_due = Some(0);
+                woken_mid_claim = claiming.is_some();
+            }
             () = async { if let Some(s) = sleep { s.await } }, if room && sleep.is_some() => {
                 // Slept the whole way (or MAX_SLEEP): look again.
                 next_due = next_due.map(|t| t.min(crate::clock::now_ms()));
