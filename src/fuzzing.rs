@@ -12,6 +12,9 @@ use crate::http::extract::Params;
 use crate::http::{form, paging};
 
 pub use crate::http::fuzz_bodies::json_bodies;
+pub use template::template;
+
+mod template;
 
 /// SmartLink: parse the raw query; a parsed link verifies against no other secret than
 /// the one it was signed with, and re-signing its signed text with a secret verifies.
