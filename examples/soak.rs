@@ -149,8 +149,11 @@ async fn soak(
     println!(
         "maximum (closed loop, 32 workers, {probe_secs} s): {max:.0} requests/s; soak at {rate:.0}/s for {soak_secs} s"
     );
-    println!("{:>6} {:>9} {:>7} {:>9} {:>9} {:>9}", "minute", "requests", "errors", "p50 ms", "p99 ms", "RSS MiB");
-    let minutes = open_loop(&target, rate, soak_secs, pid).await;
+    println!(
+        "{:>6} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "minute", "requests", "errors", "p50 ms", "p99 ms", "RSS MiB", "DB MiB", "WAL MiB"
+    );
+    let minutes = open_loop(&target, rate, soak_secs, Watched { pid, dir: dir.to_path_buf() }).await;
     summarize(&minutes);
     Ok(())
 }
@@ -232,7 +235,7 @@ async fn probe(target: &Arc<Target>, secs: u64) -> f64 {
 }
 
 /// Sends the mix at `rate` per second for `secs`; the figures of each minute.
-async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, pid: u32) -> Vec<(Minute, u64)> {
+async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, watched: Watched) -> Vec<(Minute, u64)> {
     let start = tokio::time::Instant::now();
     let interval = Duration::from_secs_f64(1.0 / rate);
     let total = (rate * secs as f64) as u64;
@@ -244,7 +247,7 @@ async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, pid: u32) -> Vec<
     for n in 0..total {
         let due = start + interval.mul_f64(n as f64);
         if due >= minute_end {
-            minutes.push(close_minute(&current, pid, minutes.len() + 1));
+            minutes.push(close_minute(&current, &watched, minutes.len() + 1));
             minute_end += Duration::from_secs(60);
         }
         tokio::time::sleep_until(due).await;
@@ -275,22 +278,37 @@ async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, pid: u32) -> Vec<
     while in_flight.load(Ordering::Relaxed) > 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    minutes.push(close_minute(&current, pid, minutes.len() + 1));
+    minutes.push(close_minute(&current, &watched, minutes.len() + 1));
     minutes
 }
 
+/// The server process and its data directory, looked at once a minute.
+struct Watched {
+    pid: u32,
+    dir: std::path::PathBuf,
+}
+
+impl Watched {
+    /// The size of a file in the data directory, MiB (0 when absent).
+    fn mib(&self, name: &str) -> f64 {
+        std::fs::metadata(self.dir.join(name)).map_or(0.0, |m| m.len() as f64 / (1024.0 * 1024.0))
+    }
+}
+
 /// Takes the minute's figures, prints its line, and returns them with the RSS (KiB).
-fn close_minute(current: &Mutex<Minute>, pid: u32, number: usize) -> (Minute, u64) {
+fn close_minute(current: &Mutex<Minute>, watched: &Watched, number: usize) -> (Minute, u64) {
     let mut minute = current.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();
     minute.latencies_us.sort_unstable();
-    let rss = rss_kib(pid);
+    let rss = rss_kib(watched.pid);
     println!(
-        "{number:>6} {:>9} {:>7} {:>9.1} {:>9.1} {:>9.1}",
+        "{number:>6} {:>9} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
         minute.latencies_us.len(),
         minute.errors,
         percentile(&minute.latencies_us, 0.50) as f64 / 1000.0,
         percentile(&minute.latencies_us, 0.99) as f64 / 1000.0,
-        rss as f64 / 1024.0
+        rss as f64 / 1024.0,
+        watched.mib("usher.db"),
+        watched.mib("usher.db-wal")
     );
     for (kind, count) in &minute.kinds {
         println!("{:>6} {count} x {kind}", "");

@@ -53,9 +53,15 @@ impl Trickle {
         matches!(self.stream.try_read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
     }
 
-    /// Sends the rest of the body and returns the answer's status line.
+    /// Sends the rest of the body.
+    async fn send_rest(&mut self) {
+        let rest = std::mem::take(&mut self.rest);
+        self.stream.write_all(&rest).await.unwrap();
+    }
+
+    /// Sends the rest of the body (if not yet sent) and returns the answer's status line.
     async fn finish(mut self) -> String {
-        self.stream.write_all(&self.rest).await.unwrap();
+        self.send_rest().await;
         let mut answer = Vec::new();
         let mut buf = [0u8; 4096];
         while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -118,7 +124,13 @@ async fn one_address_trickling_bodies_cannot_stall_health_or_other_clients() {
     // Both answered while every trickling body was still open: they did not wait for them.
     assert!(trickles.iter().all(Trickle::is_open), "a trickling request was answered or closed early");
 
-    // The trickles were queued, not refused: each completes once its body arrives.
+    // The trickles were queued, not refused: each completes once its body arrives. Every
+    // body is sent before any answer is awaited: the queue need not serve them in the
+    // order they were opened, and a slot held by one whose body we have not sent yet
+    // would otherwise wait for its body-read timeout.
+    for trickle in &mut trickles {
+        trickle.send_rest().await;
+    }
     for trickle in trickles {
         let answer = trickle.finish().await;
         assert!(answer.starts_with("HTTP/1.1 200"), "a queued trickle was answered: {answer}");
