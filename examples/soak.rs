@@ -150,10 +150,11 @@ async fn soak(
         "maximum (closed loop, 32 workers, {probe_secs} s): {max:.0} requests/s; soak at {rate:.0}/s for {soak_secs} s"
     );
     println!(
-        "{:>6} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "minute", "requests", "errors", "p50 ms", "p99 ms", "RSS MiB", "DB MiB", "WAL MiB"
+        "{:>6} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+        "minute", "requests", "errors", "p50 ms", "p99 ms", "RSS MiB", "DB MiB", "WAL MiB", "usher%", "load%"
     );
-    let minutes = open_loop(&target, rate, soak_secs, Watched { pid, dir: dir.to_path_buf() }).await;
+    let watched = Watched::new(pid, dir);
+    let minutes = open_loop(&target, rate, soak_secs, watched).await;
     summarize(&minutes);
     Ok(())
 }
@@ -235,7 +236,7 @@ async fn probe(target: &Arc<Target>, secs: u64) -> f64 {
 }
 
 /// Sends the mix at `rate` per second for `secs`; the figures of each minute.
-async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, watched: Watched) -> Vec<(Minute, u64)> {
+async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, mut watched: Watched) -> Vec<(Minute, u64)> {
     let start = tokio::time::Instant::now();
     let interval = Duration::from_secs_f64(1.0 / rate);
     let total = (rate * secs as f64) as u64;
@@ -247,7 +248,7 @@ async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, watched: Watched)
     for n in 0..total {
         let due = start + interval.mul_f64(n as f64);
         if due >= minute_end {
-            minutes.push(close_minute(&current, &watched, minutes.len() + 1));
+            minutes.push(close_minute(&current, &mut watched, minutes.len() + 1));
             minute_end += Duration::from_secs(60);
         }
         tokio::time::sleep_until(due).await;
@@ -278,17 +279,35 @@ async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, watched: Watched)
     while in_flight.load(Ordering::Relaxed) > 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    minutes.push(close_minute(&current, &watched, minutes.len() + 1));
+    minutes.push(close_minute(&current, &mut watched, minutes.len() + 1));
     minutes
 }
 
-/// The server process and its data directory, looked at once a minute.
+/// The server process and its data directory, looked at once a minute, with the CPU
+/// time the server and this generator had used at the last look (whether the generator
+/// takes the server's CPU on a small machine).
 struct Watched {
     pid: u32,
     dir: std::path::PathBuf,
+    /// When last looked, and the server's and the generator's CPU ticks then.
+    last: (Instant, u64, u64),
 }
 
 impl Watched {
+    fn new(pid: u32, dir: &std::path::Path) -> Watched {
+        let last = (Instant::now(), cpu_ticks(&pid.to_string()), cpu_ticks("self"));
+        Watched { pid, dir: dir.to_path_buf(), last }
+    }
+
+    /// CPU use since the last look, in % of one core: (server, generator).
+    fn cpu(&mut self) -> (f64, f64) {
+        let now = (Instant::now(), cpu_ticks(&self.pid.to_string()), cpu_ticks("self"));
+        let (then, server, load) = std::mem::replace(&mut self.last, now);
+        // Linux reports CPU time in ticks of 1/100 s (USER_HZ).
+        let per_cent = |ticks: u64| ticks as f64 / now.0.duration_since(then).as_secs_f64().max(1e-9);
+        (per_cent(now.1.saturating_sub(server)), per_cent(now.2.saturating_sub(load)))
+    }
+
     /// The size of a file in the data directory, MiB (0 when absent).
     fn mib(&self, name: &str) -> f64 {
         std::fs::metadata(self.dir.join(name)).map_or(0.0, |m| m.len() as f64 / (1024.0 * 1024.0))
@@ -296,12 +315,13 @@ impl Watched {
 }
 
 /// Takes the minute's figures, prints its line, and returns them with the RSS (KiB).
-fn close_minute(current: &Mutex<Minute>, watched: &Watched, number: usize) -> (Minute, u64) {
+fn close_minute(current: &Mutex<Minute>, watched: &mut Watched, number: usize) -> (Minute, u64) {
     let mut minute = current.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();
     minute.latencies_us.sort_unstable();
     let rss = rss_kib(watched.pid);
+    let (server_cpu, load_cpu) = watched.cpu();
     println!(
-        "{number:>6} {:>9} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+        "{number:>6} {:>9} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {server_cpu:>7.0} {load_cpu:>7.0}",
         minute.latencies_us.len(),
         minute.errors,
         percentile(&minute.latencies_us, 0.50) as f64 / 1000.0,
@@ -321,6 +341,15 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
         return 0;
     }
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// User plus system CPU time of a process (`self` or a pid), in ticks.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) close with ')'.
+    let fields: Vec<&str> = stat.rsplit_once(") ").map(|(_, rest)| rest.split(' ').collect()).unwrap_or_default();
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12)
 }
 
 fn rss_kib(pid: u32) -> u64 {
