@@ -51,7 +51,7 @@ pub async fn verify_link(deps: &Deps, query: &LoginQuery) -> Result<Verified, Op
     };
     let current = keyring.decrypt(&secret_aad(app.app_id), &app.secret)?;
     let previous = match (&app.previous_secret, app.previous_until) {
-        (Some(blob), Some(until)) if until > now => Some(keyring.decrypt(&previous_aad(app.app_id), blob)?),
+        (Some(blob), Some(until)) if in_grace(until, now) => Some(keyring.decrypt(&previous_aad(app.app_id), blob)?),
         _ => {
             let _ = std::hint::black_box(keyring.encrypt(b"usher smartlink stand-in", &[0u8; 43]));
             None
@@ -62,11 +62,19 @@ pub async fn verify_link(deps: &Deps, query: &LoginQuery) -> Result<Verified, Op
         Some(secret) => query.verify(secret),
         None => query.verify_against_dummy(),
     };
+    // equivalent mutant: `|` -> `^`: both verify only if the two secrets are equal, and
+    // a rotation never gives the secret it replaces (32 random bytes).
     Ok(if by_current | by_previous {
         Verified::Valid { env: app.environment, legacy_allowed: app.legacy_sha1 }
     } else {
         Verified::Mismatch
     })
+}
+
+/// Whether a previous secret whose grace period ends at `until` (Unix ms) still
+/// verifies at `now`: the period ends at `until` itself.
+fn in_grace(until: i64, now: i64) -> bool {
+    until > now
 }
 
 /// The version rules of a link whose token is valid: a legacy link only where the app
@@ -131,6 +139,13 @@ mod tests {
         let late = admit(&v2(now - DEFAULT_V2_LEEWAY_SECS - 1), false, 900, now).unwrap_err();
         assert!(matches!(late, OpError::Forbidden { code: "link_window", .. }));
         assert!(admit(&v2(now + 900 + DEFAULT_V2_LEEWAY_SECS + 1), false, 900, now).is_err());
+    }
+
+    #[test]
+    fn the_grace_period_ends_at_its_last_millisecond() {
+        assert!(in_grace(1_000, 999));
+        assert!(!in_grace(1_000, 1_000));
+        assert!(!in_grace(1_000, 1_001));
     }
 
     #[test]
