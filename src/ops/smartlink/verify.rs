@@ -153,4 +153,12 @@ mod tests {
         assert_ne!(nonce_hash(1, "n"), nonce_hash(2, "n"));
         assert_eq!(app_row_id(&legacy()), 7);
     }
+
+    #[test]
+    fn an_app_id_beyond_i64_finds_no_row() {
+        let huge = format!("appId={}&firstName=A&surname=B&username=a%40example.com", u64::MAX);
+        let query = smartlink::parse(&format!("{huge}&token={}", "a".repeat(40))).unwrap();
+        assert_eq!(query.app_id, u64::MAX);
+        assert_eq!(app_row_id(&query), -1, "a row id no app has");
+    }
 }
