@@ -169,6 +169,7 @@ impl Keyring {
             )
             .map_err(|_| VaultError::Malformed("plaintext too long"))?;
         let mut blob = header;
+        // equivalent mutant: `+` -> `*` (or any size): only the capacity reserved changes.
         blob.reserve(NONCE_LEN + in_out.len());
         blob.extend_from_slice(&nonce);
         blob.extend_from_slice(&in_out);

@@ -195,6 +195,8 @@ fn builtin_refused(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(a) => v4_refused(a),
         IpAddr::V6(a) => {
+            // equivalent mutant: `||` -> `&&` between these two: `::1` and `::` also lie
+            // in `::/96`, refused below; they are named for the reader.
             a.is_loopback()
                 || a.is_unspecified()
                 || a.is_multicast()
@@ -305,6 +307,20 @@ mod tests {
         assert!(!p.allows(ip("2002:a09:909::1")), "6to4 form denied too");
         assert!(!p.allows(ip("2001:db8:1::5")));
         assert!(p.allows(ip("11.0.0.1")));
+    }
+
+    #[test]
+    fn the_ipv4_address_inside_nat64_and_6to4_is_read_octet_by_octet() {
+        let v6 = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+        let want = Some(Ipv4Addr::new(192, 0, 2, 4));
+        assert_eq!(embedded_v4(v6("64:ff9b::c000:204")), want);
+        assert_eq!(embedded_v4(v6("2002:c000:204::1")), want);
+        assert_eq!(embedded_v4(v6("2002:102:304:5::")), Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(embedded_v4(v6("64:ff9c::c000:204")), None);
+        assert_eq!(embedded_v4(v6("2003:c000:204::1")), None);
+        // Denied as the address it carries, to the last octet.
+        let p = Policy::new(vec![], cidrs(&["10.9.9.0/24"]));
+        assert!(!p.allows(ip("2002:a09:909::1")) && p.allows(ip("2002:a09:a09::1")));
     }
 
     #[test]

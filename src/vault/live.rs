@@ -19,6 +19,8 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 pub struct LiveKeyring {
     /// The key file; `None` for a keyring that never changes (tests).
     path: Option<PathBuf>,
+    /// How often the file is looked at ([`CHECK_EVERY`]; tests choose their own).
+    every: Duration,
     boot: Arc<Keyring>,
     live: RwLock<Live>,
 }
@@ -36,21 +38,25 @@ fn modified(path: &PathBuf) -> Option<SystemTime> {
 impl LiveKeyring {
     /// A keyring loaded from `path`, followed as the file changes.
     pub fn following(path: PathBuf, keyring: Keyring) -> LiveKeyring {
+        Self::following_every(path, keyring, CHECK_EVERY)
+    }
+
+    fn following_every(path: PathBuf, keyring: Keyring, every: Duration) -> LiveKeyring {
         let keyring = Arc::new(keyring);
         let live = Live { keyring: Arc::clone(&keyring), modified: modified(&path), checked: Instant::now() };
-        LiveKeyring { path: Some(path), boot: keyring, live: RwLock::new(live) }
+        LiveKeyring { path: Some(path), every, boot: keyring, live: RwLock::new(live) }
     }
 
     /// A keyring that never changes.
     pub fn fixed(keyring: Keyring) -> LiveKeyring {
         let keyring = Arc::new(keyring);
         let live = Live { keyring: Arc::clone(&keyring), modified: None, checked: Instant::now() };
-        LiveKeyring { path: None, boot: keyring, live: RwLock::new(live) }
+        LiveKeyring { path: None, every: CHECK_EVERY, boot: keyring, live: RwLock::new(live) }
     }
 
     /// The keyring to seal with now (re-read when the file changed).
     pub fn current(&self) -> Arc<Keyring> {
-        let stale = self.live.read().map(|l| l.checked.elapsed() >= CHECK_EVERY).unwrap_or(false);
+        let stale = self.live.read().map(|l| l.checked.elapsed() >= self.every).unwrap_or(false);
         if stale && let Some(path) = &self.path {
             let now_modified = modified(path);
             let changed = self.live.read().map(|l| l.modified != now_modified).unwrap_or(false);
@@ -89,6 +95,8 @@ impl LiveKeyring {
     /// Decrypts; a blob under a key id not loaded yet re-reads the key file once.
     pub fn decrypt(&self, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, VaultError> {
         match self.current().decrypt(aad, blob) {
+            // equivalent mutant: the guard made `true`: without a file, `reload` does
+            // nothing and the second attempt fails the same way.
             Err(VaultError::UnknownKeyId(_)) if self.path.is_some() => {
                 self.reload();
                 self.current().decrypt(aad, blob)
@@ -117,3 +125,7 @@ impl LiveKeyring {
         self.boot.derive(purpose)
     }
 }
+
+#[cfg(test)]
+#[path = "live_tests.rs"]
+mod tests;

@@ -24,6 +24,19 @@ fn round_trip_and_blob_layout() {
     assert_eq!(ring.decrypt(&aad(), &empty).unwrap(), b"");
 }
 
+/// Key ids of one and of the most characters: the header (version, length, id) is
+/// read back at its own length, not at the two characters of `k1`.
+#[test]
+fn key_ids_of_any_allowed_length_seal_and_open() {
+    for id in ["a", "k_10", "abcdefghijklmnop"] {
+        let ring = Keyring::new(id, [3u8; KEY_LEN]).unwrap();
+        let blob = ring.encrypt(&aad(), b"secret").unwrap();
+        assert_eq!(&blob[2..2 + id.len()], id.as_bytes());
+        assert_eq!(ring.decrypt(&aad(), &blob).unwrap(), b"secret", "{id}");
+        assert!(!ring.needs_reencrypt(&blob));
+    }
+}
+
 #[test]
 fn tampering_anywhere_fails_authentication() {
     let ring = ring_k1();
@@ -155,4 +168,15 @@ fn errors_and_debug_never_show_key_bytes() {
     for err in [VaultError::Tampered, VaultError::Malformed("too short"), VaultError::UnknownKeyId("k7".into())] {
         assert!(!err.to_string().is_empty());
     }
+}
+
+#[test]
+fn a_key_file_that_cannot_be_read_keeps_the_io_error_as_its_source() {
+    use std::error::Error;
+    let dir = tempfile::tempdir().unwrap();
+    let err = Keyring::load(&dir.path().join("missing.key")).unwrap_err();
+    assert!(matches!(&err, VaultError::Io { action: "reading", .. }), "{err}");
+    let source = err.source().and_then(|s| s.downcast_ref::<std::io::Error>()).map(std::io::Error::kind);
+    assert_eq!(source, Some(std::io::ErrorKind::NotFound));
+    assert!(VaultError::Tampered.source().is_none());
 }

@@ -199,6 +199,28 @@ async fn rotated_secret_keeps_working_for_the_grace_period_only() {
 }
 
 #[tokio::test]
+async fn a_rotated_secret_stops_verifying_once_its_grace_period_has_passed() {
+    let one_second = usher::config::Span(std::time::Duration::from_secs(1));
+    let app = TestApp::start_with(|c| c.smartlink.secret_grace = one_second).await;
+    let key = app.dev_key().await;
+    let SmartApp { app_id: id, secret: old } = create_app(&app, &key, true).await;
+    let (status, rotated) = app.post(&format!("/smartlink-apps/{id}/rotate-secret"), &key, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new = rotated["secret"].as_str().unwrap().to_string();
+    let until = usher::clock::parse_time(rotated["previousSecretExpiresAt"].as_str().unwrap()).unwrap();
+    // Waits for the stated end of the grace period, not for a guessed delay.
+    while usher::clock::now_ms() <= until {
+        let left = u64::try_from(until - usher::clock::now_ms()).unwrap_or(0);
+        tokio::time::sleep(std::time::Duration::from_millis(left + 1)).await;
+    }
+    let old_link = signed_legacy(&old, &person(&id, "a@example.com"));
+    assert_eq!(login(&app, old_link.as_bytes()).await.status, 403, "the previous secret has expired");
+    let new_link = signed_legacy(&new, &person(&id, "a@example.com"));
+    assert_eq!(login(&app, new_link.as_bytes()).await.status, 303);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn each_app_signs_users_into_its_own_environment() {
     let app = TestApp::start().await;
     let dev = app.dev_key().await;

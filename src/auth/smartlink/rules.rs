@@ -59,6 +59,8 @@ pub(crate) fn decode_value(field: Field, raw: &str) -> Result<String, BadQuery> 
                 let hi = bytes.get(i + 1).copied().and_then(hex_val);
                 let lo = bytes.get(i + 2).copied().and_then(hex_val);
                 match (hi, lo) {
+                    // equivalent mutant: `|` -> `^` (or `+`): `hi << 4` has no low bits
+                    // and `lo` is below 16, so the three give the same byte.
                     (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
                     _ => return Err(BadQuery::BadEscape(field)),
                 }

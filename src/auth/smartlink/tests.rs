@@ -149,6 +149,19 @@ fn value_decoding_refusals() {
     assert_eq!(parse(&with_name("Mary+Jo")).unwrap().first_name, "Mary Jo");
 }
 
+/// Every printable ASCII byte, escaped with lower- and with upper-case hex digits,
+/// decodes to itself: each hex digit's value is used, not only the upper-case ones.
+#[test]
+fn escapes_decode_with_hex_digits_in_either_case() {
+    let printable: String = (0x20u8..0x7f).map(char::from).collect();
+    let lower: String = printable.bytes().map(|b| format!("%{b:02x}")).collect();
+    let upper: String = printable.bytes().map(|b| format!("%{b:02X}")).collect();
+    assert!(lower.contains("%7e") && upper.contains("%7E"));
+    assert_eq!(rules::decode_value(Field::FirstName, &lower).as_deref(), Ok(printable.as_str()));
+    assert_eq!(rules::decode_value(Field::FirstName, &upper).as_deref(), Ok(printable.as_str()));
+    assert_eq!(rules::decode_value(Field::FirstName, "Zo%c3%ab+%C3%89").as_deref(), Ok("Zoë É"));
+}
+
 #[test]
 fn field_rules() {
     use BadQuery::*;
@@ -183,7 +196,8 @@ fn field_rules() {
     assert_eq!((email(57).len(), email(58).len()), (254, 255));
     assert_eq!(parse(&link("83", &email(57), "")).unwrap().username, email(57));
     assert_eq!(refused(&link("83", &email(58), "")), u);
-    for app in ["083", "0", "-1", "8a", "", "18446744073709551616", "%38%33x"] {
+    // `%2B83` decodes to `+83`, which `u64::from_str` alone would take as 83.
+    for app in ["083", "0", "-1", "%2B83", "8a", "", "18446744073709551616", "%38%33x"] {
         assert_eq!(refused(&link(app, "d@example.com", "")), Invalid(Field::AppId), "{app}");
     }
     assert_eq!(parse(&link("18446744073709551615", "d@example.com", "")).unwrap().app_id, u64::MAX);

@@ -51,6 +51,8 @@ fn v2_links() {
         (v2_query("17e8", "abcdefghijklmnop"), Invalid(Field::Expires)),
         (v2_query("01700000900", "abcdefghijklmnop"), Invalid(Field::Expires)),
         (v2_query("-5", "abcdefghijklmnop"), Invalid(Field::Expires)),
+        (v2_query("%2B5", "abcdefghijklmnop"), Invalid(Field::Expires)),
+        (v2_query("00", "abcdefghijklmnop"), Invalid(Field::Expires)),
         (v2_query("99999999999999999999", "abcdefghijklmnop"), Invalid(Field::Expires)),
         (v2_query("1", "abcdefghijklmnop").replace("v=2", "v=3"), Invalid(Field::Version)),
         (v2_query("1", "abcdefghijklmnop").replace("v=2", "v=02"), Invalid(Field::Version)),
@@ -61,6 +63,9 @@ fn v2_links() {
     ] {
         assert_eq!(refused(&v2(&query)), want, "{query}");
     }
+    // `0` itself is a number, not a leading zero (its window is the caller's to check).
+    let zero = parse(&v2(&v2_query("0", "abcdefghijklmnop"))).unwrap();
+    assert_eq!(zero.version, LinkVersion::V2 { expires: 0, nonce: "abcdefghijklmnop".into() });
 }
 
 #[test]

@@ -51,7 +51,7 @@ pub async fn verify_link(deps: &Deps, query: &LoginQuery) -> Result<Verified, Op
     };
     let current = keyring.decrypt(&secret_aad(app.app_id), &app.secret)?;
     let previous = match (&app.previous_secret, app.previous_until) {
-        (Some(blob), Some(until)) if until > now => Some(keyring.decrypt(&previous_aad(app.app_id), blob)?),
+        (Some(blob), Some(until)) if in_grace(until, now) => Some(keyring.decrypt(&previous_aad(app.app_id), blob)?),
         _ => {
             let _ = std::hint::black_box(keyring.encrypt(b"usher smartlink stand-in", &[0u8; 43]));
             None
@@ -62,11 +62,19 @@ pub async fn verify_link(deps: &Deps, query: &LoginQuery) -> Result<Verified, Op
         Some(secret) => query.verify(secret),
         None => query.verify_against_dummy(),
     };
+    // equivalent mutant: `|` -> `^`: both verify only if the two secrets are equal, and
+    // a rotation never gives the secret it replaces (32 random bytes).
     Ok(if by_current | by_previous {
         Verified::Valid { env: app.environment, legacy_allowed: app.legacy_sha1 }
     } else {
         Verified::Mismatch
     })
+}
+
+/// Whether a previous secret whose grace period ends at `until` (Unix ms) still
+/// verifies at `now`: the period ends at `until` itself.
+fn in_grace(until: i64, now: i64) -> bool {
+    until > now
 }
 
 /// The version rules of a link whose token is valid: a legacy link only where the app
@@ -134,8 +142,23 @@ mod tests {
     }
 
     #[test]
+    fn the_grace_period_ends_at_its_last_millisecond() {
+        assert!(in_grace(1_000, 999));
+        assert!(!in_grace(1_000, 1_000));
+        assert!(!in_grace(1_000, 1_001));
+    }
+
+    #[test]
     fn nonces_are_kept_per_app() {
         assert_ne!(nonce_hash(1, "n"), nonce_hash(2, "n"));
         assert_eq!(app_row_id(&legacy()), 7);
+    }
+
+    #[test]
+    fn an_app_id_beyond_i64_finds_no_row() {
+        let huge = format!("appId={}&firstName=A&surname=B&username=a%40example.com", u64::MAX);
+        let query = smartlink::parse(&format!("{huge}&token={}", "a".repeat(40))).unwrap();
+        assert_eq!(query.app_id, u64::MAX);
+        assert_eq!(app_row_id(&query), -1, "a row id no app has");
     }
 }
