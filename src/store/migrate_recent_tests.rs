@@ -2,7 +2,7 @@
 //! the index step, and the version-5 username normalisation.
 
 use super::super::*;
-use super::{schema_of, shape};
+use super::{ROWS_SINCE_V3, schema_of, shape};
 
 /// A database made by the release before the index step (schema version 4, the
 /// runtime's: `tests/fixtures/schema/v4.sql` is its `schema.sql`) with a row in every
@@ -10,19 +10,9 @@ use super::{schema_of, shape};
 fn version_4_database() -> Connection {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch(include_str!("../../tests/fixtures/schema/v4.sql")).unwrap();
+    conn.execute_batch(&format!("PRAGMA user_version = 4;{ROWS_SINCE_V3}")).unwrap();
     conn.execute_batch(
-        "PRAGMA user_version = 4;
-         INSERT INTO api_keys VALUES ('k1', 'development', 'ci', 'ushr_dev_ab', x'01', 1, NULL, 5);
-         INSERT INTO users VALUES ('u1', 'development', 'ada@example.com', 'Ada', NULL, 1, 1);
-         INSERT INTO audit_log VALUES ('a1', 'development', 1, 'user.created', 'key:k1', 'u1', NULL, '{}');
-         INSERT INTO readiness VALUES (1, 1);
-         INSERT INTO outbox_messages VALUES ('m1', 'development', 'user.created', '{}', 1);
-         INSERT INTO smartlink_apps (environment, name, legacy_sha1, secret, created_at)
-           VALUES ('development', 'portal', 0, x'02', 1);
-         INSERT INTO smartlink_nonces VALUES ('development', 100, x'03', 9);
-         INSERT INTO sessions VALUES ('s1', 'development', x'04', 'u1', 100, 1, 9);
-         INSERT INTO integrations VALUES ('i1', 'development', 'crm', 'CRM', NULL, NULL, '[]', 1, 1);
-         INSERT INTO parent_workflows VALUES ('p1', 'development', 'i1', 0, 'Sync', NULL, NULL, 1, 1);
+        "INSERT INTO parent_workflows VALUES ('p1', 'development', 'i1', 0, 'Sync', NULL, NULL, 1, 1);
          INSERT INTO workflow_versions VALUES ('p1', 1, 'development', '{\"trigger\":null,\"steps\":[]}', 1);
          INSERT INTO credentials VALUES ('c1', 'development', 'u1', 'crm', 'api_key', x'05', 1);
          INSERT INTO installations VALUES ('n1', 'development', 'u1', 'i1', 'c1', 1, 1, 1);
