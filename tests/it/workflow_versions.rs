@@ -124,6 +124,13 @@ async fn bad_definitions_are_refused_at_save_time_naming_the_step() {
             json!([{"type": "http", "method": "POST", "url": format!("{api}/"), "body": "{\"a\": \"{{ data.a }}\"}"}]),
             "workflows[0].steps[0].body",
         ),
+        // Placeholders are paths, literals and filters: an operator is refused (one
+        // `*` can make a list of 77 million items).
+        (json!([{"type": "stream", "data": "{{ 77777777 * [5] }}"}]), "workflows[0].steps[0].data"),
+        (
+            json!([{"type": "http", "method": "GET", "url": format!("{api}/{{{{ data.a ~ data.b }}}}")}]),
+            "workflows[0].steps[0].url",
+        ),
     ] {
         let body = kit.integration_body("shop", json!([{"name": "W", "trigger": "e", "steps": steps}]));
         let (status, answer) = kit.post("/integrations", body).await;

@@ -9,6 +9,7 @@
 //! or other control character, a JSON body placeholder becomes a JSON value. The
 //! literal text around placeholders is the definition author's and is checked at save time.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -17,11 +18,28 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value};
 
 use super::MAX_TEMPLATE;
 
+mod grammar;
+pub use grammar::FILTERS;
+
 /// The names a template may use.
 pub const ROOTS: [&str; 4] = ["data", "steps", "user", "credentials"];
 
-/// Instructions one render may execute (bounds the work of filters and expressions).
-const FUEL: u64 = 50_000;
+/// minijinja's fuel for one render: it bounds the work of filters and expressions and
+/// what they build (about 64 bytes a unit). Placing a value costs fuel by its size
+/// (a 1 MiB trigger body of small items in a JSON placeholder: about half of this), so
+/// it leaves room for any body usher accepts; 50,000 failed at about 200 KB.
+const FUEL: u64 = 1_000_000;
+
+/// The most text one render may write through its placeholders. minijinja's fuel
+/// bounds what the engine builds; this bounds what the placeholders write, which
+/// minijinja leaves to the formatter (a lazily repeated list, `{{ 77777777 * [5] }}`,
+/// costs one instruction and would otherwise serialize to hundreds of megabytes).
+pub const MAX_RENDERED: usize = 8 * 1024 * 1024;
+
+thread_local! {
+    /// What the render running on this thread may still write (renders are synchronous).
+    static LEFT: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Where a rendered template goes, which decides how a placeholder is escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +114,9 @@ fn environment(context: Context) -> Environment<'static> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(FUEL));
     env.set_formatter(move |out, _state, value| {
-        let text = escape(context, value)?;
+        let left = LEFT.get();
+        let text = escape(context, value, left)?;
+        LEFT.set(left.saturating_sub(text.len()));
         out.write_str(&text).map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write the output"))
     });
     env
@@ -109,23 +129,21 @@ fn env(context: Context) -> &'static Environment<'static> {
     &envs[i]
 }
 
-/// What one placeholder writes in `context`.
-fn escape(context: Context, value: &Value) -> Result<String, Error> {
+/// What one placeholder writes in `context`: at most `left` bytes.
+fn escape(context: Context, value: &Value, left: usize) -> Result<String, Error> {
     if value.is_undefined() {
         return Err(Error::new(ErrorKind::UndefinedError, "a placeholder's value is missing"));
     }
-    let json = |v: &Value| {
-        serde_json::to_string(v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("not JSON: {e}")))
-    };
     if context == Context::Json {
-        return json(value);
+        return json(value, left);
     }
     let text = match value.as_str() {
+        Some(s) if s.len() > left => return Err(too_large()),
         Some(s) => s.to_string(),
         None if value.is_none() => String::new(),
-        None => json(value)?,
+        None => json(value, left)?,
     };
-    Ok(match context {
+    let text = match context {
         Context::Url => percent_encode(&text),
         Context::Form => url::form_urlencoded::byte_serialize(text.as_bytes()).collect(),
         Context::Header if text.chars().any(|c| c.is_control() && c != '\t') => {
@@ -135,7 +153,48 @@ fn escape(context: Context, value: &Value) -> Result<String, Error> {
             ));
         }
         _ => text,
-    })
+    };
+    if text.len() > left {
+        return Err(too_large());
+    }
+    Ok(text)
+}
+
+fn too_large() -> Error {
+    Error::new(ErrorKind::InvalidOperation, format!("renders to more than {MAX_RENDERED} bytes"))
+}
+
+/// `value` as JSON in at most `limit` bytes: the writing stops at the limit, so a
+/// huge value never materialises.
+fn json(value: &Value, limit: usize) -> Result<String, Error> {
+    let mut out = Capped { buf: Vec::new(), limit, over: false };
+    match serde_json::to_writer(&mut out, value) {
+        Ok(()) => String::from_utf8(out.buf).map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string())),
+        Err(_) if out.over => Err(too_large()),
+        Err(e) => Err(Error::new(ErrorKind::BadSerialization, format!("not JSON: {e}"))),
+    }
+}
+
+/// A byte buffer that refuses to grow past its limit.
+struct Capped {
+    buf: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len().saturating_add(bytes.len()) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("over the limit"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Percent-encodes everything but the unreserved characters of RFC 3986.
@@ -162,6 +221,7 @@ pub fn check(source: &str, context: Context, allow_credentials: bool) -> Result<
     if source.contains("{%") || source.contains("{#") {
         return Err("may hold placeholders only ({{ ... }}; no {% %} blocks or {# #} comments)".into());
     }
+    grammar::check(source)?;
     let template = env(context).template_from_str(source).map_err(|e| parse_error(&e))?;
     let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
     names.sort();
@@ -237,8 +297,10 @@ pub fn check_url(source: &str, allow_credentials: bool) -> Result<String, String
 /// Renders `source` (already checked) for `context`. The error says what went wrong
 /// in words for the execution log: which value is missing, what did not parse.
 pub fn render(source: &str, context: Context, scope: &Scope) -> Result<String, String> {
+    grammar::check(source)?;
     let env = env(context);
     let template = env.template_from_str(source).map_err(|e| parse_error(&e))?;
+    LEFT.set(MAX_RENDERED);
     template.render(scope.to_value()).map_err(|e| match e.kind() {
         ErrorKind::UndefinedError => match missing_path(&template.undeclared_variables(true), scope) {
             Some(path) => format!("`{path}` is missing"),

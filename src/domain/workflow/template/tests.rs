@@ -84,10 +84,48 @@ fn url_templates_need_a_fixed_origin() {
 
 #[test]
 fn runaway_templates_run_out_of_fuel() {
-    let err = render("{{ range(10000) | join(',') | length }}", Context::Text, &scope());
-    // Either within the fuel or refused for it; never unbounded.
-    if let Err(e) = err {
-        assert!(e.contains("too much work"), "{e}");
+    let s = Scope { data: json!("x".repeat(1024 * 1024)), ..Scope::default() };
+    let t = "{{ data | replace('x', 'xxxxxxxx') | replace('x', 'xxxxxxxx') | length }}";
+    let err = render(t, Context::Text, &s).unwrap_err();
+    assert!(err.contains("too much work"), "{err}");
+}
+
+/// minijinja's fuel does not bound everything an expression can do: `77777777 * [5]`
+/// is one instruction (a lazy list), comparing two such lists runs for seconds and
+/// printing one writes hundreds of megabytes. Placeholders are paths, literals and
+/// filters, as the docs say; everything else is refused when saved and when rendered.
+#[test]
+fn placeholders_are_paths_literals_and_filters() {
+    for ok in [
+        "{{ data.orderId }}",
+        "{{ data['order-id'] | default('none') | upper }}",
+        "{{ steps[0].body.items[data.i] | join(', ') }}",
+        "{{ data.n | default(-1) | round(2) }}",
+        "x {{ user.fullName | trim | title }} y",
+    ] {
+        assert_eq!(check(ok, Context::Text, true), Ok(()), "{ok}");
+    }
+    for bomb in [
+        "{{77777777*[5] }}",
+        "{{ data.items * 3 }}",
+        "{{ data.a ~ data.b }}",
+        "{{ data.a == data.b }}",
+        "{{ 5 in data.items }}",
+        "{{ data.a if data.b else 1 }}",
+        "{{ data is defined }}",
+        "{{ range(10) }}",
+        "{{ data.items[1:] }}",
+        "{{ [1, 2] }}",
+        "{{ {'a': 1} }}",
+        "{{ not data.a }}",
+        "{{ data | center(999999999) }}",
+        "{{ data | join(*data.items) }}",
+        "{% if data %}x{% endif %}",
+    ] {
+        let err = check(bomb, Context::Text, true).unwrap_err();
+        assert!(err.contains("placeholders"), "{bomb}: {err}");
+        let err = render(bomb, Context::Text, &scope()).unwrap_err();
+        assert!(err.contains("placeholders may"), "{bomb}: {err}");
     }
 }
 
@@ -103,5 +141,35 @@ fn numbers_pass_through_json_placeholders_unchanged() {
         let s = Scope { data: data.clone(), ..Scope::default() };
         let body = render("{{ data }}", Context::Json, &s).unwrap();
         assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap(), data, "{text} -> {body}");
+    }
+}
+
+/// Found by the `template` fuzz target in CI: `77777777 * [5]` (now refused, see
+/// above) serialised to about 155 MB in the formatter, which minijinja's fuel does not
+/// see. What one render's placeholders write is bounded too.
+#[test]
+fn what_placeholders_write_is_bounded() {
+    let big = "x".repeat(MAX_RENDERED / 2 + 1);
+    let s = Scope { data: json!(big), ..Scope::default() };
+    assert_eq!(render("{{ data }}", Context::Text, &s).unwrap().len(), big.len());
+    for context in CONTEXTS {
+        let err = render("{{ data }}{{ data }}", context, &s).unwrap_err();
+        assert!(err.contains("more than"), "{context:?}: {err}");
+    }
+    // The budget is per render: the next render starts afresh.
+    assert_eq!(render("{{ data }}", Context::Json, &s).unwrap().len(), big.len() + 2);
+}
+
+/// The largest trigger body usher accepts (1 MiB) renders into a JSON placeholder,
+/// however it is made: one long string or many small items (the fuel was once too
+/// small for a 200 KB body).
+#[test]
+fn a_full_size_trigger_body_renders() {
+    let items: Vec<u32> = (0..200_000).collect();
+    for data in [json!({"note": "x".repeat(1024 * 1024)}), json!(items)] {
+        assert!(data.to_string().len() >= 1024 * 1024);
+        let s = Scope { data: data.clone(), ..Scope::default() };
+        let body = render(r#"{"a": {{ data }}, "b": {{ data }}}"#, Context::Json, &s).unwrap();
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap(), json!({"a": data, "b": data}));
     }
 }
