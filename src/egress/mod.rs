@@ -9,13 +9,15 @@
 //! - `connect.rs`: resolution, the guard at connect time, local address binding, proxy tunnel.
 //! - `tls.rs`: rustls on ring with webpki roots plus an optional PEM CA bundle.
 //! - `response.rs`: bounded body reading and `Retry-After`.
+//! - `pool.rs`: kept-alive connections, reused per origin for up to 4 s idle.
 //!
-//! One connection per request, no pooling: deliveries go to many hosts, and a fresh
-//! connection means every request is resolved and guarded again.
+//! A new connection is resolved and guarded; a reused one goes to the address that
+//! was guarded when it was opened.
 
 mod connect;
 mod error;
 mod guard;
+mod pool;
 mod response;
 #[cfg(test)]
 mod tests;
@@ -112,6 +114,7 @@ struct Inner {
     connect_timeout: Duration,
     max_response_bytes: usize,
     tls: tokio_rustls::TlsConnector,
+    pool: pool::Pool,
 }
 
 impl std::fmt::Debug for Egress {
@@ -140,6 +143,7 @@ impl Egress {
                 connect_timeout: settings.connect_timeout,
                 max_response_bytes: settings.max_response_bytes,
                 tls,
+                pool: pool::Pool::default(),
             }),
         })
     }
@@ -210,7 +214,7 @@ impl Egress {
     ) -> Result<EgressResponse, EgressError> {
         let url = out.url;
         self.check_url(url)?;
-        let request = build_request(out.method.clone(), url, out.headers, out.body.clone())?;
+        let mut request = build_request(out.method.clone(), url, out.headers, out.body.clone())?;
         let inner = &self.inner;
         let dialer = connect::Dialer {
             policy: &inner.policy,
@@ -219,28 +223,44 @@ impl Egress {
             connect_timeout: inner.connect_timeout,
             tls: &inner.tls,
         };
+        let origin = url.origin().ascii_serialization();
         let head = tokio::time::timeout_at(deadline, async {
+            if let Some(mut conn) = inner.pool.take(&origin).await {
+                match conn.sender.send_request(request).await {
+                    Ok(response) => return Ok((response, conn)),
+                    // The receiver may close an idle connection as it is reused. A request
+                    // that was never sent, or one safe to repeat, goes on a new connection.
+                    Err(e) if e.is_canceled() || replayable(out) => {}
+                    Err(e) => return Err(EgressError::Http(e.to_string())),
+                }
+                request = build_request(out.method.clone(), url, out.headers, out.body.clone())?;
+            }
             let io = connect::open(&dialer, url).await?;
             let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
                 .await
                 .map_err(|e| EgressError::Http(e.to_string()))?;
             // The connection task dies with this guard: on return, error or timeout.
-            let driver = AbortOnDrop(tokio::spawn(async move {
+            let driver = pool::AbortOnDrop(tokio::spawn(async move {
                 let _ = conn.await;
             }));
             let response = sender.send_request(request).await.map_err(|e| EgressError::Http(e.to_string()))?;
-            Ok::<_, EgressError>((response, driver))
+            Ok::<_, EgressError>((response, pool::Conn { sender, _driver: driver }))
         })
         .await;
-        let (response, _driver) = head.map_err(|_| EgressError::Timeout)??;
+        let (response, conn) = head.map_err(|_| EgressError::Timeout)??;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| response::parse_retry_after(v.as_bytes(), SystemTime::now()));
         let keep = out.keep.max(BODY_PREFIX_LIMIT);
+        let closing =
+            response.headers().get(header::CONNECTION).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
         let read =
             response::read_bounded(response.into_body(), inner.max_response_bytes.max(keep), keep, deadline).await;
+        if !read.truncated && !closing {
+            inner.pool.put(origin, conn);
+        }
         Ok(EgressResponse {
             status,
             retry_after,
@@ -249,6 +269,16 @@ impl Egress {
             elapsed: started.elapsed(),
         })
     }
+}
+
+/// Whether `out` may be sent again after a reused connection failed under it, as Go's
+/// net/http decides: an idempotent method, or an idempotency key (`Idempotency-Key`,
+/// or `webhook-id`, which Standard Webhooks receivers deduplicate on).
+fn replayable(out: &Outbound<'_>) -> bool {
+    out.method.is_idempotent()
+        || out.headers.iter().any(|(name, _)| {
+            name.eq_ignore_ascii_case("idempotency-key") || name.eq_ignore_ascii_case("webhook-id")
+        })
 }
 
 /// One outbound request for [`Egress::send`].
@@ -299,13 +329,4 @@ fn build_request(
         }
     }
     Ok(request)
-}
-
-/// Aborts the spawned connection task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }

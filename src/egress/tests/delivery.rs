@@ -101,3 +101,54 @@ async fn proxy_literal_ip_is_guarded_and_proxy_errors_reported() {
     let err = e.post(&url("http://example.com/"), &[], Bytes::new(), 5 * SECOND).await;
     assert_eq!(err, Err(EgressError::Proxy("CONNECT answered 403".into())));
 }
+
+/// Requests to one origin share a kept-alive connection; `Connection: close` ends it.
+#[tokio::test]
+async fn connections_are_kept_alive_per_origin() {
+    let (addr, log) = receiver(200, &[], "ok", None).await;
+    let (closing, closing_log) = receiver(200, &[("connection", "close")], "ok", None).await;
+    let e = client(loopback_allowed());
+    for target in [addr, addr, addr, closing, closing] {
+        let r = e.post(&url(&format!("http://{target}/")), &[], Bytes::new(), 5 * SECOND).await.unwrap();
+        assert_eq!(r.status, 200);
+    }
+    let peers = |log: &Log| log.lock().unwrap().iter().map(|s| s.peer).collect::<Vec<_>>();
+    let kept = peers(&log);
+    assert_eq!(kept.len(), 3);
+    assert!(kept.iter().all(|p| *p == kept[0]), "one connection for three requests: {kept:?}");
+    let closed = peers(&closing_log);
+    assert_eq!(closed.len(), 2);
+    assert_ne!(closed[0], closed[1], "a new connection after `Connection: close`");
+}
+
+/// A receiver that answers one request per connection and drops the next one unread
+/// (as a server does when it closes an idle connection just as it is reused): a
+/// delivery, which carries `webhook-id`, is sent again on a new connection; a plain
+/// POST without an idempotency key is not sent twice and fails.
+#[tokio::test]
+async fn a_reused_connection_closed_under_a_delivery_is_replaced() {
+    let answered = Arc::new(Mutex::new(0u32));
+    let seen = answered.clone();
+    let addr = raw_peer(move |mut s| {
+        let seen = seen.clone();
+        async move {
+            if read_head(&mut s).await.is_empty() {
+                return;
+            }
+            *seen.lock().unwrap() += 1;
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await;
+            read_head(&mut s).await; // the next request: dropped with the connection
+        }
+    })
+    .await;
+    let e = client(loopback_allowed());
+    let u = url(&format!("http://{addr}/"));
+    let delivery = [("webhook-id".to_owned(), "msg_1".to_owned())];
+    for _ in 0..4 {
+        assert_eq!(e.post(&u, &delivery, Bytes::new(), 5 * SECOND).await.unwrap().status, 200);
+    }
+    assert_eq!(*answered.lock().unwrap(), 4, "each delivery answered once");
+    let err = e.post(&u, &[], Bytes::new(), 5 * SECOND).await;
+    assert!(matches!(err, Err(EgressError::Http(_))), "a plain POST is not repeated: {err:?}");
+    assert_eq!(*answered.lock().unwrap(), 4);
+}
