@@ -276,9 +276,10 @@ impl Egress {
 /// or `webhook-id`, which Standard Webhooks receivers deduplicate on).
 fn replayable(out: &Outbound<'_>) -> bool {
     out.method.is_idempotent()
-        || out.headers.iter().any(|(name, _)| {
-            name.eq_ignore_ascii_case("idempotency-key") || name.eq_ignore_ascii_case("webhook-id")
-        })
+        || out
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("idempotency-key") || name.eq_ignore_ascii_case("webhook-id"))
 }
 
 /// One outbound request for [`Egress::send`].

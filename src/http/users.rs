@@ -15,9 +15,8 @@ use crate::ops::users::create::CreateUser;
 use crate::ops::users::create_batch::CreateUsers;
 use crate::ops::users::delete::DeleteUser;
 use crate::ops::users::erase_logs::EraseUserLogs;
-use crate::ops::users::get::GetUser;
 use crate::ops::users::list::ListUsers;
-use crate::ops::users::token::IssueToken;
+use crate::ops::users::token;
 use crate::ops::users::update::UpdateUser;
 use crate::ops::users::{NewUser, full_name_of};
 use crate::ops::{self, OpError};
@@ -100,7 +99,7 @@ async fn list(KeyCtx(ctx): KeyCtx, paging: Paging, params: Params) -> Result<Jso
 }
 
 async fn show(KeyCtx(ctx): KeyCtx, Path(user): Path<String>) -> Result<Json<Value>, AppError> {
-    Ok(Json(user_json(&ops::query(&ctx, GetUser(user)).await?)))
+    Ok(Json(user_json(&ops::users::cached(&ctx, &user).await?)))
 }
 
 async fn update(
@@ -118,7 +117,7 @@ async fn remove(KeyCtx(ctx): KeyCtx, Path(user): Path<String>) -> Result<Json<Va
 }
 
 async fn token(KeyCtx(ctx): KeyCtx, Path(user): Path<String>) -> Result<Json<Value>, AppError> {
-    let issued = ops::query(&ctx, IssueToken(user)).await?;
+    let issued = token::issue(&ctx, &ops::users::cached(&ctx, &user).await?)?;
     Ok(Json(json!({ "token": issued.token, "expiresAt": crate::clock::rfc3339(issued.expires_at * 1000) })))
 }
 

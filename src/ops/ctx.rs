@@ -25,13 +25,15 @@ pub struct Deps {
     pub jwt_key: [u8; 32],
     /// Valid API keys seen lately, so a request need not read its key (`ops::keys::cache`).
     pub keys: crate::ops::keys::cache::KeyCache,
+    /// Users read lately (`ops::users::cache`).
+    pub users: crate::ops::users::cache::UserCache,
 }
 
 impl Deps {
     pub fn new(config: Arc<Config>, store: Store, keyring: Arc<LiveKeyring>, public_url: String) -> Arc<Deps> {
         let jwt_key = keyring.derive("usher jwt v1");
         let keys = crate::ops::keys::cache::KeyCache::new(&config.storage.data_dir);
-        Arc::new(Deps { store, keyring, config, public_url, jwt_key, keys })
+        Arc::new(Deps { store, keyring, config, public_url, jwt_key, keys, users: Default::default() })
     }
 }
 

@@ -51,6 +51,7 @@ mod tests;
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -156,6 +157,7 @@ struct Inner {
     sender: Mutex<Option<writer::Sender>>,
     commit_signal: Arc<Notify>,
     runtime_signal: Arc<Notify>,
+    users_generation: Arc<AtomicU64>,
     thread: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<read::Readers>,
 }
@@ -170,7 +172,12 @@ impl Store {
         let batch = options.write_batch.max(1);
         let commit_signal = Arc::new(Notify::new());
         let runtime_signal = Arc::new(Notify::new());
-        let signals = writer::Signals { outbox: Arc::clone(&commit_signal), runtime: Arc::clone(&runtime_signal) };
+        let users_generation = Arc::new(AtomicU64::new(0));
+        let signals = writer::Signals {
+            outbox: Arc::clone(&commit_signal),
+            runtime: Arc::clone(&runtime_signal),
+            users: Arc::clone(&users_generation),
+        };
         let thread = std::thread::Builder::new()
             .name("usher-writer".into())
             .spawn(move || writer::run(conn, receiver, batch, &signals))
@@ -180,6 +187,7 @@ impl Store {
                 sender: Mutex::new(Some(sender)),
                 commit_signal,
                 runtime_signal,
+                users_generation,
                 thread: Mutex::new(Some(thread)),
                 readers: Arc::new(read::Readers::new(options.path.clone(), options.readers.max(1))),
             }),
@@ -224,6 +232,13 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         self.inner.readers.read(work).await
+    }
+
+    /// Moves on after every commit that changed or deleted a user row, before the
+    /// writer answers its jobs: a copy of a user read while this was `g` is current
+    /// for as long as it still is `g` (`ops::users::cache`).
+    pub fn users_generation(&self) -> u64 {
+        self.inner.users_generation.load(Ordering::Acquire)
     }
 
     /// Notified by the writer after a transaction commits in which some job called
@@ -273,6 +288,7 @@ impl Store {
 /// Who a committed batch wakes: bits of the writer thread's wake flags.
 pub(crate) const WAKE_OUTBOX: u8 = 1;
 pub(crate) const WAKE_RUNTIME: u8 = 2;
+pub(crate) const WAKE_USERS: u8 = 4;
 
 thread_local! {
     /// Set by a job on the writer thread; read and cleared by the writer after the batch.
@@ -289,6 +305,12 @@ pub fn wake_after_commit() {
 /// an execution was queued or made due.
 pub fn wake_runtime_after_commit() {
     WAKE_AFTER_COMMIT.with(|flag| flag.set(flag.get() | WAKE_RUNTIME));
+}
+
+/// From inside a `write` closure that changed or deleted a user row: once this
+/// transaction has committed, [`Store::users_generation`] moves on.
+pub fn users_changed_after_commit() {
+    WAKE_AFTER_COMMIT.with(|flag| flag.set(flag.get() | WAKE_USERS));
 }
 
 /// Reads and clears the flags (writer thread only).

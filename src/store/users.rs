@@ -129,12 +129,14 @@ pub fn set_full_name(
     now: i64,
 ) -> StoreResult<bool> {
     let n = conn.prepare_cached(&SET_FULL_NAME)?.execute(params![env, id, full_name, now])?;
+    super::users_changed_after_commit();
     Ok(n == 1)
 }
 
 /// Deletes the user; rows that belong to them go with it (ON DELETE CASCADE).
 pub fn delete(conn: &Tx<'_>, env: Environment, id: &str) -> StoreResult<bool> {
     let n = conn.prepare_cached(&DELETE)?.execute(params![env, id])?;
+    super::users_changed_after_commit();
     Ok(n == 1)
 }
 

@@ -80,6 +80,8 @@ pub(crate) type Sender = mpsc::Sender<Box<dyn WriteJob>>;
 pub(crate) struct Signals {
     pub outbox: Arc<Notify>,
     pub runtime: Arc<Notify>,
+    /// The users generation (`Store::users_generation`).
+    pub users: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Runs the writer loop until every sender is dropped, then returns.
@@ -130,6 +132,9 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, sig
         }
         if wake & super::WAKE_RUNTIME != 0 {
             signal.runtime.notify_one();
+        }
+        if wake & super::WAKE_USERS != 0 {
+            signal.users.fetch_add(1, std::sync::atomic::Ordering::Release);
         }
     }
     for job in pending.drain(..) {

@@ -252,3 +252,44 @@ async fn audit_log_filters_pages_and_erases_a_users_entries() {
     assert_eq!(kept["data"].as_array().unwrap().len(), 1);
     app.stop().await;
 }
+
+/// `GET /users/{id}` and `/token` are served from a cache of users read lately: a
+/// change or a deletion is seen by the very next request, by id and by username, and
+/// a user created again under the same name is a new user.
+#[tokio::test]
+async fn a_changed_or_deleted_user_is_seen_by_the_next_read() {
+    let app = TestApp::start().await;
+    let key = app.dev_key().await;
+    let id = app.user(&key, "cached-ann").await;
+    let jwt_sub = |body: serde_json::Value| {
+        let token = body["token"].as_str().unwrap().to_string();
+        usher::auth::jwt::verify(
+            &app.state().jwt_key,
+            &token,
+            usher::clock::now_secs(),
+            60,
+            usher::auth::jwt::JWT_AUDIENCE,
+        )
+        .unwrap()
+        .sub
+    };
+    for ident in [id.as_str(), "cached-ann", id.as_str(), "cached-ann"] {
+        assert_eq!(jwt_sub(app.get(&format!("/users/{ident}/token"), &key).await.1), id);
+        assert_eq!(app.get(&format!("/users/{ident}"), &key).await.1["fullName"], serde_json::Value::Null);
+    }
+    let (status, _) =
+        app.call(Method::PUT, "/users/cached-ann", Some(&key), Some(json!({"fullName": "Ann Example"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    for ident in [id.as_str(), "cached-ann"] {
+        assert_eq!(app.get(&format!("/users/{ident}"), &key).await.1["fullName"], "Ann Example", "{ident}");
+    }
+    assert_eq!(app.delete(&format!("/users/{id}"), &key).await.0, StatusCode::OK);
+    for ident in [id.as_str(), "cached-ann"] {
+        assert_eq!(app.get(&format!("/users/{ident}/token"), &key).await.0, StatusCode::NOT_FOUND, "{ident}");
+        assert_eq!(app.get(&format!("/users/{ident}"), &key).await.0, StatusCode::NOT_FOUND, "{ident}");
+    }
+    let again = app.user(&key, "cached-ann").await;
+    assert_ne!(again, id);
+    assert_eq!(jwt_sub(app.get("/users/cached-ann/token", &key).await.1), again);
+    app.stop().await;
+}

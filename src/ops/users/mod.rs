@@ -1,6 +1,7 @@
 //! End users: create (one or a batch), read, update, delete, erase their audit trail,
 //! issue their frontend token; and the lookups every other operation shares.
 
+pub mod cache;
 pub mod create;
 pub mod create_batch;
 pub mod delete;
@@ -16,7 +17,19 @@ use crate::domain::user::{Username, parse_full_name};
 use crate::store::Db;
 use crate::store::users::{self, UserRow};
 
-use super::OpError;
+use super::{Ctx, OpError};
+
+/// [`existing`] through the cache of users read lately (`cache`): a user asked for
+/// again costs no database read while no user has changed since.
+pub async fn cached(ctx: &Ctx, id_or_username: &str) -> Result<UserRow, OpError> {
+    let generation = ctx.deps.store.users_generation();
+    if let Some(user) = ctx.deps.users.get(ctx.env, id_or_username, generation) {
+        return Ok(user);
+    }
+    let user = super::query(ctx, get::GetUser(id_or_username.to_string())).await?;
+    ctx.deps.users.put(ctx.env, id_or_username, generation, user.clone());
+    Ok(user)
+}
 
 /// The user named by id or username in `env`, or not found.
 pub fn existing(db: &Db<'_>, env: Environment, id_or_username: &str) -> Result<UserRow, OpError> {
