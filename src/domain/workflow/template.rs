@@ -161,7 +161,7 @@ fn escape(context: Context, value: &Value, left: usize) -> Result<String, Error>
 }
 
 fn too_large() -> Error {
-    Error::new(ErrorKind::InvalidOperation, format!("renders to more than {MAX_RENDERED} bytes"))
+    Error::new(ErrorKind::InvalidOperation, format!("renders to more than {} MiB", MAX_RENDERED >> 20))
 }
 
 /// `value` as JSON in at most `limit` bytes: the writing stops at the limit, so a
@@ -294,8 +294,9 @@ pub fn check_url(source: &str, allow_credentials: bool) -> Result<String, String
     Ok(origin.origin().ascii_serialization())
 }
 
-/// Renders `source` (already checked) for `context`. The error says what went wrong
-/// in words for the execution log: which value is missing, what did not parse.
+/// Renders `source` for `context`. Its placeholders are checked again (a definition
+/// saved by an earlier version may hold what is now refused). The error says what
+/// went wrong in words for the execution log: which value is missing, what did not parse.
 pub fn render(source: &str, context: Context, scope: &Scope) -> Result<String, String> {
     grammar::check(source)?;
     let env = env(context);
