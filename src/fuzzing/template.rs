@@ -44,7 +44,7 @@ fn escaping(scope: &Scope) {
     };
     if let Ok(url) = template::render("{{ data }}", Context::Url, scope) {
         assert!(url.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)), "URL escaping: {url}");
-        let decoded: Vec<u8> = percent_decode(&url);
+        let decoded: Vec<u8> = percent_encoding::percent_decode_str(&url).collect();
         assert_eq!(decoded, text.as_bytes(), "URL escaping round-trips");
     }
     if let Ok(form) = template::render("{{ data }}", Context::Form, scope) {
@@ -63,23 +63,6 @@ fn escaping(scope: &Scope) {
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("JSON escaping: {e}: {json}"));
         assert_eq!(back, scope.data, "JSON placeholders carry the value unchanged");
     }
-}
-
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).unwrap_or("");
-            out.push(u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("bad escape in {text}")));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 fn scope(data: serde_json::Value) -> Scope {
