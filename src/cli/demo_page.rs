@@ -12,7 +12,7 @@ use axum::{Extension, Json, Router};
 
 use crate::domain::{Actor, Environment};
 use crate::ops::Ctx;
-use crate::ops::users::token::IssueToken;
+use crate::ops::users::{self, token};
 use crate::state::AppState;
 
 /// The demo host page; `server.py` fills the same placeholders.
@@ -59,7 +59,7 @@ async fn page(Extension(setup): Extension<Setup>) -> Response {
 async fn token(State(state): State<AppState>, Extension(setup): Extension<Setup>) -> Response {
     let Some(setup) = setup.get() else { return starting() };
     let ctx = demo_ctx(&state);
-    match crate::ops::query(&ctx, IssueToken(setup.user_id.clone())).await {
+    match users::cached(&ctx, &setup.user_id).await.and_then(|user| token::issue(&ctx, &user)) {
         Ok(issued) => {
             let body = serde_json::json!({"token": issued.token, "expiresAt": issued.expires_at});
             ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()

@@ -1,9 +1,9 @@
-//! Issue an end user's frontend JWT (`GET /users/{user}/token`): HS256, `sub` = userId,
-//! bound to the environment and the SDK audience.
+//! Issue an end user's frontend JWT (`GET /users/{user}/token`, the demo page): HS256,
+//! `sub` = userId, bound to the environment and the SDK audience. The caller reads the
+//! user (`ops::users::cached`); signing needs no database.
 
 use crate::auth::jwt::{self, Claims, JWT_AUDIENCE};
-use crate::ops::{Ctx, OpError, Query};
-use crate::store::Db;
+use crate::ops::{Ctx, OpError};
 use crate::store::users::UserRow;
 
 /// A signed token and when it expires (Unix seconds).
@@ -11,16 +11,6 @@ use crate::store::users::UserRow;
 pub struct UserToken {
     pub token: String,
     pub expires_at: i64,
-}
-
-pub struct IssueToken(pub String);
-
-impl Query for IssueToken {
-    type Output = UserToken;
-
-    fn run(self, db: &Db<'_>, ctx: &Ctx) -> Result<UserToken, OpError> {
-        issue(ctx, &super::existing(db, ctx.env, &self.0)?)
-    }
 }
 
 /// Signs `user`'s token (no database access: the caller has the row).
