@@ -15,9 +15,14 @@ use crate::store::users::UserRow;
 /// about 2 MB).
 const CAPACITY: usize = 10_000;
 
+/// Users by the id or username they were asked for, with the generation of their read.
+type ByName = HashMap<String, (u64, UserRow)>;
+
 #[derive(Default)]
 pub struct UserCache {
-    entries: Mutex<HashMap<(Environment, String), (u64, UserRow)>>,
+    /// By environment, then by the id or username a user was asked for (a lookup by
+    /// `&str` needs no owned key).
+    entries: Mutex<HashMap<Environment, ByName>>,
 }
 
 impl UserCache {
@@ -25,7 +30,7 @@ impl UserCache {
     /// was `generation`.
     pub fn get(&self, env: Environment, id_or_username: &str, generation: u64) -> Option<UserRow> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(&(env, id_or_username.to_string())) {
+        match entries.get(&env)?.get(id_or_username) {
             Some((seen, user)) if *seen == generation => Some(user.clone()),
             _ => None,
         }
@@ -34,10 +39,10 @@ impl UserCache {
     /// Keeps `user`, read after the generation was `generation`.
     pub fn put(&self, env: Environment, id_or_username: &str, generation: u64, user: UserRow) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= CAPACITY {
+        if entries.values().map(ByName::len).sum::<usize>() >= CAPACITY {
             entries.clear();
         }
-        entries.insert((env, id_or_username.to_string()), (generation, user));
+        entries.entry(env).or_default().insert(id_or_username.to_string(), (generation, user));
     }
 }
 
@@ -65,6 +70,6 @@ mod tests {
         for i in 0..=CAPACITY {
             cache.put(Environment::Development, &i.to_string(), 0, user("u"));
         }
-        assert_eq!(cache.entries.lock().unwrap().len(), 1);
+        assert_eq!(cache.entries.lock().unwrap().values().map(HashMap::len).sum::<usize>(), 1);
     }
 }
