@@ -52,7 +52,7 @@ impl Pool {
                     idle.remove(origin);
                 }
                 match found? {
-                    (since, conn) if since.elapsed() < IDLE && !conn.sender.is_closed() => conn,
+                    (since, conn) if usable(since, &conn) => conn,
                     _ => continue,
                 }
             };
@@ -70,7 +70,7 @@ impl Pool {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         if idle.len() >= ORIGINS && !idle.contains_key(&origin) {
             idle.retain(|_, list| {
-                list.retain(|(since, _)| since.elapsed() < IDLE);
+                list.retain(|(since, c)| usable(*since, c));
                 !list.is_empty()
             });
             if idle.len() >= ORIGINS {
@@ -78,9 +78,14 @@ impl Pool {
             }
         }
         let list = idle.entry(origin).or_default();
-        list.retain(|(since, c)| since.elapsed() < IDLE && !c.sender.is_closed());
+        list.retain(|(since, c)| usable(*since, c));
         if list.len() < PER_ORIGIN {
             list.push((Instant::now(), conn));
         }
     }
+}
+
+/// An idle connection may be reused: idle under [`IDLE`] and not closed by the receiver.
+fn usable(since: Instant, conn: &Conn) -> bool {
+    since.elapsed() < IDLE && !conn.sender.is_closed()
 }
