@@ -103,6 +103,8 @@ impl Target {
 struct Minute {
     latencies_us: Vec<u64>,
     errors: u64,
+    /// Of the errors, requests never sent because too many were in flight.
+    overloads: u64,
     /// Errors by kind ("status 503", "transport", "overload"), for the log.
     kinds: std::collections::BTreeMap<String, u64>,
 }
@@ -111,8 +113,12 @@ impl Minute {
     /// Requests answered 2xx (an overload was never sent; any other error was answered
     /// otherwise or not at all).
     fn answered(&self) -> u64 {
-        let overloads: u64 = self.kinds.iter().filter(|(k, _)| k.starts_with("overload")).map(|(_, n)| n).sum();
-        (self.latencies_us.len() as u64).saturating_sub(self.errors - overloads)
+        (self.latencies_us.len() as u64).saturating_sub(self.errors - self.overloads)
+    }
+
+    fn overload(&mut self) {
+        self.overloads += 1;
+        self.error("overload: too many requests in flight".into());
     }
 
     fn error(&mut self, kind: String) {
@@ -276,7 +282,7 @@ async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, mut watched: Watc
         tokio::time::sleep_until(due).await;
         if in_flight.load(Ordering::Relaxed) >= max_in_flight {
             if let Ok(mut m) = current.lock() {
-                m.error("overload: too many requests in flight".into());
+                m.overload();
             }
             continue;
         }
