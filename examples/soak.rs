@@ -6,7 +6,9 @@
 //! errors, p50 and p99 latency (measured from when each request was due, so a stall is
 //! not hidden; at most 64 connections), the server's RSS and the database's size.
 //!
-//! `soak BIN [SOAK_SECS] [PROBE_SECS] [FRACTION]` (defaults 600, 20, 0.8).
+//! `soak BIN [SOAK_SECS] [PROBE_SECS] [FRACTION]` (defaults 600, 20, 0.8). With
+//! `SOAK_RATE=N` in the environment there is no probe: the soak runs at N requests/s
+//! (to compare two builds at one rate).
 //!
 //! The mix: 40 % GET a user, 20 % issue a user's token, 15 % list users, 15 % create a
 //! user, 10 % delete one (each deletion commits a `user.deleted` event that the outbox
@@ -161,21 +163,12 @@ async fn soak(
     fraction: f64,
 ) -> Result<(), Error> {
     let target = Arc::new(setup(bin, dir, url, receiver).await?);
-    let closed = probe(&target, probe_secs).await;
-    println!("maximum, closed loop (32 workers, {probe_secs} s): {closed:.0} requests/s");
-    // The open loop costs the generator more than the closed loop does, and on a small
-    // machine the two share the cores: offered the closed loop's maximum, what the
-    // open loop gets answered is the maximum it can sustain.
-    println!("open loop offered {closed:.0}/s for {probe_secs} s:");
-    let started = Instant::now();
-    let offered = open_loop(&target, closed, probe_secs, Watched::new(pid, dir)).await;
-    let answered: u64 = offered.iter().map(|(m, _)| m.answered()).sum();
-    let open = answered as f64 / started.elapsed().as_secs_f64();
-    let max = closed.min(open);
-    let rate = (max * fraction).max(1.0);
-    println!(
-        "maximum, open loop: {open:.0} requests/s answered 2xx; soak at {rate:.0}/s ({fraction} of {max:.0}) for {soak_secs} s"
-    );
+    let rate = match std::env::var("SOAK_RATE") {
+        Ok(fixed) => fixed.parse::<f64>()?,
+        Err(_) => maximum(&target, pid, dir, probe_secs).await * fraction,
+    }
+    .max(1.0);
+    println!("soak at {rate:.0} requests/s for {soak_secs} s");
     println!(
         "{:>6} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
         "minute", "requests", "errors", "p50 ms", "p99 ms", "RSS MiB", "DB MiB", "WAL MiB", "usher%", "load%"
@@ -184,6 +177,24 @@ async fn soak(
     let minutes = open_loop(&target, rate, soak_secs, watched).await;
     summarize(&minutes);
     Ok(())
+}
+
+/// The most requests per second of the mix the server answers: the lower of a closed
+/// loop's figure and what an open loop offered that rate gets answered.
+async fn maximum(target: &Arc<Target>, pid: u32, dir: &std::path::Path, probe_secs: u64) -> f64 {
+    let closed = probe(target, probe_secs).await;
+    println!("maximum, closed loop (32 workers, {probe_secs} s): {closed:.0} requests/s");
+    // The open loop costs the generator more than the closed loop does, and on a small
+    // machine the two share the cores: offered the closed loop's maximum, what the
+    // open loop gets answered is the maximum it can sustain.
+    println!("open loop offered {closed:.0}/s for {probe_secs} s:");
+    let started = Instant::now();
+    let offered = open_loop(target, closed, probe_secs, Watched::new(pid, dir)).await;
+    let answered: u64 = offered.iter().map(|(m, _)| m.answered()).sum();
+    let open = answered as f64 / started.elapsed().as_secs_f64();
+    let max = closed.min(open);
+    println!("maximum, open loop: {open:.0} requests/s answered 2xx; the maximum is {max:.0}/s");
+    max
 }
 
 /// A webhook receiver answering 200 to everything; its URL.
