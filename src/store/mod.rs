@@ -1,5 +1,6 @@
-//! The store: the only place with SQL. One writer thread (group commit) and a few
-//! read-only connections, over one SQLite file in WAL mode.
+//! The store: the only place with SQL. One writer thread (group commit), a checkpoint
+//! thread (`checkpoint`), and a few read-only connections, over one SQLite file in WAL
+//! mode.
 //!
 //! `write` and `read` take closures that run on the store's own threads, never on the
 //! async runtime; the per-table modules hold the SQL those closures call, each module's
@@ -9,6 +10,7 @@ pub mod audit;
 pub mod backup;
 pub mod branding;
 pub mod catalog;
+mod checkpoint;
 pub mod children;
 mod conn;
 pub mod counters;
@@ -159,6 +161,7 @@ struct Inner {
     runtime_signal: Arc<Notify>,
     users_generation: Arc<AtomicU64>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    checkpointer: Arc<checkpoint::Checkpointer>,
     readers: Arc<read::Readers>,
 }
 
@@ -173,10 +176,12 @@ impl Store {
         let commit_signal = Arc::new(Notify::new());
         let runtime_signal = Arc::new(Notify::new());
         let users_generation = Arc::new(AtomicU64::new(0));
+        let checkpointer = Arc::new(checkpoint::Checkpointer::start(&options.path, options.synchronous)?);
         let signals = writer::Signals {
             outbox: Arc::clone(&commit_signal),
             runtime: Arc::clone(&runtime_signal),
             users: Arc::clone(&users_generation),
+            checkpoint: Arc::clone(&checkpointer),
         };
         let thread = std::thread::Builder::new()
             .name("usher-writer".into())
@@ -189,6 +194,7 @@ impl Store {
                 runtime_signal,
                 users_generation,
                 thread: Mutex::new(Some(thread)),
+                checkpointer,
                 readers: Arc::new(read::Readers::new(options.path.clone(), options.readers.max(1))),
             }),
         })
@@ -282,6 +288,7 @@ impl Store {
         {
             tracing::error!("the writer thread ended abnormally");
         }
+        self.inner.checkpointer.stop();
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use super::checkpoint::{self, Checkpointer};
 use super::{StoreError, Tx};
 
 /// One unit of work for the writer. `run` executes inside a savepoint and says whether
@@ -82,12 +83,15 @@ pub(crate) struct Signals {
     pub runtime: Arc<Notify>,
     /// The users generation (`Store::users_generation`).
     pub users: Arc<std::sync::atomic::AtomicU64>,
+    /// Told when the WAL has grown past a checkpoint's worth ([`checkpoint`]).
+    pub checkpoint: Arc<Checkpointer>,
 }
 
 /// Runs the writer loop until every sender is dropped, then returns.
 /// After each committed batch in which a job asked for it, its signal is notified.
 pub(crate) fn run(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>, batch: usize, signal: &Signals) {
     let mut pending: Vec<Box<dyn WriteJob>> = Vec::with_capacity(batch);
+    checkpoint::install(&conn);
     while let Some(first) = jobs.blocking_recv() {
         pending.push(first);
         while pending.len() < batch {
@@ -139,6 +143,10 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, sig
     }
     for job in pending.drain(..) {
         job.finish(outcome.as_ref().map(|_| ()).map_err(StoreError::clone));
+    }
+    // After the answers: an inline checkpoint (the rare fallback) delays no one's reply.
+    if outcome.is_ok() {
+        checkpoint::after_commit(conn, &signal.checkpoint);
     }
 }
 
