@@ -276,7 +276,6 @@ async fn probe(target: &Arc<Target>, secs: u64) -> f64 {
 /// Sends the mix at `rate` per second for `secs`; the figures of each minute.
 async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, mut watched: Watched) -> Vec<(Minute, u64)> {
     let start = tokio::time::Instant::now();
-    let interval = Duration::from_secs_f64(1.0 / rate);
     let total = (rate * secs as f64) as u64;
     let max_in_flight = ((rate * MAX_BEHIND_SECS) as usize).max(2048);
     let in_flight = Arc::new(AtomicUsize::new(0));
@@ -285,7 +284,9 @@ async fn open_loop(target: &Arc<Target>, rate: f64, secs: u64, mut watched: Watc
     let mut minutes = Vec::new();
     let mut minute_end = start + Duration::from_secs(60);
     for n in 0..total {
-        let due = start + interval.mul_f64(n as f64);
+        // From n / rate, never a rounded interval times n: that drifts, and the last
+        // requests fell due past the end, where they made a bogus minute of their own.
+        let due = start + Duration::from_secs_f64(n as f64 / rate);
         if due >= minute_end {
             minutes.push(close_minute(&current, &mut watched, minutes.len() + 1));
             minute_end += Duration::from_secs(60);
