@@ -35,9 +35,13 @@ pub(crate) const NUDGE_PAGES: i32 = 1_000;
 /// WAL pages after a commit past which the writer checkpoints itself (64 MiB at 4 KiB).
 pub(crate) const INLINE_PAGES: i32 = 16 * NUDGE_PAGES;
 
+/// What [`WAL_PAGES`] holds when the last commit wrote nothing to the WAL.
+const NO_FRAMES: i32 = -1;
+
 thread_local! {
-    /// Pages in the WAL after the writer thread's last commit (set by [`wal_hook`]).
-    static WAL_PAGES: Cell<i32> = const { Cell::new(0) };
+    /// Pages in the WAL after the writer thread's last commit (set by [`wal_hook`]);
+    /// [`NO_FRAMES`] when that commit wrote none (the hook is not called then).
+    static WAL_PAGES: Cell<i32> = const { Cell::new(NO_FRAMES) };
     /// The WAL's size when the checkpointer was last nudged (writer thread).
     static NUDGED_AT: Cell<i32> = const { Cell::new(0) };
 }
@@ -57,7 +61,11 @@ fn wal_hook(_wal: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> rusqlite::Re
 /// [`NUDGE_PAGES`] since the last nudge (or since it started again from its beginning),
 /// and checkpoints inline past [`INLINE_PAGES`].
 pub(crate) fn after_commit(conn: &Connection, checkpointer: &Checkpointer) {
-    let pages = WAL_PAGES.with(|cell| cell.replace(0));
+    let pages = WAL_PAGES.with(|cell| cell.replace(NO_FRAMES));
+    if pages == NO_FRAMES {
+        // A batch that changed nothing says nothing about the WAL's size.
+        return;
+    }
     let nudged_at = NUDGED_AT.with(Cell::get);
     if pages >= INLINE_PAGES {
         // PASSIVE never waits: busy (the checkpointer is at it) is fine. The thread has
