@@ -104,7 +104,6 @@ impl Target {
     }
 }
 
-
 fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().collect();
     let bin = args.get(1).ok_or("usage: soak BIN [SOAK_SECS] [PROBE_SECS] [FRACTION]")?.clone();
