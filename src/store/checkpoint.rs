@@ -15,8 +15,8 @@
 //! SQLite starts a WAL again from its beginning only when a writer finds it wholly
 //! copied, which a checkpoint running beside the writer never leaves it. So when the
 //! WAL reaches [`INLINE_PAGES`] the writer checkpoints once itself, after answering its
-//! batch: the thread has copied all but the newest pages, so this copies few, and the
-//! next write starts the file again. That also bounds the WAL if the thread cannot keep
+//! batch: the thread has copied all but the pages since its last checkpoint began, so
+//! this copies few, and the next write starts the file again. That also bounds the WAL if the thread cannot keep
 //! up or its checkpoints fail.
 
 use std::cell::Cell;
@@ -29,11 +29,13 @@ use rusqlite::Connection;
 use super::{StoreError, open_connection};
 use crate::config::Synchronous;
 
-/// WAL pages after a commit past which the checkpointer is nudged (SQLite's own
-/// automatic checkpoint threshold).
-pub(crate) const NUDGE_PAGES: i32 = 1_000;
-/// WAL pages after a commit past which the writer checkpoints itself (64 MiB at 4 KiB).
-pub(crate) const INLINE_PAGES: i32 = 16 * NUDGE_PAGES;
+/// WAL growth, in pages, after which the checkpointer is nudged again.
+pub(crate) const NUDGE_PAGES: i32 = 500;
+/// WAL pages after a commit past which the writer checkpoints itself (8 MiB at 4 KiB;
+/// SQLite's own threshold is 1,000). It bounds the WAL file, whose size is what the
+/// database needs beyond its own on a small disk: the file is never shorter than it
+/// has once been.
+pub(crate) const INLINE_PAGES: i32 = 4 * NUDGE_PAGES;
 
 /// What [`WAL_PAGES`] holds when the last commit wrote nothing to the WAL.
 const NO_FRAMES: i32 = -1;
