@@ -30,11 +30,11 @@ use super::{StoreError, open_connection};
 use crate::config::Synchronous;
 
 /// WAL growth, in pages, after which the checkpointer is nudged again.
-pub(crate) const NUDGE_PAGES: i32 = 500;
-/// WAL pages after a commit past which the writer checkpoints itself (8 MiB at 4 KiB;
-/// SQLite's own threshold is 1,000). It bounds the WAL file, whose size is what the
-/// database needs beyond its own on a small disk: the file is never shorter than it
-/// has once been.
+pub(crate) const NUDGE_PAGES: i32 = 250;
+/// WAL pages after a commit past which the writer checkpoints itself: SQLite's own
+/// threshold (4 MiB at 4 KiB). It bounds the WAL file, whose size is what the database
+/// needs beyond its own on a small disk (the file is never shorter than it has once
+/// been): an 8 MiB bound left `tests/it/disk_full.rs` no room to recover in.
 pub(crate) const INLINE_PAGES: i32 = 4 * NUDGE_PAGES;
 
 /// What [`WAL_PAGES`] holds when the last commit wrote nothing to the WAL.
