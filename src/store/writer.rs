@@ -83,7 +83,7 @@ pub(crate) struct Signals {
     pub runtime: Arc<Notify>,
     /// The users generation (`Store::users_generation`).
     pub users: Arc<std::sync::atomic::AtomicU64>,
-    /// Told when the WAL has grown past a checkpoint's worth ([`checkpoint`]).
+    /// Nudged each time the WAL has grown by a step ([`checkpoint`]).
     pub checkpoint: Arc<Checkpointer>,
 }
 
@@ -144,7 +144,8 @@ fn commit_batch(conn: &mut Connection, pending: &mut Vec<Box<dyn WriteJob>>, sig
     for job in pending.drain(..) {
         job.finish(outcome.as_ref().map(|_| ()).map_err(StoreError::clone));
     }
-    // After the answers: an inline checkpoint (the rare fallback) delays no one's reply.
+    // After the answers: the writer's own checkpoint (once per 1,000 WAL pages, copying
+    // what the checkpoint thread has not) delays no one's reply.
     if outcome.is_ok() {
         checkpoint::after_commit(conn, &signal.checkpoint);
     }
